@@ -1,0 +1,212 @@
+// The configuration schema: these key names are the product's interface (users' switchyard.json files).
+// Unknown keys are errors (strict objects) so a typo is reported, not silently ignored.
+import { z } from 'zod';
+
+const channelId = z.enum(['telegram', 'discord', 'whatsapp', 'slack', 'webchat']);
+const peerKind = z.enum(['direct', 'group', 'channel']);
+
+export const toolPolicySchema = z.strictObject({
+  allow: z.array(z.string()).optional(),
+  deny: z.array(z.string()).optional(),
+});
+
+const modelSchema = z.strictObject({
+  primary: z.string().regex(/^[^/]+\/.+$/, 'expected "<provider>/<model>"').optional(),
+  fallbacks: z.array(z.string().regex(/^[^/]+\/.+$/, 'expected "<provider>/<model>"')).prefault([]),
+});
+
+const queueMode = z.enum(['collect', 'followup', 'steer', 'interrupt']);
+const dropPolicy = z.enum(['old', 'new', 'summarize']);
+
+const sandboxSchema = z.strictObject({
+  mode: z.enum(['all', 'non-main', 'off']).prefault('all'),
+  network: z.boolean().prefault(false),
+  timeoutSeconds: z.number().int().positive().prefault(60),
+  maxOutputBytes: z.number().int().positive().prefault(200_000),
+});
+
+const agentSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _'),
+  name: z.string().optional(),
+  default: z.boolean().optional(),
+  workspace: z.string().optional(),
+  model: modelSchema.optional(),
+  tools: toolPolicySchema.optional(),
+});
+
+const bindingSchema = z.strictObject({
+  agentId: z.string(),
+  match: z.strictObject({
+    channel: channelId,
+    accountId: z.string().optional(),
+    peer: z.strictObject({ kind: peerKind, id: z.union([z.string(), z.number()]).transform(String) }).optional(),
+    guildId: z.union([z.string(), z.number()]).transform(String).optional(),
+    teamId: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+  }),
+});
+
+const dmPolicy = z.enum(['pairing', 'allowlist', 'open', 'disabled']);
+const idList = z.array(z.union([z.string(), z.number()]).transform(String));
+
+const telegramTopicSchema = z.strictObject({
+  agentId: z.string().optional(),
+  requireMention: z.boolean().optional(),
+  tools: toolPolicySchema.optional(),
+  enabled: z.boolean().optional(),
+});
+
+const telegramGroupSchema = z.strictObject({
+  requireMention: z.boolean().optional(),
+  tools: toolPolicySchema.optional(),
+  enabled: z.boolean().optional(),
+  allowFrom: idList.optional(),
+  topics: z.record(z.string(), telegramTopicSchema).optional(),
+});
+
+const telegramAccountSchema = z.strictObject({
+  botToken: z.string().optional(),
+  apiRoot: z.string().url().optional(),
+});
+
+export const telegramSchema = z.strictObject({
+  enabled: z.boolean().prefault(true),
+  botToken: z.string().optional(),
+  apiRoot: z.string().url().optional(),
+  accounts: z.record(z.string(), telegramAccountSchema).optional(),
+  dmPolicy: dmPolicy.prefault('pairing'),
+  allowFrom: idList.prefault([]),
+  groups: z.record(z.string(), telegramGroupSchema).prefault({}),
+  /** Long-poll timeout in seconds (getUpdates `timeout`). */
+  pollTimeoutSeconds: z.number().int().min(0).max(50).prefault(25),
+});
+
+export const webchatSchema = z.strictObject({
+  enabled: z.boolean().prefault(true),
+  dmPolicy: dmPolicy.prefault('open'),
+  allowFrom: idList.prefault([]),
+});
+
+// Discord, Slack and WhatsApp blocks are defined by their own issues; until then they are accepted as objects.
+const laterChannel = z.record(z.string(), z.unknown());
+
+export const configSchema = z.strictObject({
+  gateway: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).prefault(18789),
+      bind: z.string().min(1).prefault('loopback'),
+      auth: z.strictObject({ token: z.string().min(16, 'expected at least 16 characters').optional() }).prefault({}),
+    })
+    .prefault({}),
+  models: z
+    .strictObject({
+      providers: z
+        .record(
+          z.string(),
+          z.strictObject({
+            api: z.enum(['anthropic-messages', 'openai-completions']),
+            baseUrl: z.string().url().optional(),
+            apiKey: z.string().optional(),
+            /** Context window in tokens, used for /context and compaction. */
+            contextWindow: z.number().int().positive().optional(),
+            maxTokens: z.number().int().positive().optional(),
+          }),
+        )
+        .prefault({}),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      profiles: z
+        .record(
+          z.string().regex(/^[^:]+:.+$/, 'expected "<provider>:<name>"'),
+          z.strictObject({
+            provider: z.string(),
+            mode: z.enum(['api_key', 'token']),
+            key: z.string().optional(),
+            token: z.string().optional(),
+          }),
+        )
+        .prefault({}),
+      order: z.record(z.string(), z.array(z.string())).prefault({}),
+    })
+    .prefault({}),
+  agents: z
+    .strictObject({
+      defaults: z
+        .strictObject({
+          model: modelSchema.prefault({}),
+          maxConcurrent: z.number().int().min(1).max(256).prefault(4),
+          timeoutSeconds: z.number().positive().prefault(600),
+          maxToolRounds: z.number().int().min(1).max(100).prefault(12),
+          workspace: z.string().optional(),
+          sandbox: sandboxSchema.prefault({}),
+        })
+        .prefault({}),
+      list: z.array(agentSchema).prefault([{ id: 'main', default: true }]),
+    })
+    .prefault({}),
+  bindings: z.array(bindingSchema).prefault([]),
+  session: z
+    .strictObject({
+      dmScope: z.enum(['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer']).prefault('per-channel-peer'),
+      identityLinks: z.record(z.string(), z.array(z.string())).prefault({}),
+    })
+    .prefault({}),
+  messages: z
+    .strictObject({
+      queue: z
+        .strictObject({
+          mode: queueMode.prefault('collect'),
+          debounceMs: z.number().int().min(0).prefault(1000),
+          cap: z.number().int().min(1).prefault(20),
+          drop: dropPolicy.prefault('summarize'),
+          byChannel: z.partialRecord(channelId, queueMode).prefault({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  commands: z
+    .strictObject({
+      ownerAllowFrom: z.array(z.string().regex(/^[a-z]+:.+$/, 'expected "<channel>:<userId>"')).prefault([]),
+    })
+    .prefault({}),
+  tools: z
+    .strictObject({
+      allow: z.array(z.string()).optional(),
+      deny: z.array(z.string()).optional(),
+      exec: z
+        .strictObject({
+          security: z.enum(['deny', 'allowlist', 'full']).prefault('allowlist'),
+          ask: z.enum(['off', 'on-miss', 'always']).prefault('on-miss'),
+          approvalTimeoutSeconds: z.number().positive().prefault(1800),
+          allowlist: z.array(z.string()).prefault([]),
+        })
+        .prefault({}),
+      web: z
+        .strictObject({
+          allowPrivateNetwork: z.boolean().prefault(false),
+          maxBytes: z.number().int().positive().prefault(500_000),
+          timeoutSeconds: z.number().positive().prefault(20),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  channels: z
+    .strictObject({
+      telegram: telegramSchema.optional(),
+      webchat: webchatSchema.prefault({}),
+      discord: laterChannel.optional(),
+      slack: laterChannel.optional(),
+      whatsapp: laterChannel.optional(),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type AgentConfig = z.output<typeof agentSchema>;
+export type TelegramConfig = z.output<typeof telegramSchema>;
+export type ToolPolicyConfig = z.output<typeof toolPolicySchema>;
+export type QueueMode = z.output<typeof queueMode>;
+export type DropPolicy = z.output<typeof dropPolicy>;

@@ -1,0 +1,31 @@
+// A tool the agent can call. Tools are plain modules: a schema and a run function; policy, sandboxing decisions,
+// approvals and audit wrap them in one place (the tool runner), never inside each tool.
+import type { ChatRef, ChannelId } from '../types/channel.js';
+import type { ToolSpec } from '../types/provider.js';
+
+export interface ToolContext {
+  runId: string;
+  sessionKey: string;
+  agentId: string;
+  /** Absolute path of the agent's workspace directory. */
+  workspace: string;
+  /** Where the run's triggering message came from. */
+  origin: { channel: ChannelId; accountId: string; chat: ChatRef; senderId: string };
+  /** The session is the owner's own direct-message session (sandbox mode `non-main` runs it on the host). */
+  isOwnerMain: boolean;
+  signal: AbortSignal;
+}
+
+export interface ToolOutput {
+  content: string;
+  isError?: boolean;
+  /** Exit code for process-like tools (audited). */
+  exitCode?: number;
+}
+
+export interface Tool {
+  spec: ToolSpec;
+  /** Policy group, e.g. `fs`, `runtime`, `web`, `core` (`group:fs` in tools.allow / tools.deny). */
+  group: string;
+  run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
+}

@@ -1,0 +1,4 @@
+export * from './channel.js';
+export * from './provider.js';
+export * from './events.js';
+export * from './storage.js';
