@@ -85,3 +85,11 @@ export class ChannelSendError extends Error {
     this.name = 'ChannelSendError';
   }
 }
+
+/** Structured logging, passed in to whatever needs it (pino-compatible call shape: message first). */
+export interface Logger {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+  debug?(msg: string, data?: Record<string, unknown>): void;
+}

@@ -27,6 +27,11 @@ export interface ToolCall {
   id: string;
   name: string;
   args: Record<string, unknown>;
+  /**
+   * Set when the model's arguments were not a JSON object (e.g. cut off by max_tokens); `args` is then `{}`.
+   * The tool runner should answer the model with this message instead of running the tool.
+   */
+  argsError?: string;
 }
 
 export interface ToolResultMessage {
@@ -82,6 +87,8 @@ export interface Provider {
   /** Provider id from config (`anthropic`, `openai`, `ollama`, …). */
   readonly id: string;
   readonly api: ProviderApi;
+  /** True when the server may need no credential (a local OpenAI-compatible server such as Ollama). */
+  readonly keyOptional?: boolean;
   stream(req: ModelRequest): AsyncIterable<ProviderEvent>;
 }
 

@@ -1,0 +1,216 @@
+// The gateway owns session state: every platform event enters here, is authorised, routed to an agent and a
+// session, journaled, and queued on that session's lane. Replies go back through the channel it came from.
+import type { Channel, GatewayState, Inbound, JsonDoc, Logger, AuditLog, InboundJournal, SessionStore, TranscriptStore } from '../types/index.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../events.js';
+import type { ModelCaller } from '../agent/model-caller.js';
+import { createLanes, type Lanes, type QueueSettings } from '../lanes.js';
+import { sessionKeyFor } from '../session-key.js';
+import { resolveRoute } from '../routing.js';
+import { checkAccess } from '../access.js';
+import { createDelivery, type Delivery } from './delivery.js';
+import { createSessionRunner, type ToolHost } from './session-runner.js';
+import { describeForSummary, inboundId, type QueuedMessage } from './queued.js';
+import { recoverJournal } from './recovery.js';
+
+export interface GatewayStores {
+  state: JsonDoc<GatewayState>;
+  sessions: SessionStore;
+  transcripts: TranscriptStore;
+  audit: AuditLog;
+  journal: InboundJournal;
+}
+
+/** Sees every inbound message first (approval replies, chat commands); returns true when it consumed it. */
+export type Interceptor = (m: Inbound, gw: GatewayApi) => Promise<boolean>;
+
+export interface GatewayDeps {
+  config: () => Config;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  log: Logger;
+  bus: EventBus;
+  stores: GatewayStores;
+  modelCaller: ModelCaller;
+  tools: ToolHost;
+  channels: Channel[];
+  interceptors?: Interceptor[];
+}
+
+export interface GatewayApi {
+  readonly lanes: Lanes<QueuedMessage>;
+  readonly delivery: Delivery;
+  getChannel(channel: string, accountId: string): Channel | undefined;
+  /** The agent and session an inbound message belongs to. */
+  locate(m: Inbound): { agentId: string; sessionKey: string; matchedBy: string; source: string };
+  queueSettings(sessionKey: string, m: Inbound): QueueSettings;
+  isOwner(channel: string, senderId: string): boolean;
+  /** Sends a plain answer to the chat (and topic/thread) a message came from. */
+  answer(m: Inbound, text: string): Promise<void>;
+}
+
+export interface Gateway extends GatewayApi {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  handleInbound(m: Inbound): Promise<void>;
+  readonly ready: boolean;
+}
+
+const SEEN_LIMIT = 20_000;
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { clock, log, stores } = deps;
+  const channelMap = new Map(deps.channels.map((c) => [`${c.id}:${c.accountId}`, c]));
+  const seen = new Set<string>();
+  let ready = false;
+
+  const getChannel = (channel: string, accountId: string) => channelMap.get(`${channel}:${accountId}`);
+  const isOwner = (channel: string, senderId: string) =>
+    deps.config().commands.ownerAllowFrom.some((o) => o.toLowerCase() === `${channel}:${senderId}`.toLowerCase());
+
+  const delivery = createDelivery({ journal: stores.journal, audit: stores.audit, log, now: () => clock.now() });
+
+  function queueSettings(sessionKey: string, m: Inbound): QueueSettings {
+    const q = deps.config().messages.queue;
+    const agentId = sessionKey.split(':')[1] ?? '';
+    const override = stores.sessions.get(agentId, sessionKey)?.queueOverride;
+    const mode = (override?.mode ?? q.byChannel[m.channel] ?? q.mode) as QueueSettings['mode'];
+    return {
+      mode,
+      debounceMs: override?.debounceMs ?? q.debounceMs,
+      cap: override?.cap ?? q.cap,
+      drop: (override?.drop ?? q.drop) as QueueSettings['drop'],
+    };
+  }
+
+  const lanes: Lanes<QueuedMessage> = createLanes<QueuedMessage>({
+    clock,
+    maxConcurrent: deps.config().agents.defaults.maxConcurrent,
+    resolveSettings: (key, item) => queueSettings(key, item.inbound),
+    execute: (key, batch, handle) => runner.execute(key, batch, handle),
+    describe: describeForSummary,
+    onDropped: (key, items, reason) => {
+      log.info('queued messages dropped', { sessionKey: key, count: items.length, reason });
+      void stores.journal.append({ type: 'done', ids: items.map((i) => i.id), ts: clock.now() });
+    },
+    onError: (key, err) => log.error('run failed unexpectedly', { sessionKey: key, err: errorText(err) }),
+  });
+
+  const runner = createSessionRunner({
+    config: deps.config,
+    home: deps.home,
+    env: deps.env,
+    clock,
+    log,
+    emit: (e) => deps.bus.emit(e),
+    sessions: stores.sessions,
+    transcripts: stores.transcripts,
+    modelCaller: deps.modelCaller,
+    tools: deps.tools,
+    delivery,
+    getChannel,
+    retryLater: (key, batch, ms) => lanes.retryLater(key, batch, ms),
+    isOwner,
+  });
+
+  function locate(m: Inbound) {
+    const config = deps.config();
+    const route = resolveRoute({ inbound: m, config, stored: stores.state.data.bindings });
+    const sessionKey = sessionKeyFor({
+      agentId: route.agentId,
+      inbound: m,
+      dmScope: config.session.dmScope,
+      identityLinks: config.session.identityLinks,
+    });
+    return { agentId: route.agentId, sessionKey, matchedBy: route.matchedBy, source: route.source };
+  }
+
+  async function answer(m: Inbound, text: string) {
+    const channel = getChannel(m.channel, m.accountId);
+    if (!channel) return;
+    await delivery.notice({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
+  }
+
+  const api: GatewayApi = { lanes, delivery, getChannel, locate, queueSettings, isOwner, answer };
+
+  function remember(id: string) {
+    seen.add(id);
+    if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value as string);
+  }
+
+  async function handleInbound(m: Inbound): Promise<void> {
+    const id = inboundId(m);
+    if (seen.has(id)) return;
+    remember(id);
+    try {
+      for (const intercept of deps.interceptors ?? []) {
+        if (await intercept(m, api)) return;
+      }
+      const config = deps.config();
+      const channelCfg = (config.channels as Record<string, unknown>)[m.channel] as Parameters<typeof checkAccess>[1];
+      const owner = isOwner(m.channel, m.sender.id);
+      const access = owner && m.chat.kind === 'direct' ? { allow: true as const } : checkAccess(m, channelCfg, {
+        isPaired: (senderKey: string) => stores.state.data.pairedSenders.includes(senderKey),
+      });
+      if (!access.allow) {
+        await onDenied(m, access.reason);
+        return;
+      }
+      const { agentId, sessionKey } = locate(m);
+      const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
+      // Journal before acting: once this resolves the adapter may confirm the platform offset.
+      await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
+      const res = lanes.enqueue(sessionKey, item);
+      if (!res.accepted) {
+        await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
+        await answer(m, 'This conversation has too many queued messages; this one was not accepted. Try again when the current answer is done.');
+      }
+    } catch (err) {
+      seen.delete(id);
+      log.error('inbound message failed', { channel: m.channel, chatId: m.chat.id, messageId: m.messageId, err: errorText(err) });
+      throw err;
+    }
+  }
+
+  async function onDenied(m: Inbound, reason: string) {
+    await stores.audit.append({ kind: 'access', channel: m.channel, senderId: m.sender.id, chatId: m.chat.id, reason });
+    if (m.chat.kind !== 'direct') return; // not for us: never answered in groups
+    if (reason === 'dm-disabled') return;
+    await answer(
+      m,
+      `This bot does not know you yet. Ask its owner to allow your ${m.channel} id ${m.sender.id} ` +
+        `(channels.${m.channel}.allowFrom).`,
+    );
+  }
+
+  return {
+    ...api,
+    get ready() {
+      return ready;
+    },
+    handleInbound,
+    async start() {
+      await recoverJournal({ journal: stores.journal, lanes, delivery, getChannel, log, remember });
+      for (const c of deps.channels) {
+        await c.start((m) => handleInbound(m));
+        log.info('channel started', { channel: c.id, accountId: c.accountId });
+      }
+      ready = true;
+    },
+    async stop() {
+      ready = false;
+      for (const c of deps.channels) {
+        await c.stop().catch((err) => log.warn('channel stop failed', { channel: c.id, err: errorText(err) }));
+      }
+      await lanes.shutdown();
+      await stores.state.flush();
+      await stores.sessions.flush();
+    },
+  };
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

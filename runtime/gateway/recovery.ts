@@ -1,0 +1,47 @@
+// After a restart: replies that were recorded but not fully sent are finished; accepted messages that never got
+// a reply go back on their lanes, in their original order.
+import type { Channel, InboundJournal, JournalEntry, Logger } from '../types/index.js';
+import type { Lanes } from '../lanes.js';
+import type { Delivery } from './delivery.js';
+import type { QueuedMessage } from './queued.js';
+
+export async function recoverJournal(deps: {
+  journal: InboundJournal;
+  lanes: Lanes<QueuedMessage>;
+  delivery: Delivery;
+  getChannel(channel: string, accountId: string): Channel | undefined;
+  log: Logger;
+  remember(id: string): void;
+}): Promise<{ resumed: number; requeued: number }> {
+  const { journal, log } = deps;
+  await journal.compact();
+  const pending = await journal.pending();
+  const accepted = new Map<string, Extract<JournalEntry, { type: 'accepted' }>>();
+  const replies = new Map<string, { entry: Extract<JournalEntry, { type: 'reply' }>; sent: Set<number> }>();
+  for (const e of pending) {
+    if (e.type === 'accepted') accepted.set(e.id, e);
+    else if (e.type === 'reply') replies.set(e.ids.join('|'), { entry: e, sent: new Set() });
+    else if (e.type === 'sent') replies.get(e.ids.join('|'))?.sent.add(e.chunk);
+  }
+  let resumed = 0;
+  for (const { entry, sent } of replies.values()) {
+    const first = entry.ids.map((id) => accepted.get(id)).find((a) => a !== undefined);
+    for (const id of entry.ids) accepted.delete(id);
+    entry.ids.forEach(deps.remember);
+    const channel = first && deps.getChannel(first.inbound.channel, first.inbound.accountId);
+    if (!first || !channel) {
+      log.warn('recorded reply has no channel to resume on; dropped', { ids: entry.ids });
+      await deps.delivery.finish(entry.ids);
+      continue;
+    }
+    const chat = first.inbound.chat;
+    await deps.delivery.resume(entry.ids, entry.runId, { channel, chat, replyToId: chat.kind === 'direct' ? undefined : first.inbound.messageId }, entry.chunks, sent);
+    resumed++;
+  }
+  for (const a of accepted.values()) {
+    deps.remember(a.id);
+    deps.lanes.enqueue(a.sessionKey, { id: a.id, agentId: a.agentId, sessionKey: a.sessionKey, inbound: a.inbound, acceptedAt: a.ts });
+  }
+  if (resumed || accepted.size) log.info('recovered unfinished work', { resumed, requeued: accepted.size });
+  return { resumed, requeued: accepted.size };
+}

@@ -1,0 +1,249 @@
+// Runs one lane batch for a session: session entry → transcript history → agent loop → reply, with every
+// step persisted (transcript, journal) so a crash repeats no delivered reply and loses no accepted message.
+import { randomUUID } from 'node:crypto';
+import type {
+  AgentEvent,
+  Channel,
+  Logger,
+  ModelMessage,
+  SessionEntry,
+  SessionStore,
+  ToolCall,
+  ToolResultMessage,
+  ToolSpec,
+  TranscriptStore,
+  Usage,
+} from '../types/index.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { ModelCaller } from '../agent/model-caller.js';
+import type { ToolContext } from '../tools/types.js';
+import type { Batch, RunHandle } from '../lanes.js';
+import { runAgent, type RunResult } from '../agent/loop.js';
+import { historyFromTranscript, RUN_END } from '../agent/history.js';
+import { buildSystemPrompt, ensureWorkspace, loadWorkspaceFiles } from '../agent/workspace.js';
+import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
+import { newSessionId } from '../ids.js';
+import type { Delivery, DeliveryTarget } from './delivery.js';
+import { messageText, turnText, type QueuedMessage } from './queued.js';
+
+export interface ToolHost {
+  visibleTools(ctx: ToolContext): ToolSpec[];
+  execute(call: ToolCall, ctx: ToolContext, emit: (e: AgentEvent) => void): Promise<ToolResultMessage>;
+}
+
+export interface SessionRunnerDeps {
+  config: () => Config;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  log: Logger;
+  emit: (e: AgentEvent) => void;
+  sessions: SessionStore;
+  transcripts: TranscriptStore;
+  modelCaller: ModelCaller;
+  tools: ToolHost;
+  delivery: Delivery;
+  getChannel(channel: string, accountId: string): Channel | undefined;
+  /** All model candidates are cooling down: put the batch back and retry at `retryAt`. */
+  retryLater(sessionKey: string, batch: Batch<QueuedMessage>, ms: number): void;
+  isOwner(channel: string, senderId: string): boolean;
+}
+
+const TYPING_REFRESH_MS = 5000;
+
+export function createSessionRunner(deps: SessionRunnerDeps) {
+  const { clock, log } = deps;
+  const preparedWorkspaces = new Set<string>();
+
+  async function ensureSession(q: QueuedMessage): Promise<SessionEntry> {
+    const now = clock.now();
+    const existing = deps.sessions.get(q.agentId, q.sessionKey);
+    const entry: SessionEntry = existing
+      ? { ...existing, updatedAt: now }
+      : { sessionId: newSessionId(now), sessionKey: q.sessionKey, agentId: q.agentId, createdAt: now, updatedAt: now };
+    entry.channel = q.inbound.channel;
+    entry.lastChat = q.inbound.chat;
+    entry.lastAccountId = q.inbound.accountId;
+    if (!existing) {
+      await deps.transcripts.create({ sessionId: entry.sessionId, sessionKey: q.sessionKey, agentId: q.agentId, createdAt: now });
+    }
+    deps.sessions.put(entry);
+    return entry;
+  }
+
+  async function systemPrompt(agentId: string, channel: string): Promise<string> {
+    const dir = agentWorkspace(deps.config(), agentId, deps.home);
+    if (!preparedWorkspaces.has(dir)) {
+      await ensureWorkspace(dir);
+      preparedWorkspaces.add(dir);
+    }
+    const files = await loadWorkspaceFiles(dir);
+    return buildSystemPrompt({ agentId, files, now: clock.now(), channel }).text;
+  }
+
+  function startTyping(channel: Channel, q: QueuedMessage): () => void {
+    if (!channel.typing) return () => {};
+    let stopped = false;
+    let handle: ReturnType<Clock['setTimeout']> | undefined;
+    const tick = () => {
+      if (stopped) return;
+      channel.typing!(q.inbound.chat).catch((err) => log.debug?.('typing failed', { err: String(err) }));
+      handle = clock.setTimeout(tick, TYPING_REFRESH_MS);
+    };
+    tick();
+    return () => {
+      stopped = true;
+      if (handle) clock.clearTimeout(handle);
+    };
+  }
+
+  async function execute(sessionKey: string, batch: Batch<QueuedMessage>, handle: RunHandle<QueuedMessage>): Promise<void> {
+    const last = batch.items[batch.items.length - 1];
+    const ids = batch.items.map((i) => i.id);
+    const channel = deps.getChannel(last.inbound.channel, last.inbound.accountId);
+    if (!channel) {
+      log.error('no channel to answer on; message dropped', { sessionKey, channel: last.inbound.channel, accountId: last.inbound.accountId });
+      return;
+    }
+    const target: DeliveryTarget = {
+      channel,
+      chat: last.inbound.chat,
+      replyToId: last.inbound.chat.kind === 'direct' ? undefined : last.inbound.messageId,
+    };
+    const session = await ensureSession(last);
+    const config = deps.config();
+    const runId = randomUUID();
+    const workspace = agentWorkspace(config, last.agentId, deps.home);
+    const toolCtx: ToolContext = {
+      runId,
+      sessionKey,
+      agentId: last.agentId,
+      workspace,
+      origin: { channel: last.inbound.channel, accountId: last.inbound.accountId, chat: last.inbound.chat, senderId: last.inbound.sender.id },
+      isOwnerMain: last.inbound.chat.kind === 'direct' && deps.isOwner(last.inbound.channel, last.inbound.sender.id),
+      signal: handle.signal,
+    };
+    const candidates = agentModelCandidates(config, last.agentId, session.modelOverride, deps.env);
+    const emit = deps.emit;
+    const base = { runId, sessionKey, agentId: last.agentId };
+    emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'start' });
+
+    if (candidates.length === 0) {
+      const msg = noModelMessage();
+      log.warn(msg, { sessionKey });
+      await deps.delivery.reply(ids, runId, { ...target }, msg);
+      emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: 'config' });
+      return;
+    }
+
+    const stopTyping = startTyping(channel, last);
+    let result: RunResult;
+    const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
+    try {
+      const entries = await deps.transcripts.read(last.agentId, session.sessionId);
+      const history: ModelMessage[] = historyFromTranscript(entries);
+      result = await runAgent({
+        runId,
+        sessionKey,
+        agentId: last.agentId,
+        system: await systemPrompt(last.agentId, last.inbound.channel),
+        history,
+        userText: turnText(batch.items, batch.droppedSummary),
+        candidates,
+        tools: deps.tools.visibleTools(toolCtx),
+        executeTool: (call, signal) => deps.tools.execute(call, { ...toolCtx, signal }, emit),
+        takeSteered: () => {
+          const taken = handle.takeSteered();
+          for (const t of taken) ids.push(t.id);
+          return taken.map((t) => messageText(t.inbound));
+        },
+        signal: handle.signal,
+        timeoutMs: config.agents.defaults.timeoutSeconds * 1000,
+        maxRounds: config.agents.defaults.maxToolRounds,
+        modelCaller: deps.modelCaller,
+        clock,
+        emit,
+        onMessage: async (m, u) => {
+          if (u) {
+            usageTotal.inputTokens += u.inputTokens;
+            usageTotal.outputTokens += u.outputTokens;
+          }
+          await deps.transcripts.append(last.agentId, session.sessionId, {
+            type: 'message',
+            ts: clock.now(),
+            runId,
+            message: m,
+            usage: u,
+            inboundIds: m.role === 'user' ? [...ids] : undefined,
+          });
+        },
+      });
+    } finally {
+      stopTyping();
+    }
+
+    await deps.transcripts.append(last.agentId, session.sessionId, {
+      type: 'event',
+      ts: clock.now(),
+      runId,
+      name: RUN_END,
+      data: { status: result.status, inputTokens: usageTotal.inputTokens, outputTokens: usageTotal.outputTokens },
+    });
+    const fresh = deps.sessions.get(last.agentId, sessionKey) ?? session;
+    deps.sessions.put({
+      ...fresh,
+      updatedAt: clock.now(),
+      inputTokens: (fresh.inputTokens ?? 0) + usageTotal.inputTokens,
+      outputTokens: (fresh.outputTokens ?? 0) + usageTotal.outputTokens,
+    });
+
+    switch (result.status) {
+      case 'ok':
+      case 'max_rounds': {
+        const text = result.status === 'max_rounds' ? `${result.text}\n\n(Stopped after the maximum number of tool rounds.)`.trim() : result.text;
+        const silent = text.trim() === 'NO_REPLY' || text.trim() === '';
+        const delivered = silent ? (await deps.delivery.finish(ids), false) : await deps.delivery.reply(ids, runId, target, text);
+        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'end', text, delivered });
+        return;
+      }
+      case 'unavailable': {
+        const wait = Math.max(1000, result.retryAt - clock.now());
+        if (!batch.items.some((i) => (i as QueuedMessage & { notified?: boolean }).notified)) {
+          await deps.delivery.notice(
+            target,
+            `All configured models are unavailable right now (${result.error.kind}). Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
+          );
+          for (const i of batch.items) (i as QueuedMessage & { notified?: boolean }).notified = true;
+        }
+        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
+        deps.retryLater(sessionKey, batch, wait);
+        return;
+      }
+      case 'aborted':
+        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.reason, kind: 'aborted' });
+        await deps.delivery.finish(ids);
+        return;
+      case 'timeout':
+      case 'error': {
+        const msg =
+          result.status === 'timeout'
+            ? `The run timed out after ${config.agents.defaults.timeoutSeconds} s and was stopped.`
+            : `The model call failed (${result.error.kind}): ${result.error.message}`;
+        log.warn('run failed', { runId, sessionKey, status: result.status, error: msg });
+        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: result.status === 'error' ? result.error.kind : 'timeout' });
+        await deps.delivery.reply(ids, runId, target, `⚠️ ${msg}`);
+        return;
+      }
+    }
+  }
+
+  return { execute, ensureSession };
+}
+
+export function noModelMessage(): string {
+  return (
+    'No model is configured. Set ANTHROPIC_API_KEY or OPENAI_API_KEY (or OPENAI_BASE_URL for a local ' +
+    'OpenAI-compatible server such as Ollama), or set agents.defaults.model.primary in switchyard.json, then restart.'
+  );
+}

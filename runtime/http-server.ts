@@ -1,0 +1,109 @@
+// The gateway's HTTP surface: the web chat page at `/`, `GET /healthz`, and WebSocket upgrades on `/ws`
+// guarded by the gateway token. Loopback by default.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from './types/index.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  token: string;
+  log: Logger;
+  page: string;
+  /** 200 with this JSON once ready, 503 before. Must hold no secrets. */
+  health(): { ready: boolean; [k: string]: unknown };
+  maxPayloadBytes?: number;
+}
+
+export interface GatewayHttpServer {
+  server: Server;
+  wss: WebSocketServer;
+  port: number;
+  /** Base URL (http://host:port) for printing. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function bindHost(bind: string): string {
+  if (bind === 'loopback') return '127.0.0.1';
+  if (bind === 'lan') return '0.0.0.0';
+  return bind;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+export function tokenMatches(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayHttpServer> {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes ?? 64 * 1024 });
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    if (req.method === 'GET' && url.pathname === '/healthz') {
+      const h = opts.health();
+      res.writeHead(h.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(h));
+      return;
+    }
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        'referrer-policy': 'no-referrer',
+      });
+      res.end(opts.page);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: `not found: ${url.pathname}` }));
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    if (url.pathname !== '/ws') return reject(socket, 404, 'Not Found');
+    if (!tokenMatches(opts.token, url.searchParams.get('token'))) {
+      opts.log.warn('web chat connection refused: bad or missing token', { remote: req.socket.remoteAddress });
+      return reject(socket, 401, 'Unauthorized');
+    }
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => wss.emit('connection', ws, req));
+  });
+  server.on('clientError', (err, socket) => {
+    opts.log.debug?.('http client error', { err: String(err) });
+    socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const shownHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    server,
+    wss,
+    port,
+    url: `http://${shownHost}:${port}`,
+    async close() {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function reject(socket: Duplex, status: number, text: string) {
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}

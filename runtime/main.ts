@@ -1,0 +1,202 @@
+// The composition root: builds stores, providers, tools, adapters and the gateway, and wires them. The only
+// file allowed to import from every folder. `node dist/runtime/main.js [--config PATH]` starts the gateway.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Channel, Logger } from './types/index.js';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, ConfigError } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { agentModelCandidates, defaultAgentId } from './config/agents.js';
+import { createLogger } from './log.js';
+import { createEventBus } from './events.js';
+import { createProviders } from './providers/registry.js';
+import { resolveCredentials } from './providers/credentials.js';
+import { createSimpleModelCaller, type ModelCaller } from './agent/model-caller.js';
+import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
+import { noModelMessage } from './gateway/session-runner.js';
+import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
+import { createToolHost } from './tools/host.js';
+import { resolveHome } from '../storage/paths.js';
+import { openStateStore } from '../storage/state-store.js';
+import { openSessionStore } from '../storage/session-store.js';
+import { createTranscriptStore } from '../storage/transcripts.js';
+import { createAuditLog } from '../storage/audit-log.js';
+import { createInboundJournal } from '../storage/journal.js';
+import { createWebchatChannel } from '../bots/webchat/index.js';
+import { WEBCHAT_PAGE } from '../bots/webchat/page.js';
+import { createTelegramChannels } from '../bots/telegram/index.js';
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+  configPath?: string;
+  log?: Logger;
+  clock?: Clock;
+  /** Overrides gateway.port (tests and benchmarks use 0). */
+  port?: number;
+  /** Replaces the provider-backed model caller (benchmarks). */
+  modelCaller?: ModelCaller;
+}
+
+export interface RunningGateway {
+  gateway: Gateway;
+  http: GatewayHttpServer;
+  config: Config;
+  home: string;
+  token: string;
+  /** The web chat URL with its token. */
+  chatUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(opts: StartOptions = {}): Promise<RunningGateway> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? createLogger();
+  const clock = opts.clock ?? systemClock;
+  const home = opts.home ?? resolveHome(env);
+  await mkdir(home, { recursive: true });
+  const { config } = await loadConfig({ home, configPath: opts.configPath, env });
+
+  const host = bindHost(config.gateway.bind);
+  const configuredToken = config.gateway.auth.token;
+  if (!isLoopbackHost(host) && !configuredToken) {
+    throw new ConfigError([
+      {
+        path: 'gateway.auth.token',
+        expected: 'a token of at least 16 characters when gateway.bind is not loopback',
+        found: 'nothing (set SWITCHYARD_GATEWAY_TOKEN or gateway.auth.token)',
+      },
+    ]);
+  }
+  const token = configuredToken ?? (await loadOrCreateToken(join(home, 'gateway-token')));
+
+  const agentIds = config.agents.list.map((a) => a.id);
+  const [state, sessions] = await Promise.all([
+    openStateStore(home, (m) => log.warn(m)),
+    openSessionStore(home, (m) => log.warn(m), agentIds),
+  ]);
+  const transcripts = createTranscriptStore(home);
+  const audit = createAuditLog(home, clock);
+  const journal = createInboundJournal(home);
+
+  const bus = createEventBus(log);
+  const modelCaller =
+    opts.modelCaller ??
+    createSimpleModelCaller({ providers: createProviders(config.models.providers, env), credentials: resolveCredentials(config, env) });
+  const getConfig = () => config;
+  const interceptors: Interceptor[] = [];
+  const tools = createToolHost({ config: getConfig, state, audit, clock, log, env, interceptors, getGateway: () => gateway });
+
+  let gatewayReady = () => false;
+  const http = await startHttpServer({
+    host,
+    port: opts.port ?? config.gateway.port,
+    token,
+    log,
+    page: WEBCHAT_PAGE,
+    health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
+  });
+
+  const channels: Channel[] = [];
+  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
+  channels.push(
+    ...(await createTelegramChannels(config.channels.telegram, {
+      log,
+      offsets: {
+        get: (key) => state.data.channelOffsets[key],
+        set: (key, v) => state.update((d) => void (d.channelOffsets[key] = v)),
+      },
+    })),
+  );
+
+  const gateway = createGateway({
+    config: getConfig,
+    home,
+    env,
+    clock,
+    log,
+    bus,
+    stores: { state, sessions, transcripts, audit, journal },
+    modelCaller,
+    tools,
+    channels,
+    interceptors,
+  });
+  gatewayReady = () => gateway.ready;
+  await gateway.start();
+
+  const chatUrl = `${http.url}/#token=${token}`;
+  if (agentModelCandidates(config, defaultAgentId(config), undefined, env).length === 0) log.warn(noModelMessage());
+  let stopped = false;
+  return {
+    gateway,
+    http,
+    config,
+    home,
+    token,
+    chatUrl,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await gateway.stop();
+      await http.close();
+    },
+  };
+}
+
+async function loadOrCreateToken(file: string): Promise<string> {
+  try {
+    const t = (await readFile(file, 'utf8')).trim();
+    if (t.length >= 16) return t;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const t = randomBytes(24).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, t + '\n', { mode: 0o600 });
+  return t;
+}
+
+function parseArgs(argv: string[]): { configPath?: string } {
+  const out: { configPath?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--config') {
+      if (!argv[i + 1]) throw new Error('--config needs a path: --config /path/to/switchyard.json');
+      out.configPath = argv[++i];
+    } else if (a.startsWith('--config=')) out.configPath = a.slice('--config='.length);
+    else throw new Error(`unknown argument ${a}: the only option is --config PATH`);
+  }
+  return out;
+}
+
+async function cli(): Promise<void> {
+  const started = performance.now();
+  const log = createLogger();
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));
+  process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { err: String(err), stack: err.stack }));
+  let running: RunningGateway;
+  try {
+    running = await startGateway({ ...parseArgs(process.argv.slice(2)), log });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration is not valid:\n${err.format()}\n`);
+    } else {
+      process.stderr.write(`Switchyard could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+  log.info('gateway ready', { home: running.home, readyMs: Math.round(performance.now() - started) });
+  process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n\n`);
+  const shutdown = async (sig: string) => {
+    log.info('shutting down', { signal: sig });
+    await running.stop().catch((err) => log.error('shutdown failed', { err: String(err) }));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void cli();
