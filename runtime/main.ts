@@ -17,7 +17,7 @@ import { createSimpleModelCaller, type ModelCaller } from './agent/model-caller.
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
 import { noModelMessage } from './gateway/session-runner.js';
 import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
-import { createToolHost } from './tools/host.js';
+import { createToolHost } from './gateway/tool-host.js';
 import { resolveHome } from '../storage/paths.js';
 import { openStateStore } from '../storage/state-store.js';
 import { openSessionStore } from '../storage/session-store.js';
@@ -86,8 +86,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     opts.modelCaller ??
     createSimpleModelCaller({ providers: createProviders(config.models.providers, env), credentials: resolveCredentials(config, env) });
   const getConfig = () => config;
-  const interceptors: Interceptor[] = [];
-  const tools = createToolHost({ config: getConfig, state, audit, clock, log, env, interceptors, getGateway: () => gateway });
+  const channels: Channel[] = [];
+  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels });
+  const interceptors: Interceptor[] = [async (m) => tools.handleApprovalReply(m)];
 
   let gatewayReady = () => false;
   const http = await startHttpServer({
@@ -99,7 +100,6 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   });
 
-  const channels: Channel[] = [];
   if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
   channels.push(
     ...(await createTelegramChannels(config.channels.telegram, {

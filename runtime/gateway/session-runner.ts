@@ -30,6 +30,8 @@ import { messageText, turnText, type QueuedMessage } from './queued.js';
 export interface ToolHost {
   visibleTools(ctx: ToolContext): ToolSpec[];
   execute(call: ToolCall, ctx: ToolContext, emit: (e: AgentEvent) => void): Promise<ToolResultMessage>;
+  /** The run is over: forget per-run state (e.g. commands approved in this run). */
+  endRun?(runId: string): void;
 }
 
 export interface SessionRunnerDeps {
@@ -181,6 +183,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       });
     } finally {
       stopTyping();
+      deps.tools.endRun?.(runId);
     }
 
     await deps.transcripts.append(last.agentId, session.sessionId, {

@@ -28,4 +28,9 @@ export interface Tool {
   /** Policy group, e.g. `fs`, `runtime`, `web`, `core` (`group:fs` in tools.allow / tools.deny). */
   group: string;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
+  /**
+   * The exact text an owner approves before this tool runs (exec: the command line), or undefined when the
+   * arguments are invalid. Tools without it need no approval. The runner also audits this text verbatim.
+   */
+  approvalSubject?(args: Record<string, unknown>): string | undefined;
 }

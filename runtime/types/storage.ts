@@ -104,6 +104,8 @@ export interface ProfileHealth {
   /** Failures per kind, for /status. */
   failureCounts: Record<string, number>;
   cooldownUntil?: number;
+  /** Error kind that started the current cooldown (rate_limit, overloaded, …), for messages and /status. */
+  cooldownReason?: string;
   disabledUntil?: number;
   disabledReason?: string;
   billingCount?: number;

@@ -1,0 +1,75 @@
+// /context list|detail: what goes into the model's window for this session and how big each part is.
+// Sizes and names only — the prompt text itself is never shown (it may hold the owner's private notes).
+import { charsAndTokens, num, oneLine, plural, tokensFor } from '../format.js';
+import { UsageError, type Command, type ContextReport } from '../types.js';
+
+export interface ContextTotals {
+  system: number;
+  tools: number;
+  history: number;
+  /** system prompt (workspace files included) + tool schemas + history. */
+  total: number;
+}
+
+export function contextTotals(r: ContextReport): ContextTotals {
+  const system = r.systemPrompt.reduce((s, p) => s + p.chars, 0);
+  const tools = r.tools.reduce((s, t) => s + t.schemaChars, 0);
+  const total = system + tools + r.history.chars;
+  return { system, tools, history: r.history.chars, total };
+}
+
+function fileLine(f: ContextReport['workspaceFiles'][number]): string {
+  if (f.missing) return `  ${f.name}: missing`;
+  if (f.rawChars === f.injectedChars && !f.truncated) return `  ${f.name}: ${num(f.rawChars)} chars`;
+  return `  ${f.name}: ${num(f.rawChars)} raw → ${num(f.injectedChars)} injected${f.truncated ? ' (truncated)' : ''}`;
+}
+
+export function formatContext(r: ContextReport, detail: boolean, header: string): string {
+  const t = contextTotals(r);
+  const lines = [header];
+  if (r.model) lines.push(`Model: ${r.model}${r.contextWindow ? ` (window ${num(r.contextWindow)} tokens)` : ''}`);
+
+  lines.push(`System prompt: ${charsAndTokens(t.system)}`);
+  for (const p of r.systemPrompt) lines.push(`  ${p.name}: ${num(p.chars)} chars`);
+
+  lines.push(`Workspace files (${r.workspaceFiles.length}):`);
+  if (r.workspaceFiles.length === 0) lines.push('  none');
+  for (const f of r.workspaceFiles) lines.push(fileLine(f));
+
+  lines.push(`Tools (${r.tools.length}): ${charsAndTokens(t.tools)} of schema`);
+  if (r.tools.length > 0) lines.push(`  ${r.tools.map((x) => `${x.name} ${num(x.schemaChars)}`).join(' · ')}`);
+
+  lines.push(`History: ${plural(r.history.messages, 'message')}, ${charsAndTokens(t.history)}`);
+
+  const share = r.contextWindow ? ` of ${num(r.contextWindow)} (${Math.round((tokensFor(t.total) / r.contextWindow) * 100)}%)` : '';
+  lines.push(`Total: ~${num(tokensFor(t.total))} tokens${share} (estimate: chars ÷ 4)`);
+
+  if (detail) {
+    const items = [
+      ...r.systemPrompt.map((p) => ({ label: `system: ${p.name}`, chars: p.chars })),
+      ...r.tools.map((x) => ({ label: `tool: ${x.name}`, chars: x.schemaChars })),
+      ...(r.history.largest ?? []).map((h) => ({ label: `history: ${h.label}`, chars: h.chars })),
+    ]
+      .filter((i) => i.chars > 0)
+      .sort((a, b) => b.chars - a.chars)
+      .slice(0, 10);
+    lines.push('Largest items:');
+    if (items.length === 0) lines.push('  none');
+    for (const i of items) lines.push(`  ${oneLine(i.label, 80)}: ${charsAndTokens(i.chars)}`);
+  }
+  return lines.join('\n');
+}
+
+export const contextCommand: Command = {
+  name: 'context',
+  usage: '/context list|detail',
+  summary: "what goes into the model's window for this session, with sizes (detail adds the largest items)",
+  ownerOnly: true,
+  async run(args, ctx) {
+    const sub = (args[0] ?? 'list').toLowerCase();
+    if (args.length > 1 || (sub !== 'list' && sub !== 'detail')) throw new UsageError();
+    const here = ctx.here();
+    const report = await ctx.deps.contextReport(here.agentId, here.sessionKey, ctx.inbound);
+    return formatContext(report, sub === 'detail', `Context of ${here.sessionKey} (agent ${here.agentId}):`);
+  },
+};

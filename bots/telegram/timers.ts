@@ -1,0 +1,56 @@
+// Time for the adapter. bots/ may import only runtime/types, so this mirrors the runtime's Clock structurally:
+// the runtime passes its Clock (or a test its FakeClock) and it fits this shape.
+
+export interface AdapterClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): object;
+  clearTimeout(h: object): void;
+}
+
+export const systemTimers: AdapterClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Resolves after ms; resolves early (returning false) when the signal aborts, so loops can just check it. */
+export function pause(clock: AdapterClock, ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      clock.clearTimeout(h);
+      resolve(false);
+    };
+    const h = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Retry timing shared by polling and sending; every value can be overridden per deployment or test. */
+export interface RetryPolicy {
+  /** First backoff after a network error or 5xx; doubles each time. */
+  initialBackoffMs: number;
+  /** Backoff ceiling. */
+  maxBackoffMs: number;
+  /** Attempts for one outbound call on network errors / 5xx before giving up. */
+  sendAttempts: number;
+  /** A 429 asking for a longer wait than this fails the send instead of blocking the chat. */
+  maxRetryAfterSeconds: number;
+  /** How many 429s one outbound call may wait out. */
+  maxRateLimitRetries: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  initialBackoffMs: 1000,
+  maxBackoffMs: 30_000,
+  sendAttempts: 4,
+  maxRetryAfterSeconds: 60,
+  maxRateLimitRetries: 5,
+};
+
+export function backoffMs(policy: RetryPolicy, failures: number): number {
+  return Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.max(0, failures - 1));
+}

@@ -1,0 +1,176 @@
+// Provider over the Anthropic Messages API (@anthropic-ai/sdk), streaming. SDK retries are off: the failover
+// layer owns retries. Never throws: every failure ends the stream with a typed `error` event.
+import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
+import type { MessageCreateParamsStreaming, RawMessageStreamEvent, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages';
+import { systemClock, type Clock } from '../clock.js';
+import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
+import { fromAnthropicStopReason, toAnthropicMessages, toAnthropicTools } from './anthropic-messages.js';
+import { createCallControl } from './call-control.js';
+import { modelErrorForReason, modelErrorFromThrown } from './errors.js';
+import { decodeToolCall } from './tool-args.js';
+
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+const DEFAULT_MAX_TOKENS = 4096;
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export interface AnthropicProviderOptions {
+  id: string;
+  baseUrl?: string;
+  fetch?: ClientOptions['fetch'];
+  /** Time allowed for the response to start, and for each gap between stream events. */
+  timeoutMs?: number;
+  /** max_tokens when the request names none (the API requires one). */
+  defaultMaxTokens?: number;
+  clock?: Clock;
+}
+
+export function createAnthropicProvider(opts: AnthropicProviderOptions): Provider {
+  const baseUrl = opts.baseUrl ?? ANTHROPIC_BASE_URL;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const clock = opts.clock ?? systemClock;
+  // One client per credential (the base URL is fixed per provider), so connections are reused across calls.
+  const clients = new Map<string, Anthropic>();
+
+  function clientFor(cred: Credential): Anthropic {
+    const key = `${cred.mode}\u0000${cred.secret}`;
+    let client = clients.get(key);
+    if (!client) {
+      // Passing exactly one credential in code keeps the SDK from reading ANTHROPIC_* variables or the
+      // on-disk profile chain: which credential is used is decided by our auth profiles only.
+      // SDK 1.x sends `apiKey` as `Authorization: Bearer`; an API key goes in `x-api-key` instead, the
+      // documented header that Anthropic-compatible servers (proxies, other vendors) also expect, and a
+      // token (OAuth / bearer) stays in Authorization.
+      client = new Anthropic({
+        ...(cred.mode === 'token'
+          ? { authToken: cred.secret }
+          : { apiKey: cred.secret, defaultHeaders: { 'x-api-key': cred.secret, Authorization: null } }),
+        baseURL: baseUrl,
+        maxRetries: 0,
+        timeout: timeoutMs,
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+      clients.set(key, client);
+    }
+    return client;
+  }
+
+  async function* stream(req: ModelRequest): AsyncGenerator<ProviderEvent, void, undefined> {
+    if (!req.credential) {
+      yield {
+        type: 'error',
+        error: { kind: 'auth', message: `${opts.id}: no credential given for ${baseUrl} (an Anthropic API needs a key or token)` },
+      };
+      return;
+    }
+    const control = createCallControl(clock, timeoutMs, req.signal);
+    const params: MessageCreateParamsStreaming = {
+      model: req.model,
+      max_tokens: req.maxTokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+      messages: toAnthropicMessages(req.messages),
+      stream: true,
+      ...(req.system !== '' ? { system: req.system } : {}),
+      ...(req.tools.length > 0 ? { tools: toAnthropicTools(req.tools) } : {}),
+    };
+    const acc = new Accumulator();
+    try {
+      const events = await clientFor(req.credential).messages.create(params, { signal: control.signal });
+      for await (const ev of events) {
+        control.touch();
+        const delta = acc.add(ev);
+        if (delta !== undefined) yield { type: 'text', delta };
+      }
+      const reason = control.reason();
+      if (reason) {
+        yield { type: 'error', error: modelErrorForReason(reason, timeoutMs, opts.id) };
+      } else if (!acc.finished) {
+        yield {
+          type: 'error',
+          error: { kind: 'server_error', message: `${opts.id}: the stream ended before message_stop (connection dropped?)` },
+        };
+      } else {
+        yield acc.done();
+      }
+    } catch (err) {
+      yield { type: 'error', error: modelErrorFromThrown(err, control.reason(), clock.now(), opts.id) };
+    } finally {
+      control.dispose();
+    }
+  }
+
+  return { id: opts.id, api: 'anthropic-messages', keyOptional: false, stream };
+}
+
+type Block = { kind: 'text' } | { kind: 'tool'; id: string; name: string; json: string; initial: unknown } | { kind: 'other' };
+
+/** Folds the raw SSE events of one message into text, tool calls, usage and stop reason. */
+class Accumulator {
+  private blocks = new Map<number, Block>();
+  private text = '';
+  private toolCalls: ToolCall[] = [];
+  private usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private stop: StopReason = 'other';
+  finished = false;
+
+  /** Returns a text delta to pass on, if the event carried one. */
+  add(ev: RawMessageStreamEvent): string | undefined {
+    switch (ev.type) {
+      case 'message_start':
+        this.usage = { inputTokens: inputTokens(ev.message.usage), outputTokens: ev.message.usage.output_tokens ?? 0 };
+        return undefined;
+      case 'content_block_start': {
+        const b = ev.content_block;
+        if (b.type === 'tool_use') {
+          this.blocks.set(ev.index, { kind: 'tool', id: b.id, name: b.name, json: '', initial: b.input });
+        } else if (b.type === 'text') {
+          this.blocks.set(ev.index, { kind: 'text' });
+          if (b.text) return this.appendText(b.text);
+        } else {
+          this.blocks.set(ev.index, { kind: 'other' }); // thinking and server-tool blocks are not passed on
+        }
+        return undefined;
+      }
+      case 'content_block_delta': {
+        const block = this.blocks.get(ev.index);
+        if (ev.delta.type === 'text_delta' && block?.kind === 'text') return this.appendText(ev.delta.text);
+        if (ev.delta.type === 'input_json_delta' && block?.kind === 'tool') block.json += ev.delta.partial_json;
+        return undefined;
+      }
+      case 'content_block_stop': {
+        const block = this.blocks.get(ev.index);
+        if (block?.kind === 'tool') {
+          // Without deltas the whole input arrived in content_block_start.
+          const raw = block.json !== '' ? block.json : JSON.stringify(block.initial ?? {});
+          this.toolCalls.push(decodeToolCall(block.id, block.name, raw));
+        }
+        return undefined;
+      }
+      case 'message_delta':
+        this.stop = fromAnthropicStopReason(ev.delta.stop_reason);
+        this.usage.outputTokens = ev.usage.output_tokens ?? this.usage.outputTokens;
+        if (ev.usage.input_tokens != null) {
+          this.usage.inputTokens =
+            ev.usage.input_tokens + (ev.usage.cache_creation_input_tokens ?? 0) + (ev.usage.cache_read_input_tokens ?? 0);
+        }
+        return undefined;
+      case 'message_stop':
+        this.finished = true;
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  done(): ProviderEvent {
+    return { type: 'done', text: this.text, toolCalls: this.toolCalls, usage: this.usage, stopReason: this.stop };
+  }
+
+  private appendText(t: string): string {
+    this.text += t;
+    return t;
+  }
+}
+
+/** Everything the prompt cost, cached or not: what /context and compaction need to know. */
+function inputTokens(u: AnthropicUsage): number {
+  return (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+}

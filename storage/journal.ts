@@ -1,0 +1,87 @@
+// journal/inbound.jsonl: the crash-safety record. An accepted message is on disk (fdatasync) before the
+// gateway acts on it; 'reply' and 'sent' record delivery progress; 'done' closes the ids. After a crash,
+// pending() is exactly what the restart must finish. Inbound.raw (the SDK payload) is never written.
+import type { Inbound } from '../runtime/types/channel.js';
+import type { InboundJournal, JournalEntry } from '../runtime/types/storage.js';
+import { appendLinesNow, defaultLog, isRecord, readJsonl, serialised, writeFileAtomicNow, type Log } from './jsonl.js';
+import { statePaths } from './paths.js';
+
+function withoutRaw(e: JournalEntry): JournalEntry {
+  if (e.type !== 'accepted') return e;
+  const { raw: _raw, ...inbound }: Inbound = e.inbound;
+  return { ...e, inbound };
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The entry if the line is a well-formed journal entry of a type this version knows, else undefined. */
+export function decodeJournalEntry(v: unknown): JournalEntry | undefined {
+  if (!isRecord(v) || typeof v.ts !== 'number') return undefined;
+  switch (v.type) {
+    case 'accepted':
+      return typeof v.id === 'string' &&
+        typeof v.agentId === 'string' &&
+        typeof v.sessionKey === 'string' &&
+        isRecord(v.inbound)
+        ? (v as unknown as JournalEntry)
+        : undefined;
+    case 'reply':
+      return isStrings(v.ids) && typeof v.runId === 'string' && isStrings(v.chunks)
+        ? (v as unknown as JournalEntry)
+        : undefined;
+    case 'sent':
+      return isStrings(v.ids) && typeof v.chunk === 'number' && typeof v.messageId === 'string'
+        ? (v as unknown as JournalEntry)
+        : undefined;
+    case 'done':
+      return isStrings(v.ids) ? (v as unknown as JournalEntry) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Entries of ids not closed by a 'done' entry, in file order ('done' entries themselves are not pending). */
+export function pendingEntries(entries: JournalEntry[]): JournalEntry[] {
+  const done = new Set<string>();
+  for (const e of entries) if (e.type === 'done') for (const id of e.ids) done.add(id);
+  return entries.filter((e) => {
+    if (e.type === 'done') return false;
+    if (e.type === 'accepted') return !done.has(e.id);
+    return e.ids.some((id) => !done.has(id));
+  });
+}
+
+export function createInboundJournal(home: string, log: Log = defaultLog): InboundJournal {
+  const file = statePaths(home).journal;
+
+  /** Decoded entries; null when there is no journal yet. Call inside serialised(). */
+  const readNow = async (): Promise<JournalEntry[] | null> => {
+    const lines = await readJsonl(file, log);
+    if (!lines) return null;
+    const out: JournalEntry[] = [];
+    for (const { line, value } of lines) {
+      const e = decodeJournalEntry(value);
+      if (e) out.push(e);
+      else log(`storage: ${file}:${line} is not a journal entry this version knows; ignored: ${JSON.stringify(value)}`);
+    }
+    return out;
+  };
+
+  return {
+    append(e) {
+      const line = JSON.stringify(withoutRaw(e));
+      return serialised(file, () => appendLinesNow(file, [line], { create: true, sync: true, log }));
+    },
+
+    pending: () => serialised(file, async () => pendingEntries((await readNow()) ?? [])),
+
+    compact: () =>
+      serialised(file, async () => {
+        const entries = await readNow();
+        if (!entries) return; // no journal yet
+        const keep = pendingEntries(entries);
+        // Atomic (temp + fsync + rename): a crash leaves the old journal, which holds the same pending work.
+        await writeFileAtomicNow(file, keep.map((e) => JSON.stringify(e) + '\n').join(''));
+      }),
+  };
+}
