@@ -13,7 +13,10 @@ import { createLogger } from './log.js';
 import { createEventBus } from './events.js';
 import { createProviders } from './providers/registry.js';
 import { resolveCredentials } from './providers/credentials.js';
-import { createSimpleModelCaller, type ModelCaller } from './agent/model-caller.js';
+import type { ModelCaller } from './agent/model-caller.js';
+import { createContextAssembler } from './agent/context.js';
+import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
+import { createControl } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
 import { noModelMessage } from './gateway/session-runner.js';
 import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
@@ -24,6 +27,8 @@ import { openSessionStore } from '../storage/session-store.js';
 import { createTranscriptStore } from '../storage/transcripts.js';
 import { createAuditLog } from '../storage/audit-log.js';
 import { createInboundJournal } from '../storage/journal.js';
+import { redactSecrets } from '../storage/redact.js';
+import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
 import { createWebchatChannel } from '../bots/webchat/index.js';
 import { WEBCHAT_PAGE } from '../bots/webchat/page.js';
 import { createTelegramChannels } from '../bots/telegram/index.js';
@@ -82,13 +87,38 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const journal = createInboundJournal(home);
 
   const bus = createEventBus(log);
+  const getConfig = () => config;
+  const providers = createProviders(config.models.providers, env);
+  const credentials = resolveCredentials(config, env);
   const modelCaller =
     opts.modelCaller ??
-    createSimpleModelCaller({ providers: createProviders(config.models.providers, env), credentials: resolveCredentials(config, env) });
-  const getConfig = () => config;
+    createFailoverModelCaller({ providers, credentials, config: getConfig, state, sticky: sessionSticky(sessions), audit, clock, log });
   const channels: Channel[] = [];
   const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels });
-  const interceptors: Interceptor[] = [async (m) => tools.handleApprovalReply(m)];
+  const assemble = createContextAssembler({ transcripts });
+  const control = createControl({
+    config: getConfig,
+    home,
+    env,
+    clock,
+    log,
+    gateway: () => gateway,
+    sessions,
+    transcripts,
+    state,
+    audit,
+    tools,
+    approvals: tools.approvals,
+    assemble,
+    redact: redactSecrets,
+    providerIds: () => [...providers.keys()],
+    profileHealth: () => profileHealthReport(state, credentials, clock.now()).map((r) => ({ profileId: r.profileId, status: r.status })),
+  });
+  const commands = createCommandInterceptor(control, builtinCommands);
+  const interceptors: Interceptor[] = [
+    async (m) => tools.handleApprovalReply(m),
+    (m, gw) => commands(m, (text) => gw.answer(m, text)),
+  ];
 
   let gatewayReady = () => false;
   const http = await startHttpServer({
@@ -121,6 +151,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     stores: { state, sessions, transcripts, audit, journal },
     modelCaller,
     tools,
+    assemble,
     channels,
     interceptors,
   });
@@ -141,6 +172,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       if (stopped) return;
       stopped = true;
       await gateway.stop();
+      tools.approvals.dispose();
       await http.close();
     },
   };

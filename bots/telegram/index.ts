@@ -118,6 +118,10 @@ export class TelegramChannel implements Channel {
     return this.poller.state;
   }
 
+  get botUsername(): string | undefined {
+    return this.poller.me?.username;
+  }
+
   /** The bot's own identity (from getMe), once known. */
   get me(): BotIdentity | undefined {
     return this.poller.me;

@@ -5,10 +5,12 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events.js';
 import type { ModelCaller } from '../agent/model-caller.js';
+import type { ContextAssembler } from '../agent/context.js';
 import { createLanes, type Lanes, type QueueSettings } from '../lanes.js';
 import { sessionKeyFor } from '../session-key.js';
 import { resolveRoute } from '../routing.js';
-import { checkAccess } from '../access.js';
+import { checkAccess, type AccessDecision } from '../access.js';
+import { isPaired, pairingResponse } from '../pairing.js';
 import { createDelivery, type Delivery } from './delivery.js';
 import { createSessionRunner, type ToolHost } from './session-runner.js';
 import { describeForSummary, inboundId, type QueuedMessage } from './queued.js';
@@ -35,6 +37,7 @@ export interface GatewayDeps {
   stores: GatewayStores;
   modelCaller: ModelCaller;
   tools: ToolHost;
+  assemble: ContextAssembler;
   channels: Channel[];
   interceptors?: Interceptor[];
 }
@@ -44,7 +47,11 @@ export interface GatewayApi {
   readonly delivery: Delivery;
   getChannel(channel: string, accountId: string): Channel | undefined;
   /** The agent and session an inbound message belongs to. */
-  locate(m: Inbound): { agentId: string; sessionKey: string; matchedBy: string; source: string };
+  locate(m: Inbound): { agentId: string; sessionKey: string; matchedBy: string; source: string; rule?: string };
+  /** Whether the sender may talk to the bot here (owners always may in their DMs). */
+  access(m: Inbound): AccessDecision;
+  /** DMs every owner (commands.ownerAllowFrom) on their own channel; failures are logged. */
+  notifyOwners(text: string): Promise<void>;
   queueSettings(sessionKey: string, m: Inbound): QueueSettings;
   isOwner(channel: string, senderId: string): boolean;
   /** Sends a plain answer to the chat (and topic/thread) a message came from. */
@@ -109,6 +116,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     transcripts: stores.transcripts,
     modelCaller: deps.modelCaller,
     tools: deps.tools,
+    assemble: deps.assemble,
     delivery,
     getChannel,
     retryLater: (key, batch, ms) => lanes.retryLater(key, batch, ms),
@@ -124,7 +132,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
       dmScope: config.session.dmScope,
       identityLinks: config.session.identityLinks,
     });
-    return { agentId: route.agentId, sessionKey, matchedBy: route.matchedBy, source: route.source };
+    return { agentId: route.agentId, sessionKey, matchedBy: route.matchedBy, source: route.source, rule: route.binding?.rule };
+  }
+
+  function access(m: Inbound): AccessDecision {
+    if (m.chat.kind === 'direct' && isOwner(m.channel, m.sender.id)) return { allow: true };
+    const channelCfg = (deps.config().channels as Record<string, unknown>)[m.channel] as Parameters<typeof checkAccess>[1];
+    return checkAccess(m, channelCfg, { isPaired: () => isPaired(stores.state, m.channel, m.sender.id) });
+  }
+
+  async function notifyOwners(text: string) {
+    for (const owner of deps.config().commands.ownerAllowFrom) {
+      const i = owner.indexOf(':');
+      const channel = deps.channels.find((c) => c.id === owner.slice(0, i));
+      if (!channel) continue;
+      await delivery.notice({ channel, chat: { kind: 'direct', id: owner.slice(i + 1) } }, text);
+    }
   }
 
   async function answer(m: Inbound, text: string) {
@@ -133,7 +156,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     await delivery.notice({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
   }
 
-  const api: GatewayApi = { lanes, delivery, getChannel, locate, queueSettings, isOwner, answer };
+  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, queueSettings, isOwner, answer };
 
   function remember(id: string) {
     seen.add(id);
@@ -148,14 +171,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       for (const intercept of deps.interceptors ?? []) {
         if (await intercept(m, api)) return;
       }
-      const config = deps.config();
-      const channelCfg = (config.channels as Record<string, unknown>)[m.channel] as Parameters<typeof checkAccess>[1];
-      const owner = isOwner(m.channel, m.sender.id);
-      const access = owner && m.chat.kind === 'direct' ? { allow: true as const } : checkAccess(m, channelCfg, {
-        isPaired: (senderKey: string) => stores.state.data.pairedSenders.includes(senderKey),
-      });
-      if (!access.allow) {
-        await onDenied(m, access.reason);
+      const decision = access(m);
+      if (!decision.allow) {
+        await onDenied(m, decision.reason);
         return;
       }
       const { agentId, sessionKey } = locate(m);
@@ -178,6 +196,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     await stores.audit.append({ kind: 'access', channel: m.channel, senderId: m.sender.id, chatId: m.chat.id, reason });
     if (m.chat.kind !== 'direct') return; // not for us: never answered in groups
     if (reason === 'dm-disabled') return;
+    if (reason === 'dm-pairing') {
+      const p = pairingResponse(stores.state, m, clock.now());
+      if (p.reply) await answer(m, p.reply);
+      if (p.ownerNotice) await notifyOwners(p.ownerNotice);
+      return;
+    }
     await answer(
       m,
       `This bot does not know you yet. Ask its owner to allow your ${m.channel} id ${m.sender.id} ` +

@@ -5,7 +5,6 @@ import type {
   AgentEvent,
   Channel,
   Logger,
-  ModelMessage,
   SessionEntry,
   SessionStore,
   ToolCall,
@@ -20,8 +19,8 @@ import type { ModelCaller } from '../agent/model-caller.js';
 import type { ToolContext } from '../tools/types.js';
 import type { Batch, RunHandle } from '../lanes.js';
 import { runAgent, type RunResult } from '../agent/loop.js';
-import { historyFromTranscript, RUN_END } from '../agent/history.js';
-import { buildSystemPrompt, ensureWorkspace, loadWorkspaceFiles } from '../agent/workspace.js';
+import { RUN_END } from '../agent/history.js';
+import type { ContextAssembler } from '../agent/context.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { newSessionId } from '../ids.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
@@ -45,6 +44,7 @@ export interface SessionRunnerDeps {
   transcripts: TranscriptStore;
   modelCaller: ModelCaller;
   tools: ToolHost;
+  assemble: ContextAssembler;
   delivery: Delivery;
   getChannel(channel: string, accountId: string): Channel | undefined;
   /** All model candidates are cooling down: put the batch back and retry at `retryAt`. */
@@ -56,7 +56,7 @@ const TYPING_REFRESH_MS = 5000;
 
 export function createSessionRunner(deps: SessionRunnerDeps) {
   const { clock, log } = deps;
-  const preparedWorkspaces = new Set<string>();
+  const assemble = deps.assemble;
 
   async function ensureSession(q: QueuedMessage): Promise<SessionEntry> {
     const now = clock.now();
@@ -72,16 +72,6 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     }
     deps.sessions.put(entry);
     return entry;
-  }
-
-  async function systemPrompt(agentId: string, channel: string): Promise<string> {
-    const dir = agentWorkspace(deps.config(), agentId, deps.home);
-    if (!preparedWorkspaces.has(dir)) {
-      await ensureWorkspace(dir);
-      preparedWorkspaces.add(dir);
-    }
-    const files = await loadWorkspaceFiles(dir);
-    return buildSystemPrompt({ agentId, files, now: clock.now(), channel }).text;
   }
 
   function startTyping(channel: Channel, q: QueuedMessage): () => void {
@@ -143,14 +133,19 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     let result: RunResult;
     const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
     try {
-      const entries = await deps.transcripts.read(last.agentId, session.sessionId);
-      const history: ModelMessage[] = historyFromTranscript(entries);
+      const context = await assemble({
+        agentId: last.agentId,
+        workspace,
+        sessionId: session.sessionId,
+        channel: last.inbound.channel,
+        now: clock.now(),
+      });
       result = await runAgent({
         runId,
         sessionKey,
         agentId: last.agentId,
-        system: await systemPrompt(last.agentId, last.inbound.channel),
-        history,
+        system: context.system,
+        history: context.history,
         userText: turnText(batch.items, batch.droppedSummary),
         candidates,
         tools: deps.tools.visibleTools(toolCtx),

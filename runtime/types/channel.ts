@@ -63,10 +63,15 @@ export interface Channel {
   readonly id: ChannelId;
   readonly accountId: string;
   readonly limits: { maxText: number };
+  /** The bot's own username on the platform, once known (for `/command@bot`). */
+  readonly botUsername?: string;
   /** Connects and starts delivering platform events. Resolves once connected. */
   start(onInbound: (m: Inbound) => void | Promise<void>): Promise<void>;
   stop(): Promise<void>;
-  /** Sends one message (already chunked to limits.maxText by the runtime). Throws ChannelSendError on failure. */
+  /**
+   * Sends one message (already chunked to limits.maxText by the runtime). Works before start() (a restart resumes
+   * replies before polling begins). Throws ChannelSendError on failure.
+   */
   send(o: Outbound): Promise<SendResult>;
   edit?(chat: ChatRef, messageId: string, text: string): Promise<void>;
   /** Shows a typing indicator once (platforms expire it after a few seconds). */

@@ -1,0 +1,134 @@
+// What chat administration acts on: the gateway's sessions, lanes, bindings, approvals and pairing, as one
+// object shaped like admin/'s AdminDeps (the composition root hands it over; runtime never imports admin/).
+import type { AuditLog, GatewayState, Inbound, JsonDoc, Logger, SessionEntry, SessionStore, TranscriptStore } from '../types/index.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
+import { formatModelRef } from '../types/provider.js';
+import type { ContextAssembler } from '../agent/context.js';
+import { messageChars } from '../agent/context.js';
+import { newSessionId } from '../ids.js';
+import { approvePairing, denyPairing, listPairing } from '../pairing.js';
+import type { Approvals } from '../tools/approvals.js';
+import type { ToolContext } from '../tools/types.js';
+import type { GatewayApi } from './gateway.js';
+import type { ToolHost } from './session-runner.js';
+
+export interface ControlDeps {
+  config: () => Config;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  log: Logger;
+  gateway: () => GatewayApi;
+  sessions: SessionStore;
+  transcripts: TranscriptStore;
+  state: JsonDoc<GatewayState>;
+  audit: AuditLog;
+  tools: ToolHost;
+  approvals: Approvals;
+  assemble: ContextAssembler;
+  redact(value: unknown): unknown;
+  providerIds(): string[];
+  profileHealth(): { profileId: string; status: string }[];
+}
+
+export function createControl(deps: ControlDeps) {
+  const { clock } = deps;
+
+  function freshEntry(agentId: string, sessionKey: string): SessionEntry {
+    const now = clock.now();
+    return { sessionId: newSessionId(now), sessionKey, agentId, createdAt: now, updatedAt: now };
+  }
+
+  async function ensureTranscript(e: SessionEntry) {
+    await deps.transcripts.create({ sessionId: e.sessionId, sessionKey: e.sessionKey, agentId: e.agentId, createdAt: e.createdAt });
+  }
+
+  return {
+    config: deps.config,
+    log: deps.log,
+    now: () => clock.now(),
+    state: deps.state,
+    audit: deps.audit,
+    redact: deps.redact,
+    isAllowed: (m: Inbound) => deps.gateway().access(m).allow,
+    botUsername: (m: Inbound) => deps.gateway().getChannel(m.channel, m.accountId)?.botUsername,
+    locate: (m: Inbound) => deps.gateway().locate(m),
+    session: (agentId: string, sessionKey: string) => deps.sessions.get(agentId, sessionKey),
+    updateSession(agentId: string, sessionKey: string, fn: (e: SessionEntry) => void) {
+      const existing = deps.sessions.get(agentId, sessionKey);
+      const e = existing ?? freshEntry(agentId, sessionKey);
+      fn(e);
+      e.updatedAt = clock.now();
+      deps.sessions.put(e);
+      if (!existing) void ensureTranscript(e).catch((err) => deps.log.error('transcript create failed', { sessionKey, err: String(err) }));
+    },
+    async resetSession(agentId: string, sessionKey: string) {
+      const old = deps.sessions.get(agentId, sessionKey);
+      const next = freshEntry(agentId, sessionKey);
+      if (old) {
+        // Keep the chat's overrides and where it lives; start a new transcript and forget the sticky profile.
+        Object.assign(next, {
+          channel: old.channel,
+          lastChat: old.lastChat,
+          lastAccountId: old.lastAccountId,
+          modelOverride: old.modelOverride,
+          queueOverride: old.queueOverride,
+          previousSessionIds: [...(old.previousSessionIds ?? []), old.sessionId],
+        });
+      }
+      await ensureTranscript(next);
+      deps.sessions.put(next);
+      await deps.sessions.flush();
+      return { oldSessionId: old?.sessionId, newSessionId: next.sessionId };
+    },
+    queueSettings: (sessionKey: string, m: Inbound) => deps.gateway().queueSettings(sessionKey, m),
+    laneStatus: (sessionKey: string) => deps.gateway().lanes.status(sessionKey),
+    stopSession: (sessionKey: string) => deps.gateway().lanes.stop(sessionKey),
+    defaultModel(agentId: string) {
+      const first = agentModelCandidates(deps.config(), agentId, undefined, deps.env)[0];
+      return first ? formatModelRef(first) : undefined;
+    },
+    providerIds: deps.providerIds,
+    profileHealth: deps.profileHealth,
+    approvals: {
+      decide: async (id: string, decision: 'allow-once' | 'allow-always' | 'deny', by: string) => deps.approvals.decide(id, decision, by).message,
+      listPending: () => deps.approvals.listPending(),
+    },
+    pairing: {
+      list: () => listPairing(deps.state, clock.now()),
+      approve: (code: string) => approvePairing(deps.state, code, clock.now()),
+      deny: (code: string) => denyPairing(deps.state, code, clock.now()),
+    },
+    async contextReport(agentId: string, sessionKey: string, m: Inbound) {
+      const config = deps.config();
+      const session = deps.sessions.get(agentId, sessionKey);
+      const workspace = agentWorkspace(config, agentId, deps.home);
+      const ctx = await deps.assemble({ agentId, workspace, sessionId: session?.sessionId, channel: m.channel, now: clock.now() });
+      const toolCtx: ToolContext = {
+        runId: 'context-report',
+        sessionKey,
+        agentId,
+        workspace,
+        origin: { channel: m.channel, accountId: m.accountId, chat: m.chat, senderId: m.sender.id },
+        isOwnerMain: false,
+        signal: new AbortController().signal,
+      };
+      const model = session?.modelOverride ?? this.defaultModel(agentId);
+      const provider = model?.split('/')[0];
+      const largest = ctx.history
+        .map((msg, i) => ({ label: `#${i + 1} ${msg.role}`, chars: messageChars(msg) }))
+        .sort((a, b) => b.chars - a.chars)
+        .slice(0, 5);
+      return {
+        model,
+        contextWindow: provider ? config.models.providers[provider]?.contextWindow : undefined,
+        systemPrompt: ctx.systemParts,
+        workspaceFiles: ctx.files.map(({ name, rawChars, injectedChars, truncated, missing }) => ({ name, rawChars, injectedChars, truncated, missing })),
+        tools: deps.tools.visibleTools(toolCtx).map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
+        history: { messages: ctx.history.length, chars: ctx.history.reduce((n, msg) => n + messageChars(msg), 0), largest },
+      };
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// End to end: a web chat message through the whole gateway (access, routing, journal, lane, agent loop, the real
+// Anthropic SDK against a fake server) and back, with transcript and sessions.json checked on disk.
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAnthropic, type FakeModelServer } from './fakes/fake-anthropic.js';
+import { ChatClient, startHarness, type Harness } from './fakes/gateway-harness.js';
+
+let fake: FakeModelServer;
+let h: Harness | undefined;
+const clients: ChatClient[] = [];
+
+const config = () => ({
+  models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: fake.url } } },
+  agents: { defaults: { model: { primary: 'anthropic/claude-test' } } },
+});
+
+async function connect(user: string) {
+  const c = await ChatClient.connect(h!.gw.http.url, h!.gw.token, user);
+  clients.push(c);
+  return c;
+}
+
+function bodyText(body: Record<string, unknown>): string {
+  return JSON.stringify(body.messages);
+}
+
+beforeEach(async () => {
+  fake = await startFakeAnthropic();
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await h?.stop();
+  h = undefined;
+  await fake.close();
+});
+
+describe('web chat end to end', () => {
+  it('answers a message through the fake provider and persists transcript and session', async () => {
+    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    fake.script('key-a', { text: 'Hello **alice**, nice to meet you.' });
+    const alice = await connect('alice');
+    alice.send('hi there');
+    const reply = await alice.reply();
+    expect(reply.text).toBe('Hello **alice**, nice to meet you.');
+
+    const req = fake.requests[0];
+    expect(req.key).toBe('key-a');
+    expect(req.body.model).toBe('claude-test');
+    expect(String(req.body.system ?? JSON.stringify(req.body))).toContain('AGENTS.md');
+    expect(bodyText(req.body)).toContain('hi there');
+
+    await h.gw.gateway.lanes.idle();
+    const sessionsDir = join(h.home, 'agents', 'main', 'sessions');
+    const sessions = JSON.parse(await readFile(join(sessionsDir, 'sessions.json'), 'utf8'));
+    const entry = sessions['agent:main:webchat:direct:alice'] ?? Object.values(sessions).find((e: any) => e?.sessionKey === 'agent:main:webchat:direct:alice');
+    expect(entry).toBeTruthy();
+    const lines = (await readFile(join(sessionsDir, `${entry.sessionId}.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ type: 'header', version: 1, sessionKey: 'agent:main:webchat:direct:alice', agentId: 'main' });
+    const messages = lines.filter((l) => l.type === 'message').map((l) => [l.message.role, l.message.text]);
+    expect(messages).toEqual([
+      ['user', 'hi there'],
+      ['assistant', 'Hello **alice**, nice to meet you.'],
+    ]);
+    expect(lines.some((l) => l.type === 'event' && l.name === 'run-end' && l.data.status === 'ok')).toBe(true);
+  });
+
+  it('keeps two users apart: neither sees the other context', async () => {
+    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    fake.setDefault((req) => ({ text: `echo ${bodyText(req.body).length}` }));
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    alice.send('my secret word is PINEAPPLE');
+    await alice.reply();
+    bob.send('what is the secret word?');
+    await bob.reply();
+    alice.send('and again?');
+    await alice.reply();
+
+    const bobReqs = fake.requests.filter((r) => bodyText(r.body).includes('secret word?'));
+    expect(bobReqs).toHaveLength(1);
+    expect(bodyText(bobReqs[0].body)).not.toContain('PINEAPPLE');
+    const aliceSecond = fake.requests.find((r) => bodyText(r.body).includes('and again?'))!;
+    expect(bodyText(aliceSecond.body)).toContain('PINEAPPLE');
+    expect(bodyText(aliceSecond.body)).not.toContain('secret word?');
+    // Replies went only to their own user.
+    expect(bob.frames.filter((f) => f.type === 'message')).toHaveLength(1);
+    expect(alice.frames.filter((f) => f.type === 'message')).toHaveLength(2);
+  });
+
+  it('runs a tool round: the model calls `time`, sees the result, answers', async () => {
+    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { text: 'It is later than you think.' });
+    const alice = await connect('alice');
+    alice.send('what time is it?');
+    expect((await alice.reply()).text).toBe('It is later than you think.');
+    expect(fake.requests).toHaveLength(2);
+    const second = bodyText(fake.requests[1].body);
+    expect(second).toContain('tool_result');
+    expect(second).toContain('call_1');
+    expect((fake.requests[0].body.tools as { name: string }[]).map((t) => t.name)).toContain('time');
+  });
+
+  it('without any model says exactly what to set, and keeps running', async () => {
+    h = await startHarness({ env: {} });
+    const alice = await connect('alice');
+    alice.send('hello?');
+    const reply = await alice.reply();
+    expect(reply.text).toMatch(/ANTHROPIC_API_KEY/);
+    expect(reply.text).toMatch(/OPENAI_BASE_URL/);
+    expect(h.log.lines.some((l) => l.level === 'warn' && /ANTHROPIC_API_KEY/.test(l.msg))).toBe(true);
+    const health = await fetch(`${h.gw.http.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it('answers bad frames with a clear error and loses nothing after them', async () => {
+    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    fake.script('key-a', { text: 'still here' });
+    const alice = await connect('alice');
+    alice.sendRaw('not json');
+    expect((await alice.next((f) => f.type === 'error')).error).toMatch(/not JSON/);
+    alice.sendRaw(JSON.stringify({ type: 'dance' }));
+    expect((await alice.next((f) => f.type === 'error')).error).toMatch(/unknown frame type/);
+    alice.sendRaw(JSON.stringify({ type: 'message', text: '' }));
+    expect((await alice.next((f) => f.type === 'error')).error).toMatch(/non-empty/);
+    alice.send('real message');
+    expect((await alice.reply()).text).toBe('still here');
+  });
+
+  it('guards the WebSocket with the token; /healthz is open and holds no secrets', async () => {
+    h = await startHarness({ env: {} });
+    await expect(ChatClient.connect(h.gw.http.url, 'wrong-token-wrong-token', 'eve')).rejects.toThrow(/401/);
+    const res = await fetch(`${h.gw.http.url}/healthz`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text).ready).toBe(true);
+    expect(text).not.toContain(h.gw.token);
+    const page = await (await fetch(`${h.gw.http.url}/`)).text();
+    expect(page).toContain('<title>Switchyard</title>');
+    expect(page).not.toContain(h.gw.token);
+    expect(await readdir(h.home)).toContain('gateway-token');
+  });
+});
