@@ -20,7 +20,14 @@ export interface Delivery {
   notice(target: DeliveryTarget, text: string): Promise<void>;
 }
 
-export function createDelivery(deps: { journal: InboundJournal; audit: AuditLog; log: Logger; now: () => number }): Delivery {
+export function createDelivery(deps: {
+  journal: InboundJournal;
+  audit: AuditLog;
+  log: Logger;
+  now: () => number;
+  /** A reply was given up on (after the adapter's retries): tell someone who can act on it. */
+  onFailed?: (target: DeliveryTarget, error: string) => Promise<void>;
+}): Delivery {
   const { journal, audit, log, now } = deps;
 
   async function sendChunks(ids: string[], runId: string, t: DeliveryTarget, chunks: string[], sent: Set<number>) {
@@ -50,6 +57,7 @@ export function createDelivery(deps: { journal: InboundJournal; audit: AuditLog;
           error: String(err),
         });
         await journal.append({ type: 'done', ids, ts: now() });
+        await deps.onFailed?.(t, String(err)).catch((e) => log.warn('could not report a failed delivery', { err: String(e) }));
         return false;
       }
     }

@@ -77,7 +77,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const isOwner = (channel: string, senderId: string) =>
     deps.config().commands.ownerAllowFrom.some((o) => o.toLowerCase() === `${channel}:${senderId}`.toLowerCase());
 
-  const delivery = createDelivery({ journal: stores.journal, audit: stores.audit, log, now: () => clock.now() });
+  const delivery = createDelivery({
+    journal: stores.journal,
+    audit: stores.audit,
+    log,
+    now: () => clock.now(),
+    onFailed: (t, error) => {
+      const where = `${t.channel.id} chat ${t.chat.id}${t.chat.threadId ? ` (topic/thread ${t.chat.threadId})` : ''}`;
+      return notifyOwners(`⚠️ A reply to ${where} could not be delivered: ${error.slice(0, 300)}`);
+    },
+  });
 
   function queueSettings(sessionKey: string, m: Inbound): QueueSettings {
     const q = deps.config().messages.queue;
