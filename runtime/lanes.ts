@@ -220,7 +220,7 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
     // What the run did not take falls back to followup, in arrival order among the rest.
     const leftovers = run.steered.splice(0);
     if (leftovers.length > 0) {
-      if (closed) reportDropped(lane.key, leftovers.map((e) => e.item), 'stop');
+      if (closed) reportDropped(lane.key, leftovers.map((e) => e.item), 'shutdown');
       else {
         lane.backlog = [...lane.backlog, ...leftovers.map((e) => ({ ...e, mode: 'followup' as const }))];
         lane.backlog.sort((a, b) => a.seq - b.seq);
@@ -260,7 +260,7 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
   return {
     enqueue(sessionKey, item): EnqueueResult {
       if (closed) {
-        reportDropped(sessionKey, [item], 'stop');
+        reportDropped(sessionKey, [item], 'shutdown');
         return { accepted: false, position: -1 };
       }
       const settings = opts.resolveSettings(sessionKey, item);
@@ -321,7 +321,7 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
 
     retryLater(sessionKey, batch, ms) {
       if (closed) {
-        reportDropped(sessionKey, batch.items, 'stop');
+        reportDropped(sessionKey, batch.items, 'shutdown');
         return;
       }
       const lane = laneFor(sessionKey);
@@ -348,7 +348,7 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
     async shutdown() {
       closed = true;
       for (const lane of [...lanes.values()]) {
-        reportDropped(lane.key, drain(lane), 'stop');
+        reportDropped(lane.key, drain(lane), 'shutdown');
         abortActive(lane, 'shutdown');
         pump(lane, false);
       }

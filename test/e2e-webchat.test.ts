@@ -142,3 +142,26 @@ describe('web chat end to end', () => {
     expect(await readdir(h.home)).toContain('gateway-token');
   });
 });
+
+describe('graceful restart', () => {
+  it('a run cut short by a stop is run again after the restart, answered once, and not doubled in history', async () => {
+    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const home = h.home;
+    fake.script('key-a', { text: 'never finished', hang: true });
+    const alice = await connect('alice');
+    alice.send('long question');
+    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await h.stop({ keepHome: true });
+    h = undefined;
+
+    fake.script('key-a', { text: 'the answer, after the restart' }, { text: 'second turn' });
+    h = await startHarness({ home, config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const again = await connect('alice');
+    expect((await again.reply()).text).toBe('the answer, after the restart');
+    again.send('follow-up', 'after-restart-1');
+    expect((await again.reply()).text).toBe('second turn');
+    const last = JSON.stringify(fake.requests[fake.requests.length - 1].body.messages);
+    expect(last.split('long question').length - 1).toBe(1);
+    expect(again.frames.filter((f) => f.type === 'message')).toHaveLength(2);
+  });
+});

@@ -521,9 +521,9 @@ describe('lanes: stop, retryLater, errors, cleanup, shutdown', () => {
     expect((h.runs[0].handle.signal.reason as LaneAbortError).kind).toBe('shutdown');
     expect(h.runs).toHaveLength(1);
     expect(h.dropped.map((d) => [d.key, d.ids, d.reason])).toEqual([
-      ['a', ['m1'], 'stop'],
-      ['b', ['m2'], 'stop'],
-      ['c', ['m3'], 'stop'],
+      ['a', ['m1'], 'shutdown'],
+      ['b', ['m2'], 'shutdown'],
+      ['c', ['m3'], 'shutdown'],
     ]);
     expect(h.clock.pendingCount()).toBe(0);
     expect(h.lanes.enqueue('a', h.msg('late'))).toEqual({ accepted: false, position: -1 });

@@ -72,6 +72,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const channelMap = new Map(deps.channels.map((c) => [`${c.id}:${c.accountId}`, c]));
   const seen = new Set<string>();
   let ready = false;
+  let stopping = false;
 
   const getChannel = (channel: string, accountId: string) => channelMap.get(`${channel}:${accountId}`);
   const isOwner = (channel: string, senderId: string) =>
@@ -108,6 +109,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     execute: (key, batch, handle) => runner.execute(key, batch, handle),
     describe: describeForSummary,
     onDropped: (key, items, reason) => {
+      // Shutdown: left pending in the journal, so the next start runs them.
+      if (reason === 'shutdown') return;
       log.info('queued messages dropped', { sessionKey: key, count: items.length, reason });
       void stores.journal.append({ type: 'done', ids: items.map((i) => i.id), ts: clock.now() });
     },
@@ -189,6 +192,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
       // Journal before acting: once this resolves the adapter may confirm the platform offset.
       await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
+      if (stopping) return; // journaled: the next start runs it
       const res = lanes.enqueue(sessionKey, item);
       if (!res.accepted) {
         await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
@@ -234,6 +238,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async stop() {
       ready = false;
+      stopping = true;
       for (const c of deps.channels) {
         await c.stop().catch((err) => log.warn('channel stop failed', { channel: c.id, err: errorText(err) }));
       }

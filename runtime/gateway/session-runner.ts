@@ -17,7 +17,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { ModelCaller } from '../agent/model-caller.js';
 import type { ToolContext } from '../tools/types.js';
-import type { Batch, RunHandle } from '../lanes.js';
+import { LaneAbortError, type Batch, type RunHandle } from '../lanes.js';
 import { runAgent, type RunResult } from '../agent/loop.js';
 import { RUN_END } from '../agent/history.js';
 import type { ContextAssembler } from '../agent/context.js';
@@ -181,7 +181,11 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       deps.tools.endRun?.(runId);
     }
 
-    await deps.transcripts.append(last.agentId, session.sessionId, {
+    // A run cut short by a shutdown is repeated after the restart: it gets no run-end entry, so the transcript
+    // replay treats it like a crashed run (left out) and the repeat does not appear twice.
+    const shutdown =
+      result.status === 'aborted' && handle.signal.reason instanceof LaneAbortError && handle.signal.reason.kind === 'shutdown';
+    if (!shutdown) await deps.transcripts.append(last.agentId, session.sessionId, {
       type: 'event',
       ts: clock.now(),
       runId,
@@ -220,7 +224,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       }
       case 'aborted':
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.reason, kind: 'aborted' });
-        await deps.delivery.finish(ids);
+        if (!shutdown) await deps.delivery.finish(ids); // a shutdown leaves it pending in the journal
         return;
       case 'timeout':
       case 'error': {

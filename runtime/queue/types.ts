@@ -27,7 +27,8 @@ export interface RunHandle<T> {
   takeSteered(): T[];
 }
 
-export type DropReason = 'cap-old' | 'cap-new' | 'summarize' | 'interrupt' | 'stop';
+/** `shutdown`: never started because the gateway is stopping — not lost: the journal runs it after a restart. */
+export type DropReason = 'cap-old' | 'cap-new' | 'summarize' | 'interrupt' | 'stop' | 'shutdown';
 
 export interface LaneOptions<T> {
   clock: Clock;
@@ -38,7 +39,7 @@ export interface LaneOptions<T> {
   execute(sessionKey: string, batch: Batch<T>, handle: RunHandle<T>): Promise<void>;
   /** One line for a dropped message's note, e.g. `<sender>: <first 80 chars>`; the lane makes it single-line and bounded. */
   describe(item: T): string;
-  /** Items that will never run (journal them as done). */
+  /** Items this process will not run (journal them as done, except `shutdown` ones). */
   onDropped?(sessionKey: string, items: T[], reason: DropReason): void;
   /** `execute` rejected (or a callback threw): log it; the lane continues. */
   onError?(sessionKey: string, err: unknown): void;
