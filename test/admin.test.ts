@@ -7,20 +7,11 @@ import { resolveRoute } from '../runtime/routing.js';
 import { sessionKeyFor } from '../runtime/session-key.js';
 import { approvePairing, denyPairing, listPairing, requestPairing } from '../runtime/pairing.js';
 import { newSessionId } from '../runtime/ids.js';
-import type { ApprovalRecord, AuditRecord, GatewayState, Inbound, JsonDoc, SessionEntry } from '../runtime/types/index.js';
+import type { ApprovalRecord, AuditRecord, Inbound, SessionEntry } from '../runtime/types/index.js';
 import { redactSecrets } from '../storage/redact.js';
 import { FakeClock } from './fakes/fake-clock.js';
+import { memoryState } from './fakes/memory-doc.js';
 
-class MemDoc<T> implements JsonDoc<T> {
-  flushes = 0;
-  constructor(public data: T) {}
-  update(fn: (data: T) => void): void {
-    fn(this.data);
-  }
-  async flush(): Promise<void> {
-    this.flushes++;
-  }
-}
 
 const OWNER = '1';
 const BOT = 'switchyard_bot';
@@ -57,16 +48,7 @@ const fakeReport: ContextReport = {
 function harness(opts: { allowed?: (m: Inbound) => boolean; config?: Config } = {}) {
   const clock = new FakeClock();
   const config = opts.config ?? makeConfig();
-  const state = new MemDoc<GatewayState>({
-    version: 1,
-    bindings: [],
-    pairedSenders: [],
-    pairingRequests: [],
-    approvals: [],
-    execAllowlist: {},
-    profiles: {},
-    channelOffsets: {},
-  });
+  const state = memoryState();
   const sessions = new Map<string, SessionEntry>();
   const audit: AuditRecord[] = [];
   const calls = { stop: [] as string[], reset: [] as string[], decide: [] as unknown[] };

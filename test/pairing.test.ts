@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { GatewayState, JsonDoc } from '../runtime/types/storage.js';
 import {
   MAX_PENDING_PER_CHANNEL,
   PAIRING_ALPHABET,
@@ -15,30 +14,9 @@ import {
   type PairingSender,
 } from '../runtime/pairing.js';
 import { FakeClock } from './fakes/fake-clock.js';
+import { memoryState } from './fakes/memory-doc.js';
 
-class MemDoc<T> implements JsonDoc<T> {
-  flushes = 0;
-  constructor(public data: T) {}
-  update(fn: (data: T) => void): void {
-    fn(this.data);
-  }
-  async flush(): Promise<void> {
-    this.flushes++;
-  }
-}
-
-function freshState(): MemDoc<GatewayState> {
-  return new MemDoc<GatewayState>({
-    version: 1,
-    bindings: [],
-    pairedSenders: [],
-    pairingRequests: [],
-    approvals: [],
-    execAllowlist: {},
-    profiles: {},
-    channelOffsets: {},
-  });
-}
+const freshState = memoryState;
 
 const alice: PairingSender = { channel: 'telegram', accountId: 'default', senderId: '1001', senderName: 'Alice' };
 const sender = (id: string, channel: PairingSender['channel'] = 'telegram'): PairingSender => ({ channel, accountId: 'default', senderId: id });
