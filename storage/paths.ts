@@ -16,11 +16,7 @@ export interface StatePaths {
   /** `date` is a UTC day, 'YYYY-MM-DD'. */
   auditFile(date: string): string;
   journal: string;
-  /**
-   * Default workspace of an agent when the config names none: `<home>/workspace-<agentId>` for every agent,
-   * 'main' included. One rule without a special case, so renaming the default agent never moves a workspace.
-   */
-  workspace(agentId: string): string;
+  // Workspaces are not state: where they live is config (runtime/config/agents.ts agentWorkspace).
 }
 
 /** Same rule as agent ids in the config schema: they become directory names, so no '/', '.', or '..'. */
@@ -72,10 +68,6 @@ export function statePaths(home: string): StatePaths {
       return join(auditDir, `${date}.jsonl`);
     },
     journal: join(root, 'journal', 'inbound.jsonl'),
-    workspace: (agentId) => {
-      assertAgentId(agentId);
-      return join(root, `workspace-${agentId}`);
-    },
   };
 }
 

@@ -67,7 +67,6 @@ describe('paths', () => {
     expect(p.transcript('main', 'abc-1')).toBe('/srv/sy/agents/main/sessions/abc-1.jsonl');
     expect(p.auditFile('2026-01-02')).toBe('/srv/sy/audit/2026-01-02.jsonl');
     expect(p.journal).toBe('/srv/sy/journal/inbound.jsonl');
-    expect(p.workspace('main')).toBe('/srv/sy/workspace-main');
   });
 
   it('refuses ids that could escape the directory', () => {
