@@ -94,6 +94,29 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     opts.modelCaller ??
     createFailoverModelCaller({ providers, credentials, config: getConfig, state, sticky: sessionSticky(sessions), audit, clock, log });
   const channels: Channel[] = [];
+  let gatewayReady = () => false;
+  const http = await startHttpServer({
+    host,
+    port: opts.port ?? config.gateway.port,
+    token,
+    log,
+    page: WEBCHAT_PAGE,
+    health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
+  });
+
+  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
+  channels.push(
+    ...(await createTelegramChannels(config.channels.telegram, {
+      log,
+      offsets: {
+        get: (key) => state.data.channelOffsets[key],
+        set: (key, v) => state.update((d) => void (d.channelOffsets[key] = v)),
+      },
+    })),
+  );
+
+  // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
+  // chats as soon as the tool host is created, and that needs the channel to send through.
   const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels });
   const assemble = createContextAssembler({ transcripts });
   const control = createControl({
@@ -119,27 +142,6 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     async (m) => tools.handleApprovalReply(m),
     (m, gw) => commands(m, (text) => gw.answer(m, text)),
   ];
-
-  let gatewayReady = () => false;
-  const http = await startHttpServer({
-    host,
-    port: opts.port ?? config.gateway.port,
-    token,
-    log,
-    page: WEBCHAT_PAGE,
-    health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
-  });
-
-  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
-  channels.push(
-    ...(await createTelegramChannels(config.channels.telegram, {
-      log,
-      offsets: {
-        get: (key) => state.data.channelOffsets[key],
-        set: (key, v) => state.update((d) => void (d.channelOffsets[key] = v)),
-      },
-    })),
-  );
 
   const gateway = createGateway({
     config: getConfig,

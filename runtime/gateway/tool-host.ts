@@ -42,7 +42,10 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
       },
       async notifyOrigin(origin, text) {
         const channel = findChannel(origin.channel, origin.accountId);
-        if (!channel) return;
+        if (!channel) {
+          deps.log.warn('approval notice not sent: its channel is not running', { channel: origin.channel, accountId: origin.accountId, chatId: origin.chat.id });
+          return;
+        }
         await channel.send({ to: origin.chat, text, format: 'plain' });
       },
     },

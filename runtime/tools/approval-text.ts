@@ -16,7 +16,8 @@ export function describeOrigin(origin: ApprovalRecord['origin']): string {
 }
 
 function minutes(ms: number): string {
-  const m = Math.round(ms / 60_000);
+  // Round down: telling the owner they have more time than they do (30 s shown as "1 min") would be a lie.
+  const m = Math.floor(ms / 60_000);
   return m >= 1 ? `${m} min` : `${Math.max(1, Math.round(ms / 1000))} s`;
 }
 
