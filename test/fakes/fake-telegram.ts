@@ -74,6 +74,7 @@ export class FakeTelegram {
   private updates = new Map<string, Json[]>();
   private waiters = new Set<Waiter>();
   private failures = new Map<string, Failure[]>();
+  private conditional = new Map<string, { when: (params: Json) => boolean; failure: Failure; left: number }[]>();
   private chats = new Map<number, { type: string; isForum: boolean }>();
   private nextUpdateId = 1000;
   private nextMessageId = 5000;
@@ -110,6 +111,26 @@ export class FakeTelegram {
     const q = this.failures.get(method) ?? [];
     for (let i = 0; i < times; i++) q.push(failure);
     this.failures.set(method, q);
+  }
+
+  /**
+   * The next `times` calls to `method` whose params match `when` fail; other calls go through. (E.g. a 429 on
+   * the second chunk of a reply only, with the first one delivered.) Checked before failNext's queue.
+   */
+  failWhen(method: string, when: (params: Json) => boolean, failure: Failure, times = 1): void {
+    const q = this.conditional.get(method) ?? [];
+    q.push({ when, failure, left: times });
+    this.conditional.set(method, q);
+  }
+
+  private takeFailure(method: string, params: Json): Failure | undefined {
+    const q = this.conditional.get(method) ?? [];
+    const hit = q.find((c) => c.left > 0 && c.when(params));
+    if (hit) {
+      hit.left--;
+      return hit.failure;
+    }
+    return this.failures.get(method)?.shift();
   }
 
   /** Queues any update (an update_id is assigned when missing) and wakes a waiting long poll. */
@@ -198,6 +219,13 @@ export class FakeTelegram {
     });
   }
 
+  /** Calls `fn` with each sent or edited message the moment it is recorded (benchmarks timestamp replies). Returns an unsubscribe. */
+  onSent(fn: (m: SentMessage) => void): () => void {
+    const listener = () => fn(this.sent[this.sent.length - 1]);
+    this.sentListeners.add(listener);
+    return () => void this.sentListeners.delete(listener);
+  }
+
   /** Updates still queued (not yet confirmed by an offset) for a token. */
   pending(token = this.defaultToken): number[] {
     return this.updates.get(token)!.map((u) => u.update_id as number);
@@ -221,7 +249,7 @@ export class FakeTelegram {
     const bot = this.bots.get(token);
     if (!bot) return reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
 
-    const failure = this.failures.get(method)?.shift();
+    const failure = this.takeFailure(method, params);
     if (failure) {
       if ('drop' in failure) return void req.socket.destroy();
       const body: Json = { ok: false, error_code: failure.status, description: failure.description ?? `Error ${failure.status}` };

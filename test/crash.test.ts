@@ -1,0 +1,229 @@
+// Crash safety (issue 2, part 8) with the real product process: the gateway runs as a CHILD PROCESS
+// (`node --import tsx runtime/main.ts`) on a temp state dir, talking to the fake Telegram Bot API and the fake
+// Anthropic server in this process. It is SIGKILLed at a known point and restarted on the same state dir; every
+// message must then be answered exactly once — nothing accepted is lost, nothing delivered is sent again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pendingEntries, decodeJournalEntry } from '../storage/journal.js';
+import type { JournalEntry } from '../runtime/types/index.js';
+import { startFakeAnthropic, type FakeModelServer, type FakeRequest, type FakeResponse } from './fakes/fake-anthropic.js';
+import { FakeTelegram, type SentMessage } from './fakes/fake-telegram.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TOKEN = '123456:TEST-TOKEN';
+const KEY = 'key-crash';
+/** Generous: tsx compiles the gateway on every start, and the CI machine has two loaded cores. */
+const READY_TIMEOUT_MS = 45_000;
+const WAIT_MS = 30_000;
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  output: string[];
+  exited: Promise<void>;
+}
+
+let fake: FakeModelServer;
+let tg: FakeTelegram;
+let home: string;
+const children: Child[] = [];
+
+beforeEach(async () => {
+  fake = await startFakeAnthropic();
+  tg = await new FakeTelegram({ [TOKEN]: { username: 'switchyard_crash_bot' } }).start();
+  home = await mkdtemp(join(tmpdir(), 'sy-crash-'));
+});
+
+afterEach(async () => {
+  // Children die first, whatever happened in the test, so no gateway outlives it.
+  for (const c of children.splice(0)) {
+    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    await c.exited;
+  }
+  await tg.close();
+  await fake.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Writes the config (a fresh port each start) and spawns the gateway; resolves when /healthz says ready. */
+async function startChild(telegram: Record<string, unknown> = {}): Promise<Child> {
+  const port = await freePort();
+  const config = {
+    gateway: { port },
+    models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: fake.url } } },
+    agents: { defaults: { model: { primary: 'anthropic/claude-test' } } },
+    // followup: each message is its own turn with its own reply, so replies can be counted per message.
+    messages: { queue: { mode: 'followup' } },
+    channels: { telegram: { botToken: TOKEN, apiRoot: tg.apiRoot, dmPolicy: 'open', ...telegram } },
+  };
+  await writeFile(join(home, 'switchyard.json'), JSON.stringify(config, null, 2));
+  const env: NodeJS.ProcessEnv = { SWITCHYARD_HOME: home, ANTHROPIC_API_KEY: KEY, SWITCHYARD_LOG_LEVEL: 'info' };
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k];
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runtime', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const child: Child = { proc, port, output, exited };
+  children.push(child);
+  await waitReady(child);
+  return child;
+}
+
+async function waitReady(c: Child): Promise<void> {
+  const end = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (c.proc.exitCode !== null || c.proc.signalCode !== null) throw new Error(`gateway child exited before ready:\n${c.output.join('')}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${c.port}/healthz`);
+      const body = (await res.json()) as { ready?: boolean };
+      if (res.status === 200 && body.ready) return;
+    } catch {
+      // not listening yet: keep polling until the deadline
+    }
+    if (Date.now() > end) throw new Error(`gateway child not ready within ${READY_TIMEOUT_MS} ms:\n${c.output.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function kill(c: Child, signal: NodeJS.Signals): Promise<void> {
+  c.proc.kill(signal);
+  await c.exited;
+}
+
+async function eventually<T>(probe: () => T | undefined | false, what: string, c?: Child): Promise<T> {
+  const end = Date.now() + WAIT_MS;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${c ? `; gateway output:\n${c.output.join('')}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function lastUserText(req: FakeRequest): string {
+  const messages = req.body.messages as { role: string; content: unknown }[];
+  const last = [...messages].reverse().find((m) => m.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  return (last.content as { type: string; text?: string }[]).map((b) => b.text ?? '').join('\n');
+}
+
+/** The update has been handed to the gateway and journaled: the poller confirmed it with a higher offset. */
+function confirmed(updateId: number): boolean {
+  return tg.calls.some((c) => c.method === 'getUpdates' && typeof c.params.offset === 'number' && c.params.offset > updateId);
+}
+
+const sends = () => tg.sent.filter((s) => s.method === 'sendMessage');
+const repliesTo = (text: string) => sends().filter((s) => s.visibleText === `reply to: ${text}`);
+const modelCallsFor = (text: string) => fake.requests.filter((r) => lastUserText(r) === text).length;
+
+async function journalPending(): Promise<JournalEntry[]> {
+  const raw = await readFile(join(home, 'journal', 'inbound.jsonl'), 'utf8');
+  const entries = raw
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => decodeJournalEntry(JSON.parse(l)))
+    .filter((e): e is JournalEntry => e !== undefined);
+  return pendingEntries(entries);
+}
+
+describe('crash safety: SIGKILL the gateway process and restart it on the same state dir', () => {
+  it('answers every message exactly once: done ones are not repeated, in-flight and queued ones are not lost', { timeout: 150_000 }, async () => {
+    const SLOW = 'alice asks something slow';
+    let slowSeen = false;
+    fake.setDefault((req): FakeResponse => {
+      const text = lastUserText(req);
+      // The first run of SLOW hangs until the process dies: the kill lands mid-run.
+      if (text === SLOW && !slowSeen) {
+        slowSeen = true;
+        return { text: `reply to: ${text}`, delayMs: 120_000 };
+      }
+      return { text: `reply to: ${text}` };
+    });
+
+    const first = await startChild();
+    const B = 'bob, answered before the crash';
+    tg.pushMessage({ chatId: 222, chatType: 'private', fromId: 222, text: B });
+    await eventually(() => repliesTo(B).length === 1, 'the reply to bob', first);
+
+    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: SLOW });
+    await eventually(() => slowSeen, 'the slow model request (mid-run)', first);
+    const A2 = 'alice again, queued behind the slow run';
+    const queuedId = tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: A2 });
+    await eventually(() => confirmed(queuedId), 'the queued message to be accepted', first);
+
+    await kill(first, 'SIGKILL');
+    expect(first.proc.signalCode).toBe('SIGKILL');
+    expect(repliesTo(SLOW)).toHaveLength(0);
+    expect(repliesTo(A2)).toHaveLength(0);
+
+    // Arrives while no gateway runs: Telegram keeps it until the next poll.
+    const D = 'dave, sent while the gateway was down';
+    tg.pushMessage({ chatId: 444, chatType: 'private', fromId: 444, text: D });
+
+    const second = await startChild();
+    await eventually(() => repliesTo(SLOW).length && repliesTo(A2).length && repliesTo(D).length, 'the replies after the restart', second);
+    // A last message on alice's lane runs after everything recovered there, so late duplicates would show by now.
+    const E = 'alice, the last word';
+    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: E });
+    await eventually(() => repliesTo(E).length, 'the reply to the last message', second);
+    await kill(second, 'SIGTERM');
+
+    for (const text of [B, SLOW, A2, D, E]) expect(repliesTo(text), text).toHaveLength(1);
+    expect(sends()).toHaveLength(5);
+    expect(sends().filter((s) => s.chatId === 111).map((s) => s.visibleText)).toEqual([`reply to: ${SLOW}`, `reply to: ${A2}`, `reply to: ${E}`]);
+    expect(modelCallsFor(B)).toBe(1); // finished before the crash: never run again
+    expect(modelCallsFor(SLOW)).toBe(2); // the run the crash cut off is repeated once
+    expect(modelCallsFor(A2)).toBe(1);
+    expect(await journalPending()).toEqual([]);
+  });
+
+  it('resumes a reply cut off between chunks: only the unsent chunks go out, in the same topic', { timeout: 150_000 }, async () => {
+    const FORUM = -100777;
+    const para = (mark: string) => `${mark} ` + Array.from({ length: 40 }, (_, i) => `Sentence ${i} of part ${mark} goes on for a little while.`).join(' ');
+    const long = [para('PART-ONE'), para('PART-TWO'), para('PART-THREE')].join('\n\n');
+    fake.setDefault((req): FakeResponse => ({ text: lastUserText(req).includes('long') ? long : `reply to: ${lastUserText(req)}`, chunkSize: 1000 }));
+    // Telegram rate-limits the second chunk for longer than the process lives: the kill lands between chunks,
+    // after the first one was delivered and journaled.
+    tg.failWhen('sendMessage', (p) => String(p.text).startsWith('PART-TWO'), { status: 429, description: 'Too Many Requests: retry after 40', retry_after: 40 });
+
+    const groups = { [String(FORUM)]: { requireMention: false } };
+    const first = await startChild({ groups });
+    tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, threadId: 77, fromId: 111, text: 'something long please' });
+    await eventually(() => tg.calls.some((c) => c.method === 'sendMessage' && String(c.params.text).startsWith('PART-TWO')), 'the rate-limited second chunk', first);
+    await kill(first, 'SIGKILL');
+    const part = (mark: string) => sends().filter((s) => s.visibleText.startsWith(mark));
+    expect(part('PART-ONE')).toHaveLength(1);
+    expect(part('PART-TWO')).toHaveLength(0);
+
+    const second = await startChild({ groups });
+    await eventually(() => part('PART-THREE').length, 'the rest of the reply', second);
+    tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, threadId: 77, fromId: 111, text: 'thanks' });
+    await eventually(() => sends().some((s) => s.visibleText.endsWith('thanks')), 'the reply to the follow-up', second);
+    await kill(second, 'SIGTERM');
+
+    const order = sends().map((s: SentMessage) => s.visibleText.split(' ')[0]);
+    expect(order.filter((w) => w.startsWith('PART-'))).toEqual(['PART-ONE', 'PART-TWO', 'PART-THREE']);
+    for (const s of sends()) expect(s.threadId).toBe(77);
+    expect(fake.requests.filter((r) => lastUserText(r).includes('long please'))).toHaveLength(1); // delivered from the journal, not re-run
+    expect(await journalPending()).toEqual([]);
+  });
+});
