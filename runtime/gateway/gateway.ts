@@ -206,6 +206,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function onDenied(m: Inbound, reason: string) {
+    if (reason === 'no-mention') return; // group chatter not addressed to the bot: not an access event
     await stores.audit.append({ kind: 'access', channel: m.channel, senderId: m.sender.id, chatId: m.chat.id, reason });
     if (m.chat.kind !== 'direct') return; // not for us: never answered in groups
     if (reason === 'dm-disabled') return;
