@@ -1,6 +1,6 @@
 // The agent's workspace files become its system prompt. Files are created with short defaults on first start,
 // each is cut at 20,000 characters (head and tail kept, a marker between) and all of them at 150,000 in total.
-import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const WORKSPACE_FILES = ['AGENTS.md', 'SOUL.md', 'USER.md', 'IDENTITY.md', 'TOOLS.md'] as const;
@@ -49,16 +49,39 @@ export function truncateMiddle(text: string, limit: number): { text: string; tru
   return { text: text.slice(0, head) + marker + (tail > 0 ? text.slice(text.length - tail) : ''), truncated: true };
 }
 
+// Runs happen per message, so the files are not re-read every time: a stat per file (in parallel) says whether
+// the cached text is still current, and only a changed file is read again. Edits still apply on the next run.
+// File timestamps are coarse (a kernel tick; whole seconds on some filesystems), so a same-size edit made just
+// after a read could look unchanged ("racily clean", as git calls it): the cache is trusted only for a file last
+// modified well before it was read. This compares with file timestamps, hence wall time, not the injected Clock.
+const rawCache = new Map<string, { version: string; mtimeMs: number; readAt: number; raw: string }>();
+const RAW_CACHE_LIMIT = 1000;
+const RACY_MS = 2000;
+
+async function readCurrent(path: string): Promise<string | null> {
+  try {
+    const checkedAt = Date.now();
+    const st = await stat(path);
+    const version = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const hit = rawCache.get(path);
+    if (hit?.version === version && hit.mtimeMs < hit.readAt - RACY_MS) return hit.raw;
+    const raw = await readFile(path, 'utf8');
+    if (rawCache.size >= RAW_CACHE_LIMIT) rawCache.delete(rawCache.keys().next().value as string);
+    rawCache.set(path, { version, mtimeMs: Math.max(st.mtimeMs, st.ctimeMs), readAt: checkedAt, raw });
+    return raw;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    rawCache.delete(path);
+    return null;
+  }
+}
+
 export async function loadWorkspaceFiles(dir: string): Promise<WorkspaceFile[]> {
+  const raws = await Promise.all(WORKSPACE_FILES.map((name) => readCurrent(join(dir, name))));
   const out: WorkspaceFile[] = [];
   let budget = TOTAL_LIMIT;
-  for (const name of WORKSPACE_FILES) {
-    let raw: string | null = null;
-    try {
-      raw = await readFile(join(dir, name), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+  for (const [i, name] of WORKSPACE_FILES.entries()) {
+    const raw = raws[i];
     if (raw === null) {
       out.push({ name, missing: true, rawChars: 0, injectedChars: 0, truncated: false, content: '' });
       continue;

@@ -1,6 +1,6 @@
 // Provider over the Anthropic Messages API (@anthropic-ai/sdk), streaming. SDK retries are off: the failover
 // layer owns retries. Never throws: every failure ends the stream with a typed `error` event.
-import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
+import type { default as Anthropic, ClientOptions } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsStreaming, RawMessageStreamEvent, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages';
 import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
@@ -10,6 +10,11 @@ import { modelErrorForReason, modelErrorFromThrown } from './errors.js';
 import { decodeToolCall } from './tool-args.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+
+// The SDK is imported on the first call, not at start: it is about a third of the gateway's start-up time and
+// ~10 MB of memory, and a gateway that never calls Anthropic should not pay for it (see bench/README.md).
+let sdk: Promise<typeof Anthropic> | undefined;
+const loadSdk = (): Promise<typeof Anthropic> => (sdk ??= import('@anthropic-ai/sdk').then((m) => m.default));
 const DEFAULT_MAX_TOKENS = 4096;
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -31,10 +36,13 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
   // One client per credential (the base URL is fixed per provider), so connections are reused across calls.
   const clients = new Map<string, Anthropic>();
 
-  function clientFor(cred: Credential): Anthropic {
+  async function clientFor(cred: Credential): Promise<Anthropic> {
     const key = `${cred.mode}\u0000${cred.secret}`;
     let client = clients.get(key);
     if (!client) {
+      const Anthropic = await loadSdk();
+      const raced = clients.get(key); // another call created it while the SDK loaded
+      if (raced) return raced;
       // Passing exactly one credential in code keeps the SDK from reading ANTHROPIC_* variables or the
       // on-disk profile chain: which credential is used is decided by our auth profiles only.
       // SDK 1.x sends `apiKey` as `Authorization: Bearer`; an API key goes in `x-api-key` instead, the
@@ -73,7 +81,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
     };
     const acc = new Accumulator();
     try {
-      const events = await clientFor(req.credential).messages.create(params, { signal: control.signal });
+      const events = await (await clientFor(req.credential)).messages.create(params, { signal: control.signal });
       for await (const ev of events) {
         control.touch();
         const delta = acc.add(ev);

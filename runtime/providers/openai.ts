@@ -1,7 +1,7 @@
 // Provider over OpenAI Chat Completions (the `openai` SDK), streaming. Works against OpenAI-compatible
 // servers (Ollama, llama.cpp, vLLM) through baseUrl; those may need no key. SDK retries are off: the
 // failover layer owns retries. Never throws: every failure ends the stream with a typed `error` event.
-import OpenAI, { type ClientOptions } from 'openai';
+import type { default as OpenAI, ClientOptions } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
@@ -12,6 +12,9 @@ import { decodeToolCall } from './tool-args.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_TIMEOUT_MS = 120_000;
+// The SDK is imported on the first call, not at start (start-up time and memory; see bench/README.md).
+let sdk: Promise<typeof OpenAI> | undefined;
+const loadSdk = (): Promise<typeof OpenAI> => (sdk ??= import('openai').then((m) => m.default));
 /** Local servers accept any key but the SDK insists on one. */
 const NO_KEY = 'no-key';
 
@@ -46,10 +49,13 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   const maxTokensField = opts.maxTokensField ?? (official ? 'max_completion_tokens' : 'max_tokens');
   const clients = new Map<string, OpenAI>();
 
-  function clientFor(cred: Credential | undefined): OpenAI {
+  async function clientFor(cred: Credential | undefined): Promise<OpenAI> {
     const secret = cred?.secret ?? NO_KEY;
     let client = clients.get(secret);
     if (!client) {
+      const OpenAI = await loadSdk();
+      const raced = clients.get(secret); // another call created it while the SDK loaded
+      if (raced) return raced;
       // Explicit nulls keep the SDK from picking up OPENAI_ORG_ID / OPENAI_PROJECT_ID / OPENAI_ADMIN_KEY:
       // what is sent is decided by our config only.
       client = new OpenAI({
@@ -80,7 +86,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
     };
     const acc = new ChunkAccumulator();
     try {
-      const chunks = await clientFor(req.credential).chat.completions.create(params, { signal: control.signal });
+      const chunks = await (await clientFor(req.credential)).chat.completions.create(params, { signal: control.signal });
       for await (const chunk of chunks) {
         control.touch();
         const delta = acc.add(chunk);

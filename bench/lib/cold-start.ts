@@ -1,0 +1,134 @@
+// Cold start to ready: spawn a gateway process on a fresh state directory and a free port, and time from spawn
+// until GET /healthz answers 200. Loopback only; every child is killed (and its home removed) before returning.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rssOfPid } from './memory.js';
+
+export interface ColdStartResult {
+  readyMs: number;
+  /** RSS of the spawned process a moment after ready (NaN when it is not the gateway itself, e.g. a wrapper). */
+  rssAfterReady: number;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment a gateway child gets: no model keys or platform tokens from the caller's environment. */
+export function childEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'NODE_PATH'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
+  return { ...env, SWITCHYARD_HOME: home, SWITCHYARD_LOG_LEVEL: 'warn', ...extra };
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false; // not listening yet: ECONNREFUSED is the expected answer until the server is up
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+export interface SpawnedGateway {
+  child: ChildProcess;
+  home: string;
+  port: number;
+  readyMs: number;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `command args` with a temp SWITCHYARD_HOME (optionally holding `configText` as switchyard.json), polls
+ * /healthz every pollMs and resolves once it answers 200. configText gets the free port to put in gateway.port.
+ */
+export async function spawnGateway(opts: {
+  command: string;
+  args: string[];
+  cwd: string;
+  configText: (port: number) => string;
+  env?: Record<string, string>;
+  pollMs?: number;
+  timeoutMs?: number;
+}): Promise<SpawnedGateway> {
+  const home = await mkdtemp(join(tmpdir(), 'sy-bench-'));
+  const port = await freePort();
+  await writeFile(join(home, 'switchyard.json'), opts.configText(port));
+  const url = `http://127.0.0.1:${port}/healthz`;
+  let err = '';
+  const started = performance.now();
+  const child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: childEnv(home, opts.env), stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    if (err.length < 20_000) err += d;
+  });
+  const stop = async () => {
+    await stopChild(child);
+    await rm(home, { recursive: true, force: true });
+  };
+  const deadline = started + (opts.timeoutMs ?? 30_000);
+  while (!(await healthy(url))) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`gateway exited with ${child.exitCode} before ready: ${err.trim() || '(no stderr)'}`);
+    }
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(`gateway not ready after ${opts.timeoutMs ?? 30_000} ms: ${err.trim() || '(no stderr)'}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 5));
+  }
+  const readyMs = performance.now() - started;
+  return { child, home, port, readyMs, stderr: () => err, stop };
+}
+
+/** One cold start: spawn, wait for ready, read RSS after settleMs, stop. */
+export async function coldStart(opts: {
+  command: string;
+  args: string[];
+  cwd: string;
+  configText: (port: number) => string;
+  measureRss: boolean;
+  settleMs?: number;
+}): Promise<ColdStartResult> {
+  const g = await spawnGateway(opts);
+  try {
+    let rssAfterReady = NaN;
+    if (opts.measureRss) {
+      await new Promise((r) => setTimeout(r, opts.settleMs ?? 1000));
+      rssAfterReady = await rssOfPid(g.child.pid!);
+    }
+    return { readyMs: g.readyMs, rssAfterReady };
+  } finally {
+    await g.stop();
+  }
+}
