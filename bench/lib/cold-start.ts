@@ -58,6 +58,45 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/**
+ * Stops a child started with `detached: true` and everything it started: wrappers such as npx and tsx run the
+ * gateway as a grandchild, which a signal to the wrapper alone can leave running. SIGTERM to the process group,
+ * SIGKILL to it after 5 s, and wait (bounded) until no process of the group is left.
+ */
+export async function stopGroup(child: ChildProcess): Promise<void> {
+  const pgid = child.pid;
+  if (pgid === undefined) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pgid, sig);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // ESRCH: the group is already gone
+    }
+  };
+  signal('SIGTERM');
+  const start = performance.now();
+  let killed = false;
+  while (groupAlive(pgid)) {
+    const waited = performance.now() - start;
+    if (!killed && waited > 5000) {
+      signal('SIGKILL');
+      killed = true;
+    }
+    if (waited > 15_000) throw new Error(`bench: process group ${pgid} still alive 15 s after SIGKILL; stop it by hand`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export interface SpawnedGateway {
   child: ChildProcess;
   home: string;
@@ -86,13 +125,14 @@ export async function spawnGateway(opts: {
   const url = `http://127.0.0.1:${port}/healthz`;
   let err = '';
   const started = performance.now();
-  const child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: childEnv(home, opts.env), stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group, so stopGroup() reaches the gateway even when the command is a wrapper (npx, tsx).
+  const child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: childEnv(home, opts.env), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {
     if (err.length < 20_000) err += d;
   });
   const stop = async () => {
-    await stopChild(child);
+    await stopGroup(child);
     await rm(home, { recursive: true, force: true });
   };
   const deadline = started + (opts.timeoutMs ?? 30_000);
