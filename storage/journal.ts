@@ -96,10 +96,12 @@ export function createInboundJournal(home: string, log: Log = defaultLog): Inbou
       batch = null;
       return serialised(file, async () => {
         const entries = await readNow();
-        if (!entries) return; // no journal yet
+        if (!entries) return { finished: [] }; // no journal yet
         const keep = pendingEntries(entries);
         // Atomic (temp + fsync + rename): a crash leaves the old journal, which holds the same pending work.
         await writeFileAtomicNow(file, keep.map((e) => JSON.stringify(e) + '\n').join(''));
+        const pendingIds = new Set(keep.flatMap((e) => (e.type === 'accepted' ? [e.id] : e.ids)));
+        return { finished: entries.flatMap((e) => (e.type === 'accepted' && !pendingIds.has(e.id) ? [e.id] : [])) };
       });
     },
   };

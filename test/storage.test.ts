@@ -453,7 +453,7 @@ describe('inbound journal', () => {
   it('reports pending work in file order, and compacts to it', async () => {
     const j = createInboundJournal(home, log);
     expect(await j.pending()).toEqual([]);
-    await j.compact(); // no journal yet: nothing to do
+    expect(await j.compact()).toEqual({ finished: [] }); // no journal yet: nothing to do
     const reply: JournalEntry = { type: 'reply', ids: ['b'], ts: 3, runId: 'r1', chunks: ['hi'] };
     const sent: JournalEntry = { type: 'sent', ids: ['b'], ts: 4, chunk: 0, messageId: 'm1' };
     await j.append(accepted('a'));
@@ -468,14 +468,14 @@ describe('inbound journal', () => {
     const expected = [accepted('b'), reply, sent].map(strip);
     expect((await j.pending()).map(strip)).toEqual(expected);
 
-    await j.compact();
+    expect(await j.compact()).toEqual({ finished: ['a'] });
     const lines = (await readFile(statePaths(home).journal, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(3);
     expect((await j.pending()).map(strip)).toEqual(expected);
     expect((await readdir(join(home, 'journal')))).toEqual(['inbound.jsonl']);
 
     await j.append({ type: 'done', ids: ['b'], ts: 6 });
-    await j.compact();
+    expect(await j.compact()).toEqual({ finished: ['b'] });
     expect(await readFile(statePaths(home).journal, 'utf8')).toBe('');
     expect(logs).toEqual([]);
   });

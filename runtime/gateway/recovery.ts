@@ -14,7 +14,10 @@ export async function recoverJournal(deps: {
   remember(id: string): void;
 }): Promise<{ resumed: number; requeued: number }> {
   const { journal, log } = deps;
-  await journal.compact();
+  // Finished messages are remembered too: a platform whose offset was saved a moment too late (Telegram's is
+  // coalesced into state.json) delivers them again, and they must not be answered twice.
+  const { finished } = await journal.compact();
+  finished.forEach(deps.remember);
   const pending = await journal.pending();
   const accepted = new Map<string, Extract<JournalEntry, { type: 'accepted' }>>();
   const replies = new Map<string, { entry: Extract<JournalEntry, { type: 'reply' }>; sent: Set<number> }>();

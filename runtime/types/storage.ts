@@ -173,6 +173,9 @@ export interface InboundJournal {
   append(e: JournalEntry): Promise<void>;
   /** Entries whose inbound ids are not done yet (what a restart must finish), in order. */
   pending(): Promise<JournalEntry[]>;
-  /** Rewrites the journal keeping only unfinished work (called at start-up). */
-  compact(): Promise<void>;
+  /**
+   * Rewrites the journal keeping only unfinished work (called at start-up). Returns the ids of the finished
+   * messages it dropped, in order: a platform may deliver them again if its offset was not saved yet.
+   */
+  compact(): Promise<{ finished: string[] }>;
 }
