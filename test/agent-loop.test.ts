@@ -1,12 +1,12 @@
 // The agent loop against the real Anthropic provider and a fake server: rounds, steering, bounds, events.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAgent, type RunInput } from '../runtime/agent/loop.js';
-import { createSimpleModelCaller } from '../runtime/agent/model-caller.js';
 import { createAnthropicProvider } from '../runtime/providers/anthropic.js';
 import type { AgentEvent, ModelMessage, ToolCall } from '../runtime/types/index.js';
 import { startFakeAnthropic, type FakeModelServer } from './fakes/fake-anthropic.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { systemClock } from '../runtime/clock.js';
+import { testModelCaller } from './fakes/model-caller.js';
 
 let fake: FakeModelServer;
 
@@ -39,7 +39,7 @@ function input(over: Partial<RunInput> = {}): RunInput & { events: AgentEvent[];
     signal: new AbortController().signal,
     timeoutMs: 60_000,
     maxRounds: 5,
-    modelCaller: createSimpleModelCaller({
+    modelCaller: testModelCaller({
       providers: new Map([['anthropic', provider]]),
       credentials: new Map([['anthropic', [{ profileId: 'anthropic:test', mode: 'api_key', secret: 'key-a' }]]]),
     }),
@@ -109,9 +109,18 @@ describe('agent loop', () => {
     expect(r.status).toBe('timeout');
   });
 
-  it('a provider error ends the run with its typed kind', async () => {
+  it('a provider error that no other model can fix ends the run with its typed kind', async () => {
+    fake.script('key-a', {
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } },
+    });
+    const r = await runAgent(input());
+    expect(r).toMatchObject({ status: 'error', error: { kind: 'context_overflow' } });
+  });
+
+  it('a rejected key with nothing to fail over to ends the run unavailable, naming the kind', async () => {
     fake.script('key-a', { status: 401 });
     const r = await runAgent(input());
-    expect(r).toMatchObject({ status: 'error', error: { kind: 'auth' } });
+    expect(r).toMatchObject({ status: 'unavailable', error: { kind: 'auth' } });
   });
 });

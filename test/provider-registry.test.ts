@@ -1,6 +1,7 @@
-// Provider registry, credential resolution and the simple model caller, with real providers against the fakes.
+// Provider registry and credential resolution, with real providers (through the gateway's caller) against the fakes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSimpleModelCaller, type ModelCallEvent } from '../runtime/agent/model-caller.js';
+import type { ModelCallEvent } from '../runtime/agent/model-caller.js';
+import { testModelCaller } from './fakes/model-caller.js';
 import { configSchema, type ConfigInput } from '../runtime/config/schema.js';
 import { findCredentialProblems, resolveCredentials } from '../runtime/providers/credentials.js';
 import { createProviders } from '../runtime/providers/registry.js';
@@ -17,7 +18,7 @@ function config(input: ConfigInput = {}) {
   return configSchema.parse(input);
 }
 
-describe('registry, credentials and the simple model caller', () => {
+describe('registry and credentials', () => {
   let anthropic: FakeModelServer;
   let openai: FakeModelServer;
   beforeAll(async () => {
@@ -48,7 +49,7 @@ describe('registry, credentials and the simple model caller', () => {
   });
 
   it('a missing key names exactly what to set, and sends nothing', async () => {
-    const caller = createSimpleModelCaller({ providers: createProviders({}, {}), credentials: resolveCredentials(config(), {}) });
+    const caller = testModelCaller({ providers: createProviders({}, {}), credentials: resolveCredentials(config(), {}) });
     const [a] = (await collect(caller.stream(call([{ provider: 'anthropic', model: 'claude-x' }])))) as ModelCallEvent[];
     expect(a).toMatchObject({ type: 'error', error: { kind: 'auth' } });
     const msg = (a as { error: { message: string } }).error.message;
@@ -62,25 +63,25 @@ describe('registry, credentials and the simple model caller', () => {
   });
 
   it('an unknown provider → bad_request naming the fix', async () => {
-    const caller = createSimpleModelCaller({ providers: createProviders({}, {}), credentials: new Map() });
+    const caller = testModelCaller({ providers: createProviders({}, {}), credentials: new Map() });
     const events = await collect(caller.stream(call([{ provider: 'foo', model: 'x' }])));
     expect(events).toEqual([
       {
         type: 'error',
-        error: { kind: 'bad_request', message: "model foo/x: no provider 'foo' — add models.providers.foo or fix agents.defaults.model.primary" },
+        error: { kind: 'bad_request', message: "model foo/x: no provider 'foo' — add models.providers.foo or fix the model name in agents.defaults.model" },
       },
     ]);
   });
 
   it('no candidates → bad_request', async () => {
-    const caller = createSimpleModelCaller({ providers: new Map(), credentials: new Map() });
+    const caller = testModelCaller({ providers: new Map(), credentials: new Map() });
     expect(await collect(caller.stream(call([])))).toMatchObject([{ type: 'error', error: { kind: 'bad_request' } }]);
   });
 
   it('end to end: config providers + env key → the first candidate with its first credential', async () => {
     const cfg = config({ models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: anthropic.url } } } });
     const env = { ANTHROPIC_API_KEY: 'sk-env' };
-    const caller = createSimpleModelCaller({ providers: createProviders(cfg.models.providers, env), credentials: resolveCredentials(cfg, env) });
+    const caller = testModelCaller({ providers: createProviders(cfg.models.providers, env), credentials: resolveCredentials(cfg, env) });
     anthropic.script('sk-env', { text: 'from anthropic' });
     const events = await collect(caller.stream(call([{ provider: 'anthropic', model: 'claude-x' }, { provider: 'openai', model: 'gpt' }])));
     expect(events[events.length - 1]).toMatchObject({ type: 'done', text: 'from anthropic' });
@@ -90,7 +91,7 @@ describe('registry, credentials and the simple model caller', () => {
 
   it('a keyless OpenAI-compatible provider from config (ollama) works without credentials', async () => {
     const cfg = config({ models: { providers: { ollama: { api: 'openai-completions', baseUrl: openai.url } } } });
-    const caller = createSimpleModelCaller({ providers: createProviders(cfg.models.providers, {}), credentials: resolveCredentials(cfg, {}) });
+    const caller = testModelCaller({ providers: createProviders(cfg.models.providers, {}), credentials: resolveCredentials(cfg, {}) });
     openai.script('no-key', { text: 'local llama says hi' });
     const events = await collect(caller.stream(call([{ provider: 'ollama', model: 'llama3.2' }])));
     expect(events[events.length - 1]).toMatchObject({ type: 'done', text: 'local llama says hi' });
@@ -145,7 +146,7 @@ describe('registry, credentials and the simple model caller', () => {
   it('a config entry overrides a built-in provider (openai pointed at a compatible server)', async () => {
     const cfg = config({ models: { providers: { openai: { api: 'openai-completions', baseUrl: openai.url, maxTokens: 64 } } } });
     const env = { OPENAI_API_KEY: 'sk-o' };
-    const caller = createSimpleModelCaller({ providers: createProviders(cfg.models.providers, env), credentials: resolveCredentials(cfg, env) });
+    const caller = testModelCaller({ providers: createProviders(cfg.models.providers, env), credentials: resolveCredentials(cfg, env) });
     const events = await collect(caller.stream(call([{ provider: 'openai', model: 'gpt-x' }])));
     expect(events[events.length - 1]).toMatchObject({ type: 'done' });
     expect(openai.requests[0]).toMatchObject({ key: 'sk-o', body: { model: 'gpt-x', max_tokens: 64 } });
