@@ -207,14 +207,27 @@ describe('loadConfig: cross-key checks', () => {
     expect((await failLines({ SWITCHYARD_MODEL: 'groq/llama' }))[1]).toMatch(/^switchyard.json: \$SWITCHYARD_MODEL: expected a provider/);
   });
 
-  it('auth.order entries must name profiles of that provider', async () => {
+  it('auth.order entries must name profiles of that provider (implicit env / config profiles count)', async () => {
     await writeConfig(`{ auth: {
-      profiles: { "anthropic:main": { provider: "anthropic", mode: "api_key" }, "openai:main": { provider: "openai", mode: "api_key" } },
-      order: { anthropic: ["anthropic:main", "anthropic:backup", "openai:main"] },
+      profiles: { "anthropic:main": { provider: "anthropic", mode: "api_key", key: "k1" }, "openai:main": { provider: "openai", mode: "api_key", key: "k2" } },
+      order: { anthropic: ["anthropic:main", "anthropic:backup", "openai:main", "anthropic:env"] },
     } }`);
     expect(await failLines()).toEqual([
-      'switchyard.json: auth.order.anthropic[1]: expected a profile id from auth.profiles (anthropic:main, openai:main), found "anthropic:backup"',
+      'switchyard.json: auth.order.anthropic[1]: expected a profile id from auth.profiles or an implicit one (anthropic:main, openai:main, anthropic:config, anthropic:env, anthropic:env-token), found "anthropic:backup"',
       'switchyard.json: auth.order.anthropic[2]: expected a profile of provider "anthropic", found "openai:main" (provider "openai")',
+    ]);
+  });
+
+  it('an auth profile needs its secret, and its id names its provider', async () => {
+    await writeConfig(`{ auth: { profiles: {
+      "anthropic:empty": { provider: "anthropic", mode: "token" },
+      "anthropic:blank": { provider: "anthropic", mode: "api_key", key: "  " },
+      "openai:odd": { provider: "anthropic", mode: "api_key", key: "k" },
+    } } }`);
+    expect(await failLines()).toEqual([
+      'switchyard.json: auth.profiles.anthropic:empty.token: expected the token (mode "token"), e.g. "${ENV_VAR}", found nothing',
+      'switchyard.json: auth.profiles.anthropic:blank.key: expected the API key (mode "api_key"), e.g. "${ENV_VAR}", found an empty string',
+      'switchyard.json: auth.profiles.openai:odd: expected an id starting with "anthropic:" (the profile\'s provider), found "openai:odd"',
     ]);
   });
 

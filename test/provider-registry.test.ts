@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelCallEvent } from '../runtime/agent/model-caller.js';
 import { testModelCaller } from './fakes/model-caller.js';
 import { configSchema, type ConfigInput } from '../runtime/config/schema.js';
-import { findCredentialProblems, resolveCredentials } from '../runtime/providers/credentials.js';
+import { resolveCredentials } from '../runtime/providers/credentials.js';
 import { createProviders } from '../runtime/providers/registry.js';
 import { startFakeAnthropic, type FakeModelServer } from './fakes/fake-anthropic.js';
 import { startFakeOpenAI } from './fakes/fake-openai.js';
@@ -123,24 +123,6 @@ describe('registry and credentials', () => {
       { profileId: 'anthropic:env', mode: 'api_key', secret: 'sk-a' },
     ]);
     expect(creds.has('openai')).toBe(false);
-  });
-
-  it('credential problems are named with the key to fix', () => {
-    const cfg = config({
-      auth: {
-        profiles: {
-          'anthropic:empty': { provider: 'anthropic', mode: 'token' },
-          'openai:odd': { provider: 'anthropic', mode: 'api_key', key: 'k' },
-        },
-        order: { anthropic: ['anthropic:missing', 'anthropic:env'] },
-      },
-    });
-    expect(resolveCredentials(cfg, {}).get('anthropic')!.map((c) => c.profileId)).toEqual(['openai:odd']);
-    const problems = findCredentialProblems(cfg);
-    expect(problems).toHaveLength(3);
-    expect(problems[0]).toContain('auth.profiles.anthropic:empty.token');
-    expect(problems[1]).toContain('provider is "anthropic"');
-    expect(problems[2]).toContain('auth.order.anthropic: "anthropic:missing"');
   });
 
   it('a config entry overrides a built-in provider (openai pointed at a compatible server)', async () => {

@@ -5,6 +5,7 @@ import { CHANNEL_IDS } from '../types/channel.js';
 import { parseModelRef } from '../types/provider.js';
 import { type ConfigProblem, formatPath } from './errors.js';
 import type { Config } from './schema.js';
+import { implicitProfileIds } from '../providers/credentials.js';
 
 /** Providers the runtime knows without a `models.providers` entry. */
 export const BUILTIN_PROVIDERS = ['anthropic', 'openai'] as const;
@@ -122,16 +123,31 @@ function checkAuth(config: Config): ConfigProblem[] {
         expected: `a provider that is built in or defined in models.providers (${providers.join(', ')})`,
         found: JSON.stringify(p.provider),
       });
+    } else if (id.slice(0, id.indexOf(':')) !== p.provider) {
+      problems.push({
+        path: formatPath(['auth', 'profiles', id]),
+        expected: `an id starting with "${p.provider}:" (the profile's provider)`,
+        found: JSON.stringify(id),
+      });
+    }
+    const field = p.mode === 'token' ? 'token' : 'key';
+    if (!(p[field] ?? '').trim()) {
+      problems.push({
+        path: formatPath(['auth', 'profiles', id, field]),
+        expected: `the ${p.mode === 'token' ? 'token' : 'API key'} (mode "${p.mode}"), e.g. "\${ENV_VAR}"`,
+        found: p[field] === undefined ? 'nothing' : 'an empty string',
+      });
     }
   }
   for (const [provider, order] of Object.entries(config.auth.order)) {
     order.forEach((profileId, i) => {
       const path = formatPath(['auth', 'order', provider, i]);
       const profile = profiles[profileId];
+      if (!profile && implicitProfileIds(provider).includes(profileId)) return; // env / models.providers key
       if (!profile) {
         problems.push({
           path,
-          expected: ids.length > 0 ? `a profile id from auth.profiles (${ids.join(', ')})` : 'a profile id from auth.profiles (none defined)',
+          expected: `a profile id from auth.profiles or an implicit one (${[...ids, ...implicitProfileIds(provider)].join(', ')})`,
           found: JSON.stringify(profileId),
         });
       } else if (profile.provider !== provider) {

@@ -13,6 +13,11 @@ const ENV_SOURCES: { variable: string; provider: string; profileId: string; mode
 
 type ProfileConfig = Config['auth']['profiles'][string];
 
+/** Profiles that exist without an auth.profiles entry (env keys, models.providers.<id>.apiKey); auth.order may name them. */
+export function implicitProfileIds(provider: string): string[] {
+  return [`${provider}:config`, ...ENV_SOURCES.filter((s) => s.provider === provider).map((s) => s.profileId)];
+}
+
 function profileSecret(p: ProfileConfig): string | undefined {
   const s = p.mode === 'token' ? (p.token ?? p.key) : (p.key ?? p.token);
   return s && s.trim() !== '' ? s.trim() : undefined;
@@ -63,28 +68,3 @@ function orderCredentials(list: Credential[], order: string[] | undefined): Cred
 }
 
 /** Configuration mistakes resolveCredentials works around; the config loader or a doctor command reports them. */
-export function findCredentialProblems(config: Config): string[] {
-  const problems: string[] = [];
-  for (const [profileId, p] of Object.entries(config.auth.profiles)) {
-    if (!profileSecret(p)) {
-      const field = p.mode === 'token' ? 'token' : 'key';
-      problems.push(`auth.profiles.${profileId}: mode "${p.mode}" but no ${field} — set auth.profiles.${profileId}.${field}`);
-    }
-    const prefix = profileId.slice(0, profileId.indexOf(':'));
-    if (prefix !== p.provider) {
-      problems.push(
-        `auth.profiles.${profileId}: the id starts with "${prefix}" but provider is "${p.provider}" — rename the profile or fix its provider`,
-      );
-    }
-  }
-  const known = new Set(Object.entries(config.auth.profiles).map(([id, p]) => `${p.provider}\u0000${id}`));
-  for (const [provider, ids] of Object.entries(config.auth.order)) {
-    for (const id of ids) {
-      const isBuiltIn = id === `${provider}:config` || ENV_SOURCES.some((s) => s.profileId === id && s.provider === provider);
-      if (!isBuiltIn && !known.has(`${provider}\u0000${id}`)) {
-        problems.push(`auth.order.${provider}: "${id}" is not a profile of provider "${provider}" — add it to auth.profiles or remove it`);
-      }
-    }
-  }
-  return problems;
-}
