@@ -76,7 +76,7 @@ export interface AdminDeps {
     deny(code: string): PairingDecision;
   };
   /** Auth profile health for /status (never secrets). */
-  profileHealth(): { profileId: string; status: string }[];
+  profileHealth(): { profileId: string; status: string; failureCounts?: Record<string, number> }[];
 }
 
 export interface CommandContext {

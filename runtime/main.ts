@@ -135,7 +135,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     assemble,
     redact: redactSecrets,
     providerIds: () => [...providers.keys()],
-    profileHealth: () => profileHealthReport(state, credentials, clock.now()).map((r) => ({ profileId: r.profileId, status: r.status })),
+    profileHealth: () => profileHealthReport(state, credentials, clock.now()),
   });
   const commands = createCommandInterceptor(control, builtinCommands);
   const interceptors: Interceptor[] = [

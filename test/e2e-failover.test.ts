@@ -65,6 +65,7 @@ describe('self-healing model access through the gateway', () => {
     const status = (await owner.reply()).text!;
     expect(status).toMatch(/anthropic:a/);
     expect(status).toMatch(/cooling until/);
+    expect(status).toMatch(/errors: rate_limit 1/);
     expect(status).not.toContain('key-a');
     expect(status).not.toContain('key-b');
   });

@@ -74,10 +74,17 @@ export const statusCommand: Command = {
     ];
     lines.push(await contextLine(ctx));
     const profiles = deps.profileHealth();
-    if (profiles.length > 0) lines.push(`Auth profiles: ${profiles.map((p) => `${p.profileId} ${p.status}`).join(' · ')}`);
+    if (profiles.length > 0) lines.push(`Auth profiles: ${profiles.map(profileLine).join(' · ')}`);
     return lines.join('\n');
   },
 };
+
+function profileLine(p: { profileId: string; status: string; failureCounts?: Record<string, number> }): string {
+  const counts = Object.entries(p.failureCounts ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${n}`);
+  return `${p.profileId} ${p.status}${counts.length ? ` (errors: ${counts.join(', ')})` : ''}`;
+}
 
 /** A failing context report must not take /status down with it. */
 async function contextLine(ctx: CommandContext): Promise<string> {
