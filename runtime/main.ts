@@ -87,6 +87,13 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const journal = createInboundJournal(home);
 
   const bus = createEventBus(log);
+  // Runs are traceable in the log by runId and sessionKey (text deltas stay off the log).
+  bus.on((e) => {
+    if (e.stream === 'lifecycle') {
+      const { stream: _s, ts: _t, ...rest } = e;
+      (e.phase === 'error' ? log.warn : log.info)(`run ${e.phase}`, e.phase === 'end' ? { ...rest, text: undefined, chars: e.text.length } : rest);
+    } else if (e.stream === 'tool') log.debug?.(`tool ${e.phase}`, { runId: e.runId, sessionKey: e.sessionKey, tool: e.tool, callId: e.callId });
+  });
   const getConfig = () => config;
   const providers = createProviders(config.models.providers, env);
   const credentials = resolveCredentials(config, env);

@@ -64,6 +64,9 @@ describe('web chat end to end', () => {
       ['assistant', 'Hello **alice**, nice to meet you.'],
     ]);
     expect(lines.some((l) => l.type === 'event' && l.name === 'run-end' && l.data.status === 'ok')).toBe(true);
+    // The run is traceable in the log by its runId, the same one the transcript records.
+    const runId = lines.find((l) => l.type === 'event' && l.name === 'run-end').runId;
+    expect(h.log.lines.filter((l) => l.data?.runId === runId).map((l) => l.msg)).toEqual(['run start', 'run end']);
   });
 
   it('keeps two users apart: neither sees the other context', async () => {
