@@ -12,6 +12,8 @@ export interface HttpServerOptions {
   token: string;
   log: Logger;
   page: string;
+  /** Content-Security-Policy sent with the page; the default allows its inline script and style. */
+  pageCsp?: string;
   /** 200 with this JSON once ready, 503 before. Must hold no secrets. */
   health(): { ready: boolean; [k: string]: unknown };
   maxPayloadBytes?: number;
@@ -57,7 +59,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayH
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        'content-security-policy':
+          opts.pageCsp ?? "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
         'referrer-policy': 'no-referrer',
       });
       res.end(opts.page);

@@ -30,7 +30,7 @@ import { createInboundJournal } from '../storage/journal.js';
 import { redactSecrets } from '../storage/redact.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
 import { createWebchatChannel } from '../bots/webchat/index.js';
-import { WEBCHAT_PAGE } from '../bots/webchat/page.js';
+import { WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
 import { createTelegramChannels } from '../bots/telegram/index.js';
 
 export interface StartOptions {
@@ -108,6 +108,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     token,
     log,
     page: WEBCHAT_PAGE,
+    pageCsp: WEBCHAT_CSP,
     health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   });
 

@@ -53,7 +53,10 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
       if (isBinary) return ws.send(JSON.stringify({ type: 'error', error: 'binary frames are not supported; send JSON text' }));
       const r = decodeFrame(raw.toString(), { userId, accountId, now: now(), newId: () => `m${now().toString(36)}${(seq++).toString(36)}` });
       if (!r.ok) return ws.send(JSON.stringify({ type: 'error', error: r.error }));
-      if (!onInbound) return ws.send(JSON.stringify({ type: 'error', error: 'the gateway is not ready yet; try again' }));
+      if (!onInbound) {
+        const error = 'the gateway is starting or stopping and did not take this message; send it again in a moment';
+        return ws.send(JSON.stringify({ type: 'error', id: r.inbound.messageId, error }));
+      }
       Promise.resolve(onInbound(r.inbound)).then(
         () => ws.send(JSON.stringify({ type: 'ack', id: r.inbound.messageId })),
         (err) => {
@@ -69,17 +72,20 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
     ws.on('error', (err) => opts.log.warn('web chat socket error', { userId, err: String(err) }));
   }
 
+  // Greet sockets from the start, not only once start() runs: the HTTP server accepts upgrades while the gateway is
+  // still recovering its journal, and a browser reconnecting then would otherwise sit on a socket nobody answers.
+  // Messages sent before start() (or after stop()) get an error naming the message, so the page can mark it.
+  opts.wss.on('connection', onConnection);
+
   return {
     id: 'webchat',
     accountId,
     limits: { maxText: 16_000 },
     async start(handler) {
       onInbound = handler;
-      opts.wss.on('connection', onConnection);
     },
     async stop() {
       onInbound = null;
-      opts.wss.off('connection', onConnection);
     },
     async send(o: Outbound): Promise<SendResult> {
       const messageId = `r${now().toString(36)}${(seq++).toString(36)}`;
