@@ -130,6 +130,8 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     }
 
     const stopTyping = startTyping(channel, last);
+    // Steered messages the run took: they belong to this turn, so a repeat of the turn must carry them too.
+    const steered: QueuedMessage[] = [];
     let result: RunResult;
     const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
     try {
@@ -153,6 +155,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         takeSteered: () => {
           const taken = handle.takeSteered();
           for (const t of taken) ids.push(t.id);
+          steered.push(...taken);
           return taken.map((t) => messageText(t.inbound));
         },
         signal: handle.signal,
@@ -181,11 +184,13 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       deps.tools.endRun?.(runId);
     }
 
-    // A run cut short by a shutdown is repeated after the restart: it gets no run-end entry, so the transcript
-    // replay treats it like a crashed run (left out) and the repeat does not appear twice.
+    // A run that will be repeated (cut short by a shutdown: after the restart; all models unavailable: after the
+    // cooldown) gets no run-end entry, so the transcript replay treats it like a crashed run (left out) and the
+    // repeat does not show the model its user turn twice.
     const shutdown =
       result.status === 'aborted' && handle.signal.reason instanceof LaneAbortError && handle.signal.reason.kind === 'shutdown';
-    if (!shutdown) await deps.transcripts.append(last.agentId, session.sessionId, {
+    const repeated = shutdown || result.status === 'unavailable';
+    if (!repeated) await deps.transcripts.append(last.agentId, session.sessionId, {
       type: 'event',
       ts: clock.now(),
       runId,
@@ -219,7 +224,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
           for (const i of batch.items) (i as QueuedMessage & { notified?: boolean }).notified = true;
         }
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
-        deps.retryLater(sessionKey, batch, wait);
+        deps.retryLater(sessionKey, steered.length > 0 ? { ...batch, items: [...batch.items, ...steered] } : batch, wait);
         return;
       }
       case 'aborted':

@@ -1,0 +1,290 @@
+// How runs end, through the whole gateway: NO_REPLY, max rounds, timeout, model errors, all-unavailable retries, and
+// graceful restarts with work pending. The model must always get a valid history (the fake answers 400 to a
+// tool_use without its tool_result), every accepted message is answered once, and the journal ends empty.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAnthropic, type FakeModelServer, type FakeRequest } from './fakes/fake-anthropic.js';
+import { FakeClock } from './fakes/fake-clock.js';
+import { ChatClient, startHarness, type ChatFrame, type Harness } from './fakes/gateway-harness.js';
+import { createInboundJournal } from '../storage/journal.js';
+
+let fake: FakeModelServer;
+let h: Harness | undefined;
+const clients: ChatClient[] = [];
+
+function config(queue: Record<string, unknown> = {}, defaults: Record<string, unknown> = {}) {
+  return {
+    models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: fake.url } } },
+    agents: { defaults: { model: { primary: 'anthropic/claude-test' }, ...defaults } },
+    messages: { queue },
+  };
+}
+const env = { ANTHROPIC_API_KEY: 'key-a' };
+
+async function connect(user: string) {
+  const c = await ChatClient.connect(h!.gw.http.url, h!.gw.token, user);
+  clients.push(c);
+  return c;
+}
+
+const seen = (r: FakeRequest) => JSON.stringify(r.body.messages);
+const count = (hay: string, needle: string) => hay.split(needle).length - 1;
+const messages = (c: ChatClient) => c.frames.filter((f: ChatFrame) => f.type === 'message').map((f) => f.text);
+const badRequests = () => (h?.log.lines ?? []).filter((l) => /400|bad_request|tool_use/.test(JSON.stringify(l)));
+
+async function pendingIds(home: string): Promise<string[]> {
+  const entries = await createInboundJournal(home).pending();
+  return entries.flatMap((e) => (e.type === 'accepted' ? [e.id] : e.ids));
+}
+
+async function until(cond: () => boolean, what: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeEach(async () => {
+  fake = await startFakeAnthropic();
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await h?.stop();
+  h = undefined;
+  await fake.close();
+});
+
+describe('how runs end', () => {
+  it('NO_REPLY delivers nothing, leaves nothing pending, and the next message is answered', async () => {
+    h = await startHarness({ config: config(), env });
+    fake.script('key-a', { text: 'NO_REPLY' }, { text: 'here I am' });
+    const alice = await connect('alice');
+    alice.send('psst', 'q1');
+    await until(() => fake.requests.length === 1, 'the first model request');
+    await h.gw.gateway.lanes.idle();
+    expect(messages(alice)).toEqual([]);
+    expect(await pendingIds(h.home)).toEqual([]);
+    alice.send('hello?', 'q2');
+    expect((await alice.reply()).text).toBe('here I am');
+    expect(badRequests()).toEqual([]);
+  });
+
+  it('max rounds: says it stopped, the journal is empty, and the next turn has a valid history', async () => {
+    h = await startHarness({ config: config({}, { maxToolRounds: 2 }), env });
+    let n = 0;
+    fake.setDefault(() => ({ toolCalls: [{ id: `call_${++n}`, name: 'time', args: {} }] }));
+    const alice = await connect('alice');
+    alice.send('loop forever', 'q1');
+    expect((await alice.reply()).text).toMatch(/maximum number of tool rounds/);
+    expect(fake.requests).toHaveLength(2);
+    await h.gw.gateway.lanes.idle();
+    expect(await pendingIds(h.home)).toEqual([]);
+    fake.setDefault(() => ({ text: 'done looping' }));
+    alice.send('stop now', 'q2');
+    expect((await alice.reply()).text).toBe('done looping');
+    expect(badRequests()).toEqual([]);
+    expect(count(seen(fake.requests[2]), 'loop forever')).toBe(1);
+  });
+
+  it('a run timeout tells the user, leaves nothing pending, and the next message still works', async () => {
+    const clock = new FakeClock();
+    h = await startHarness({ clock, config: config({}, { timeoutSeconds: 30 }), env });
+    fake.script('key-a', { text: 'never finished', hang: true }, { text: 'back again' });
+    const alice = await connect('alice');
+    alice.send('slow question', 'q1');
+    await until(() => fake.requests.length === 1, 'the first model request');
+    await clock.advance(30_000);
+    expect((await alice.reply()).text).toMatch(/timed out after 30 s/);
+    await h.gw.gateway.lanes.idle();
+    expect(await pendingIds(h.home)).toEqual([]);
+    alice.send('are you there?', 'q2');
+    expect((await alice.reply()).text).toBe('back again');
+    // A timeout is not the key's fault: no cooldown was recorded and no notice of unavailability was sent.
+    expect(messages(alice).some((t) => /unavailable/.test(t ?? ''))).toBe(false);
+    expect(count(seen(fake.requests[1]), 'slow question')).toBe(1);
+  });
+
+  it('a model error after a tool round is reported; the next turn gets a valid history', async () => {
+    h = await startHarness({ config: config(), env });
+    fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'scripted refusal' } } }, { text: 'recovered' });
+    const alice = await connect('alice');
+    alice.send('what time?', 'q1');
+    expect((await alice.reply()).text).toMatch(/scripted refusal/);
+    alice.send('try again', 'q2');
+    expect((await alice.reply()).text).toBe('recovered');
+    await h.gw.gateway.lanes.idle();
+    expect(await pendingIds(h.home)).toEqual([]);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('all models unavailable: the retried turn does not show the user message twice', async () => {
+    const clock = new FakeClock();
+    h = await startHarness({ clock, config: config(), env });
+    fake.script('key-a', { status: 429, headers: { 'retry-after': '30' } });
+    const alice = await connect('alice');
+    alice.send('please answer eventually', 'q1');
+    expect((await alice.reply()).text).toMatch(/unavailable/);
+    fake.script('key-a', { text: 'finally' });
+    await clock.advance(61_000);
+    expect((await alice.reply()).text).toBe('finally');
+    await h.gw.gateway.lanes.idle();
+    expect(count(seen(fake.requests[1]), 'please answer eventually')).toBe(1);
+    expect(await pendingIds(h.home)).toEqual([]);
+  });
+
+  it('all models unavailable after a tool round, with a steered message: both are answered, once, after the cooldown', async () => {
+    const clock = new FakeClock();
+    h = await startHarness({ clock, config: config({ mode: 'steer' }), env });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    fake.setDefault(async () => {
+      calls++;
+      if (calls === 1) {
+        await gate;
+        return { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] };
+      }
+      return { status: 429, headers: { 'retry-after': '30' } };
+    });
+    const alice = await connect('alice');
+    alice.send('first part', 'q1');
+    await until(() => fake.requests.length === 1, 'the first model request');
+    alice.send('second part', 'q2');
+    await alice.next((f) => f.type === 'ack' && f.id === 'q2');
+    release();
+    expect((await alice.reply()).text).toMatch(/unavailable/);
+    expect(seen(fake.requests[1])).toContain('second part'); // it was steered into the run
+    fake.setDefault(() => ({ text: 'answer to both' }));
+    await clock.advance(61_000);
+    await until(() => messages(alice).length >= 2, 'the answer after the cooldown');
+    // Give any wrong extra run its chance before looking.
+    await clock.advance(61_000);
+    await h.gw.gateway.lanes.idle();
+    expect(messages(alice).filter((t) => !/unavailable/.test(t ?? ''))).toEqual(['answer to both']);
+    const last = seen(fake.requests[fake.requests.length - 1]);
+    expect(count(last, 'first part')).toBe(1);
+    expect(count(last, 'second part')).toBe(1);
+    expect(await pendingIds(h.home)).toEqual([]);
+  });
+});
+
+describe('graceful stop with work pending', () => {
+  async function restart(opts: { clock?: FakeClock; queue?: Record<string, unknown> } = {}) {
+    const home = h!.home;
+    for (const c of clients.splice(0)) c.close();
+    await h!.stop({ keepHome: true });
+    h = await startHarness({ home, clock: opts.clock, config: config(opts.queue), env });
+    return home;
+  }
+
+  it('a followup backlog and an interrupted run are each answered once after the restart, in order', async () => {
+    h = await startHarness({ config: config({ mode: 'followup' }), env });
+    let hold = true;
+    let n = 0;
+    fake.setDefault(async (req) => {
+      if (hold) return { text: 'never finished', hang: true };
+      return { text: `answer ${++n} to ${JSON.stringify(req.body.messages).match(/q-(\w+)/g)?.at(-1)?.slice(2)}` };
+    });
+    const alice = await connect('alice');
+    alice.send('q-one', 'q1');
+    await until(() => fake.requests.length === 1, 'the first model request');
+    alice.send('q-two', 'q2');
+    alice.send('q-three', 'q3');
+    await alice.next((f) => f.type === 'ack' && f.id === 'q3');
+    hold = false;
+    await restart({ queue: { mode: 'followup' } });
+    const again = await connect('alice');
+    await until(() => messages(again).length === 3, 'three answers');
+    await h!.gw.gateway.lanes.idle();
+    expect(messages(again)).toEqual(['answer 1 to one', 'answer 2 to two', 'answer 3 to three']);
+    expect(await pendingIds(h!.home)).toEqual([]);
+    for (const r of fake.requests.slice(1)) {
+      for (const q of ['q-one', 'q-two', 'q-three']) expect(count(seen(r), q)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('a collect debounce pending at the stop is answered once after the restart', async () => {
+    const clock = new FakeClock();
+    h = await startHarness({ clock, config: config({ mode: 'collect', debounceMs: 5000 }), env });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let first = true;
+    fake.setDefault(async () => {
+      if (first) {
+        first = false;
+        await gate;
+        return { text: 'reply 1' };
+      }
+      return { text: 'merged reply' };
+    });
+    const alice = await connect('alice');
+    alice.send('one', 'q1');
+    await until(() => fake.requests.length === 1, 'the first model request');
+    alice.send('two', 'q2');
+    await alice.next((f) => f.type === 'ack' && f.id === 'q2');
+    release();
+    await until(() => messages(alice).length === 1, 'the first answer');
+    await until(() => h!.gw.gateway.lanes.status('agent:main:webchat:direct:alice').pending, 'the collect debounce');
+    expect(h.gw.gateway.lanes.status('agent:main:webchat:direct:alice')).toMatchObject({ active: false, backlog: 1 });
+    await restart({ clock, queue: { mode: 'collect', debounceMs: 5000 } });
+    const again = await connect('alice');
+    await until(() => messages(again).length === 1, 'the collected answer');
+    await clock.advance(10_000);
+    await h!.gw.gateway.lanes.idle();
+    expect(messages(alice).concat(messages(again))).toEqual(['reply 1', 'merged reply']);
+    expect(await pendingIds(h!.home)).toEqual([]);
+  });
+
+  it('a retry pending at the stop (all models cooling down) is answered once after the restart and the cooldown', async () => {
+    const clock = new FakeClock();
+    h = await startHarness({ clock, config: config(), env });
+    fake.script('key-a', { status: 429, headers: { 'retry-after': '30' } });
+    const alice = await connect('alice');
+    alice.send('please answer eventually', 'q1');
+    expect((await alice.reply()).text).toMatch(/unavailable/);
+    await restart({ clock });
+    const again = await connect('alice');
+    fake.setDefault(() => ({ text: 'finally' }));
+    await clock.advance(61_000);
+    await until(() => messages(again).includes('finally'), 'the answer after the cooldown');
+    await clock.advance(61_000);
+    await h!.gw.gateway.lanes.idle();
+    expect(messages(again).filter((t) => t === 'finally')).toHaveLength(1);
+    expect(count(seen(fake.requests.at(-1)!), 'please answer eventually')).toBe(1);
+    expect(await pendingIds(h!.home)).toEqual([]);
+  });
+
+  it('a steered message taken by a run cut short by the stop is answered after the restart', async () => {
+    h = await startHarness({ config: config({ mode: 'steer' }), env });
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fake.setDefault(async () => {
+      calls++;
+      if (calls === 1) {
+        await gate;
+        return { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] };
+      }
+      if (calls === 2) return { text: 'never finished', hang: true };
+      return { text: 'answered after restart' };
+    });
+    const alice = await connect('alice');
+    alice.send('part one', 'q1');
+    await until(() => fake.requests.length === 1, 'the first model request');
+    alice.send('part two', 'q2');
+    await alice.next((f) => f.type === 'ack' && f.id === 'q2');
+    release();
+    await until(() => fake.requests.length === 2, 'the steered model request');
+    expect(seen(fake.requests[1])).toContain('part two');
+    await restart({ queue: { mode: 'steer' } });
+    const again = await connect('alice');
+    await until(() => messages(again).length >= 1, 'an answer after the restart');
+    await h!.gw.gateway.lanes.idle();
+    const all = fake.requests.slice(2).map(seen).join('\n');
+    expect(all).toContain('part one');
+    expect(all).toContain('part two');
+    for (const r of fake.requests.slice(2)) expect(badRequests()).toEqual([]), expect(count(seen(r), 'part one')).toBeLessThanOrEqual(1);
+    expect(await pendingIds(h!.home)).toEqual([]);
+  });
+});
