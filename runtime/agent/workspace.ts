@@ -2,6 +2,7 @@
 // each is cut at 20,000 characters (head and tail kept, a marker between) and all of them at 150,000 in total.
 import { mkdir, readFile, writeFile, access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { headOf, tailOf } from '../text-cut.js';
 
 export const WORKSPACE_FILES = ['AGENTS.md', 'SOUL.md', 'USER.md', 'IDENTITY.md', 'TOOLS.md'] as const;
 export const PER_FILE_LIMIT = 20_000;
@@ -42,11 +43,12 @@ export async function ensureWorkspace(dir: string): Promise<void> {
 /** Keeps the head and tail of a long text with a marker saying how much was cut. */
 export function truncateMiddle(text: string, limit: number): { text: string; truncated: boolean } {
   if (text.length <= limit) return { text, truncated: false };
-  const marker = `\n\n[… ${text.length - limit} characters cut …]\n\n`;
-  const room = Math.max(0, limit - marker.length);
-  const head = Math.ceil(room * 0.7);
-  const tail = room - head;
-  return { text: text.slice(0, head) + marker + (tail > 0 ? text.slice(text.length - tail) : ''), truncated: true };
+  const marker = (cut: number) => `\n\n[… ${cut} characters cut …]\n\n`;
+  const room = Math.max(0, limit - marker(text.length - limit).length);
+  const head = headOf(text, Math.ceil(room * 0.7));
+  const tail = tailOf(text, room - Math.ceil(room * 0.7));
+  // The cuts may keep a unit less than asked (never half an emoji): the marker counts what was really cut.
+  return { text: head + marker(text.length - head.length - tail.length) + tail, truncated: true };
 }
 
 // Runs happen per message, so the files are not re-read every time: a stat per file (in parallel) says whether

@@ -1,5 +1,6 @@
 // The unit that flows through lanes: one accepted inbound message with its routing decided.
 import type { Inbound } from '../types/index.js';
+import { headOf } from '../text-cut.js';
 
 export interface QueuedMessage {
   /** Stable across restarts: `<channel>:<accountId>:<chatId>[:<threadId>]:<messageId>`. */
@@ -49,5 +50,5 @@ export function turnText(items: QueuedMessage[], droppedSummary?: string): strin
 export function describeForSummary(q: QueuedMessage): string {
   const who = q.inbound.sender.name || q.inbound.sender.id;
   const text = q.inbound.text.replace(/\s+/g, ' ').trim();
-  return `${who}: ${text.length > 80 ? text.slice(0, 80) + '…' : text}`;
+  return `${who}: ${text.length > 80 ? headOf(text, 80) + '…' : text}`;
 }

@@ -1,6 +1,7 @@
 // Tool-call arguments arrive as streamed JSON text. Decoding is strict: anything but a JSON object is
 // reported on the ToolCall (argsError) rather than silently replaced, so the model learns what went wrong.
 import type { ToolCall } from '../types/provider.js';
+import { headOf } from '../text-cut.js';
 
 export function decodeToolCall(id: string, name: string, rawArgs: string): ToolCall {
   const text = rawArgs.trim();
@@ -19,5 +20,5 @@ export function decodeToolCall(id: string, name: string, rawArgs: string): ToolC
 }
 
 function clip(s: string): string {
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  return s.length > 200 ? `${headOf(s, 200)}…` : s;
 }

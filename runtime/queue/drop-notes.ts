@@ -1,12 +1,14 @@
 // The one-line notes kept for messages dropped by `drop: 'summarize'`, delivered to the next turn.
 
+import { headOf } from '../text-cut.js';
+
 const MAX_LINE = 160;
 /** Bounds the summary so a flood cannot grow one turn's prompt without limit. */
 export const MAX_NOTES = 50;
 
 export function noteLine(description: string): string {
   const flat = description.replace(/\s+/g, ' ').trim();
-  return `- ${flat.length > MAX_LINE ? `${flat.slice(0, MAX_LINE - 1)}…` : flat}`;
+  return `- ${flat.length > MAX_LINE ? `${headOf(flat, MAX_LINE - 1)}…` : flat}`;
 }
 
 /** Accumulates notes; past MAX_NOTES it only counts. */

@@ -1,5 +1,6 @@
 // Capping of tool results. A result that was cut always says so (and by how much), so the model knows
 // it did not see everything and can ask for the rest.
+import { headOf } from '../text-cut.js';
 
 /** Default cap for file-tool results (characters). */
 export const FS_RESULT_CAP = 50_000;
@@ -7,8 +8,9 @@ export const FS_RESULT_CAP = 50_000;
 /** Cuts text to at most `max` characters, appending a note that says what was cut. */
 export function capText(text: string, max: number, hint = ''): string {
   if (text.length <= max) return text;
-  const more = text.length - max;
-  return `${text.slice(0, max)}\n[output cut: ${more} more characters not shown${hint ? `; ${hint}` : ''}]`;
+  const head = headOf(text, max);
+  const more = text.length - head.length;
+  return `${head}\n[output cut: ${more} more characters not shown${hint ? `; ${hint}` : ''}]`;
 }
 
 /**

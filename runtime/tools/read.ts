@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { headOf } from '../text-cut.js';
 import { optionalInt, requiredString } from './args.js';
 import { FS_RESULT_CAP } from './output-cap.js';
 import type { Tool } from './types.js';
@@ -65,8 +66,9 @@ export function readTool(cap = FS_RESULT_CAP): Tool {
           }
           if (chars + line.length + 1 > cap) {
             if (lines.length === 0) {
-              lines.push(line.slice(0, cap));
-              note = `[output cut: line ${lineNo} is ${line.length} characters long, only the first ${cap} are shown; continue with offset=${lineNo + 1}]`;
+              const shown = headOf(line, cap);
+              lines.push(shown);
+              note = `[output cut: line ${lineNo} is ${line.length} characters long, only the first ${shown.length} are shown; continue with offset=${lineNo + 1}]`;
             } else {
               note = `[output cut at ${cap} characters; continue with offset=${lineNo}]`;
             }

@@ -147,8 +147,30 @@ function blocksOf(content: unknown): Block[] {
   return Array.isArray(content) ? (content as Block[]) : [];
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The first string in `v` holding half of a surrogate pair (text cut in the middle of an emoji), if any. */
+function loneSurrogatePath(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return LONE_SURROGATE.test(v) ? path : undefined;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const p = loneSurrogatePath(x, `${path}.${i}`);
+      if (p) return p;
+    }
+  } else if (typeof v === 'object' && v !== null) {
+    for (const [k, x] of Object.entries(v)) {
+      const p = loneSurrogatePath(x, path ? `${path}.${k}` : k);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
 /** The request errors the real API gives for malformed conversations (the ones a client bug would cause). */
 export function validateAnthropicBody(body: Record<string, unknown>): string | undefined {
+  // The real API parses strictly: a lone surrogate escape ("\ud83d" without its low half) is not valid JSON to it.
+  const lone = loneSurrogatePath(body, '');
+  if (lone) return `The request body is not valid JSON: no low surrogate in string (at ${lone})`;
   if (typeof body.model !== 'string' || body.model === '') return 'model: Field required';
   if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
   const messages = body.messages;
