@@ -1,6 +1,8 @@
 // How runs end, through the whole gateway: NO_REPLY, max rounds, timeout, model errors, all-unavailable retries, and
 // graceful restarts with work pending. The model must always get a valid history (the fake answers 400 to a
 // tool_use without its tool_result), every accepted message is answered once, and the journal ends empty.
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeModelServer, type FakeRequest } from './fakes/fake-anthropic.js';
 import { FakeClock } from './fakes/fake-clock.js';
@@ -286,5 +288,46 @@ describe('graceful stop with work pending', () => {
     expect(all).toContain('part two');
     for (const r of fake.requests.slice(2)) expect(badRequests()).toEqual([]), expect(count(seen(r), 'part one')).toBeLessThanOrEqual(1);
     expect(await pendingIds(h!.home)).toEqual([]);
+  });
+});
+
+describe('failures outside the model call', () => {
+  it('a workspace file that cannot be read: the sender is told, nothing stays pending, and the next message works', async () => {
+    h = await startHarness({ config: config(), env });
+    fake.setDefault(() => ({ text: 'fine again' }));
+    const alice = await connect('alice');
+    alice.send('hello', 'q0');
+    expect((await alice.reply()).text).toBe('fine again');
+    const soul = join(h.home, 'workspace', 'SOUL.md');
+    await rm(soul, { force: true });
+    await mkdir(soul); // reading it fails with EISDIR, as an unreadable file would with EACCES
+    alice.send('hello again', 'q1');
+    const warn = await alice.reply();
+    expect(warn.text).toMatch(/could not be processed/);
+    expect(warn.text).toMatch(/EISDIR/);
+    await h.gw.gateway.lanes.idle();
+    expect(await pendingIds(h.home)).toEqual([]);
+    await rm(soul, { recursive: true });
+    alice.send('and now?', 'q2');
+    expect((await alice.reply()).text).toBe('fine again');
+  });
+
+  it('a transcript file removed by hand is started again instead of failing every later run', async () => {
+    h = await startHarness({ config: config(), env });
+    fake.setDefault(() => ({ text: 'ok' }));
+    const alice = await connect('alice');
+    alice.send('first', 'q1');
+    await alice.reply();
+    await h.gw.gateway.lanes.idle();
+    const dir = join(h.home, 'agents', 'main', 'sessions');
+    for (const f of await readdir(dir)) if (f.endsWith('.jsonl')) await rm(join(dir, f));
+    alice.send('second', 'q2');
+    expect((await alice.reply()).text).toBe('ok');
+    await h.gw.gateway.lanes.idle();
+    expect(await pendingIds(h.home)).toEqual([]);
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.jsonl'));
+    expect(files).toHaveLength(1);
+    const lines = (await readFile(join(dir, files[0]), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ type: 'header' });
   });
 });

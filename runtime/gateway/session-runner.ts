@@ -67,9 +67,9 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     entry.channel = q.inbound.channel;
     entry.lastChat = q.inbound.chat;
     entry.lastAccountId = q.inbound.accountId;
-    if (!existing) {
-      await deps.transcripts.create({ sessionId: entry.sessionId, sessionKey: q.sessionKey, agentId: q.agentId, createdAt: now });
-    }
+    // Also for an existing entry: create() never truncates, and a transcript file removed by hand (or lost) is
+    // started again instead of failing every later run of the session on its first append.
+    await deps.transcripts.create({ sessionId: entry.sessionId, sessionKey: q.sessionKey, agentId: q.agentId, createdAt: entry.createdAt });
     deps.sessions.put(entry);
     return entry;
   }
@@ -103,9 +103,35 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       chat: last.inbound.chat,
       replyToId: last.inbound.chat.kind === 'direct' ? undefined : last.inbound.messageId,
     };
+    const runId = randomUUID();
+    try {
+      await runBatch(sessionKey, batch, handle, { runId, ids, target, channel });
+    } catch (err) {
+      // A failure outside the model call (a workspace file that cannot be read, a transcript that cannot be
+      // written): the sender is told instead of being left waiting, and the messages are closed, so that a
+      // restart does not run into the same failure again, silently, every time.
+      const why = err instanceof Error ? err.message : String(err);
+      log.error('run failed unexpectedly', { runId, sessionKey, err: why });
+      deps.emit({ runId, sessionKey, agentId: last.agentId, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: why, kind: 'internal' });
+      // The chat gets the error code only: the message may name paths of the gateway's machine.
+      const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'internal error';
+      const text = `⚠️ This message could not be processed because of a problem on the gateway (${code}). The gateway log has the details; send it again once that is fixed.`;
+      await deps.delivery.reply(ids, runId, target, text).catch((e: unknown) => {
+        log.error('could not tell the sender that their message failed', { runId, sessionKey, err: String(e) });
+      });
+    }
+  }
+
+  async function runBatch(
+    sessionKey: string,
+    batch: Batch<QueuedMessage>,
+    handle: RunHandle<QueuedMessage>,
+    run: { runId: string; ids: string[]; target: DeliveryTarget; channel: Channel },
+  ): Promise<void> {
+    const last = batch.items[batch.items.length - 1];
+    const { runId, ids, target, channel } = run;
     const session = await ensureSession(last);
     const config = deps.config();
-    const runId = randomUUID();
     const workspace = agentWorkspace(config, last.agentId, deps.home);
     const toolCtx: ToolContext = {
       runId,
