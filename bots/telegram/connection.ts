@@ -89,13 +89,12 @@ export class TelegramPoller {
 
     let failures = 0;
     while (!signal.aborted) {
-      let updates: unknown[];
+      let updates: unknown;
       try {
         updates = await this.deps.api.getUpdates(
           { offset: this.offset, timeout: this.deps.pollTimeoutSeconds, allowed_updates: ['message'] },
           forGrammy(signal),
         );
-        failures = 0;
       } catch (err) {
         if (signal.aborted) break;
         const f = classifyTelegramError(err);
@@ -106,6 +105,15 @@ export class TelegramPoller {
         await pause(this.deps.clock, wait, signal);
         continue;
       }
+      // `ok: true` with a result that is not a list (a proxy or a broken local Bot API server): iterating it would
+      // throw and end the loop for good, so treat it like a failed call.
+      if (!Array.isArray(updates)) {
+        const wait = backoffMs(this.deps.retry, ++failures);
+        log.warn('telegram: getUpdates answered without a list of updates; retrying', { accountId, result: describeJunk(updates), waitMs: wait });
+        await pause(this.deps.clock, wait, signal);
+        continue;
+      }
+      failures = 0;
       if (!(await this.deliver(updates, me, onInbound, signal))) {
         await pause(this.deps.clock, backoffMs(this.deps.retry, ++failures), signal);
       }
@@ -117,8 +125,11 @@ export class TelegramPoller {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const me = await this.deps.api.getMe(forGrammy(signal));
-        return { id: me.id, username: me.username };
+        const me: unknown = await this.deps.api.getMe(forGrammy(signal));
+        const identity = botIdentityOf(me);
+        // Without its id and username the decoder can tell neither mentions nor `/cmd@bot`: ask again.
+        if (!identity) throw new Error(`getMe answered without the bot's id and username: ${describeJunk(me)}`);
+        return identity;
       } catch (err) {
         if (signal.aborted) return null;
         const f = classifyTelegramError(err);
@@ -214,4 +225,16 @@ function updateIdOf(update: unknown): number | undefined {
   if (typeof update !== 'object' || update === null) return undefined;
   const id = (update as { update_id?: unknown }).update_id;
   return typeof id === 'number' && Number.isInteger(id) ? id : undefined;
+}
+
+function botIdentityOf(me: unknown): BotIdentity | undefined {
+  if (typeof me !== 'object' || me === null) return undefined;
+  const { id, username } = me as { id?: unknown; username?: unknown };
+  return typeof id === 'number' && Number.isFinite(id) && typeof username === 'string' && username !== '' ? { id, username } : undefined;
+}
+
+/** A short description of an unexpected API result for the log. */
+function describeJunk(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 120 ? `${s.slice(0, 120)}…` : s;
 }
