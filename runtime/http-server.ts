@@ -48,7 +48,12 @@ export function tokenMatches(expected: string, given: string | null | undefined)
 export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayHttpServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes ?? 64 * 1024 });
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'bad request target' }));
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/healthz') {
       const h = opts.health();
       res.writeHead(h.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -70,7 +75,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayH
     res.end(JSON.stringify({ error: `not found: ${url.pathname}` }));
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const url = requestUrl(req);
+    if (!url) return reject(socket, 400, 'Bad Request');
     if (url.pathname !== '/ws') return reject(socket, 404, 'Not Found');
     if (!tokenMatches(opts.token, url.searchParams.get('token'))) {
       opts.log.warn('web chat connection refused: bad or missing token', { remote: req.socket.remoteAddress });
@@ -104,6 +110,18 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayH
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * The request target as a URL, or null when it is not one. Node's parser lets targets such as `//[` through, and
+ * `new URL` throws on them: unguarded, one such request from anyone who can reach the port was an uncaught exception.
+ */
+export function requestUrl(req: Pick<IncomingMessage, 'url'>): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://gateway');
+  } catch {
+    return null; // not a URL: the caller answers 400
+  }
 }
 
 function reject(socket: Duplex, status: number, text: string) {

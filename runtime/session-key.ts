@@ -14,10 +14,14 @@
 //
 // Escaping: every part is lowercased, then '%' → '%25', ':' → '%3a', and whitespace/control characters →
 // %xx (UTF-8 bytes, lowercase hex). Hence every ':' in a key is a separator, lowercasing is idempotent, and
-// parseSessionKey decodes parts exactly. The DM peer is the sender id (stable per person across DM channels);
-// identityLinks replace it with the canonical name.
+// parseSessionKey decodes parts exactly. The DM peer is the sender id; identityLinks replace it with the canonical
+// name. Only a link joins identities across channels: where an unlinked id could meet another person's peer — in
+// per-peer keys (no channel in them: Telegram user 111 and web chat user "111" are different people) or when it
+// equals a canonical name (web chat ids are chosen by the client: "alice" must not land in linked alice's
+// session) — the peer is `<channel>:<id>`, escaped into one part: no id of our platforms contains ':', so no
+// unqualified id can produce it.
 // Lowercasing assumes ids are case-insensitive, which holds for every platform we support (numeric Telegram
-// and Discord ids, upper-case Slack ids, WhatsApp JIDs); web chat must issue lower-case ids.
+// and Discord ids, upper-case Slack ids, WhatsApp JIDs); web chat lower-cases the ids its clients choose.
 import type { ChannelId, Inbound } from './types/channel.js';
 
 export type DmScope = 'main' | 'per-peer' | 'per-channel-peer' | 'per-account-channel-peer';
@@ -57,6 +61,15 @@ export function canonicalPeer(
   return undefined;
 }
 
+/** The (unescaped) DM peer of a sender: its canonical name, its id, or `<channel>:<id>` (see the header comment). */
+export function dmPeer(identityLinks: Record<string, string[]> | undefined, channel: ChannelId, senderId: string, scope: DmScope): string {
+  const linked = canonicalPeer(identityLinks, channel, senderId);
+  if (linked !== undefined) return linked;
+  const id = senderId.toLowerCase();
+  const namesACanonical = Object.keys(identityLinks ?? {}).some((name) => name.toLowerCase() === id);
+  return scope === 'per-peer' || namesACanonical ? `${channel}:${senderId}` : senderId;
+}
+
 export function sessionKeyFor(input: SessionKeyInput): string {
   const { inbound } = input;
   const { chat } = inbound;
@@ -69,8 +82,9 @@ export function sessionKeyFor(input: SessionKeyInput): string {
   const channel = e(inbound.channel);
 
   if (chat.kind === 'direct') {
-    const peer = e(canonicalPeer(input.identityLinks, inbound.channel, inbound.sender.id) ?? inbound.sender.id);
-    switch (input.dmScope ?? 'per-channel-peer') {
+    const scope = input.dmScope ?? 'per-channel-peer';
+    const peer = e(dmPeer(input.identityLinks, inbound.channel, inbound.sender.id, scope));
+    switch (scope) {
       case 'main':
         return `${agent}:main`;
       case 'per-peer':

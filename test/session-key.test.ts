@@ -24,13 +24,18 @@ const links = { alice: ['telegram:111', 'Discord:222'] };
 describe('sessionKeyFor', () => {
   const cases: [name: string, inbound: Msg, dmScope: DmScope | undefined, expected: string][] = [
     ['DM main', dm('telegram', '111'), 'main', 'agent:main:main'],
-    ['DM per-peer', dm('telegram', '42'), 'per-peer', 'agent:main:direct:42'],
+    // Unlinked per-peer keys name the channel: the same id on two platforms is two people (only a link joins them).
+    ['DM per-peer', dm('telegram', '42'), 'per-peer', 'agent:main:direct:telegram%3a42'],
+    ['DM per-peer, same id on web chat', dm('webchat', '42'), 'per-peer', 'agent:main:direct:webchat%3a42'],
     ['DM per-channel-peer', dm('telegram', '42'), 'per-channel-peer', 'agent:main:telegram:direct:42'],
     ['DM default scope is per-channel-peer', dm('discord', '42'), undefined, 'agent:main:discord:direct:42'],
     ['DM per-account-channel-peer', dm('telegram', '42', 'Bot2'), 'per-account-channel-peer', 'agent:main:telegram:bot2:direct:42'],
     ['DM identity link (per-peer)', dm('discord', '222'), 'per-peer', 'agent:main:direct:alice'],
     ['DM identity link (per-channel-peer)', dm('telegram', '111'), 'per-channel-peer', 'agent:main:telegram:direct:alice'],
     ['DM identity link (per-account)', dm('telegram', '111', 'b'), 'per-account-channel-peer', 'agent:main:telegram:b:direct:alice'],
+    // An unlinked id that equals a canonical name must not land in that person's session.
+    ['DM id equal to a canonical name', dm('webchat', 'Alice'), undefined, 'agent:main:webchat:direct:webchat%3aalice'],
+    ['DM id equal to a canonical name (per-peer)', dm('webchat', 'alice'), 'per-peer', 'agent:main:direct:webchat%3aalice'],
     ['DM lowercased', dm('slack', 'U02ABC'), undefined, 'agent:main:slack:direct:u02abc'],
     ['Telegram group', inChat('telegram', { kind: 'group', id: '-100123' }), undefined, 'agent:main:telegram:group:-100123'],
     ['Telegram forum topic', inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true }), undefined, 'agent:main:telegram:group:-100123:topic:7'],

@@ -24,7 +24,8 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
   let onInbound: ((m: Inbound) => void | Promise<void>) | null = null;
   let seq = 0;
 
-  function push(userId: string, frame: Record<string, unknown>) {
+  function push(to: string, frame: Record<string, unknown>) {
+    const userId = to.toLowerCase(); // ids are lower-cased on connection; an owner may be configured as "webchat:Alice"
     const data = JSON.stringify(frame);
     const open = [...(sockets.get(userId) ?? [])].filter((s) => s.readyState === s.OPEN);
     if (open.length === 0) {
@@ -41,7 +42,9 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
   function onConnection(ws: WebSocket, req: IncomingMessage) {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const asked = url.searchParams.get('user');
-    const userId = isValidUserId(asked) ? asked : `u-${randomUUID().slice(0, 12)}`;
+    // Lower-cased: session keys fold case (runtime/session-key.ts), so "Bob" and "bob" are one session and must be
+    // one user here too, or one of them would share the other's context without getting its replies.
+    const userId = isValidUserId(asked) ? asked.toLowerCase() : `u-${randomUUID().slice(0, 12)}`;
     let set = sockets.get(userId);
     if (!set) sockets.set(userId, (set = new Set()));
     set.add(ws);

@@ -112,6 +112,14 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
     return { plans, setupErrors };
   }
 
+  // An API (or a proxy, or a local server) may echo the credential in its error text, and that text reaches the
+  // chat, the log and the audit: every configured secret long enough to be a real one is cut out of it here.
+  const secrets = [...deps.credentials.values()].flat().map((c) => c.secret).filter((s) => s.length >= 12);
+  const scrub = (error: ModelError): ModelError => {
+    const message = secrets.reduce((m, secret) => m.split(secret).join('[redacted]'), error.message);
+    return message === error.message ? error : { ...error, message };
+  };
+
   async function* attempt(p: Plan, profile: AuthProfile, req: ModelCallRequest): AsyncGenerator<ModelCallEvent, Outcome, undefined> {
     try {
       for await (const e of p.provider.stream({
@@ -125,13 +133,13 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
       })) {
         if (e.type === 'text') yield e;
         else if (e.type === 'done') return { done: e };
-        else return { error: e.error };
+        else return { error: scrub(e.error) };
       }
       return { error: { kind: 'server_error', message: `provider '${p.provider.id}' ended its stream without a result` } };
     } catch (err) {
       // Providers must not throw; if one does anyway (a bug), treat it like a server failure of this attempt.
       const why = err instanceof Error ? err.message : String(err);
-      return { error: { kind: 'server_error', message: `provider '${p.provider.id}' threw: ${why}` } };
+      return { error: scrub({ kind: 'server_error', message: `provider '${p.provider.id}' threw: ${why}` }) };
     }
   }
 

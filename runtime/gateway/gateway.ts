@@ -50,11 +50,11 @@ export interface GatewayApi {
   locate(m: Inbound): { agentId: string; sessionKey: string; matchedBy: string; source: string; rule?: string };
   /** Whether the sender may talk to the bot here (owners always may in their DMs). */
   access(m: Inbound): AccessDecision;
-  /** DMs every owner (commands.ownerAllowFrom) on their own channel; failures are logged. */
+  /** DMs every owner (commands.ownerAllowFrom) on their own channel; queued in order per chat, failures are logged. */
   notifyOwners(text: string): Promise<void>;
   queueSettings(sessionKey: string, m: Inbound): QueueSettings;
   isOwner(channel: string, senderId: string): boolean;
-  /** Sends a plain answer to the chat (and topic/thread) a message came from. */
+  /** Queues a plain answer to the chat (and topic/thread) a message came from; sent in order per chat. */
   answer(m: Inbound, text: string): Promise<void>;
 }
 
@@ -153,19 +153,35 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return checkAccess(m, channelCfg, { isPaired: () => isPaired(stores.state, m.channel, m.sender.id) });
   }
 
+  // Answers and owner notices are sent in the background, in order per chat. Adapters wait for handleInbound
+  // before they read the next update, so awaiting a send here let one chat stall all others: an answer to a
+  // stranger waiting out Telegram's 429 (up to minutes) held up every chat of that bot.
+  const outbox = new Map<string, Promise<void>>();
+  function sendInOrder(target: Parameters<Delivery['notice']>[0], text: string): Promise<void> {
+    const key = `${target.channel.id}:${target.channel.accountId}:${target.chat.id}:${target.chat.threadId ?? ''}`;
+    const next = (outbox.get(key) ?? Promise.resolve())
+      .then(() => delivery.notice(target, text))
+      .catch((err: unknown) => log.error('an answer could not be sent', { channel: target.channel.id, chatId: target.chat.id, err: errorText(err) }));
+    outbox.set(key, next);
+    void next.then(() => {
+      if (outbox.get(key) === next) outbox.delete(key);
+    });
+    return Promise.resolve();
+  }
+
   async function notifyOwners(text: string) {
     for (const owner of deps.config().commands.ownerAllowFrom) {
       const i = owner.indexOf(':');
       const channel = deps.channels.find((c) => c.id === owner.slice(0, i));
       if (!channel) continue;
-      await delivery.notice({ channel, chat: { kind: 'direct', id: owner.slice(i + 1) } }, text);
+      await sendInOrder({ channel, chat: { kind: 'direct', id: owner.slice(i + 1) } }, text);
     }
   }
 
   async function answer(m: Inbound, text: string) {
     const channel = getChannel(m.channel, m.accountId);
     if (!channel) return;
-    await delivery.notice({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
+    await sendInOrder({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
   }
 
   const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, queueSettings, isOwner, answer };

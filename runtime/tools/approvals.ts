@@ -139,7 +139,9 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     if (deps.audit) background(deps.audit.append({ kind: 'approval', ...rec }), 'audit append', { id: rec.id });
   };
   const approvers = () => deps.config().commands.ownerAllowFrom;
-  const isApprover = (who: string) => approvers().includes(who);
+  // Case-insensitive like the owner check of commands (platform ids are; see runtime/session-key.ts): otherwise an
+  // owner configured as "webchat:Alice" could run /approve and still be told they are not an approver.
+  const isApprover = (who: string) => approvers().some((a) => a.toLowerCase() === who.toLowerCase());
   const find = (id: string) => state.data.approvals.find((r) => r.id === id.trim().toUpperCase());
 
   // Records from before a restart: their runs are gone, so nothing can act on an answer any more.
