@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUpdate } from '../bots/telegram/inbound.js';
 import { createTelegramChannels, type TelegramChannel } from '../bots/telegram/index.js';
+import type { AdapterClock } from '../bots/telegram/timers.js';
 import type { Inbound } from '../runtime/types/channel.js';
 import { memoryLogger } from './fakes/gateway-harness.js';
 
@@ -177,13 +178,28 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function start(api: Awaited<ReturnType<typeof oddBotApi>>) {
+/** Records every wait the adapter asks for and cuts it to a few ms of real time (so a 1-day wait can be seen, not sat out). */
+function shortClock(): AdapterClock & { waits: number[] } {
+  const waits: number[] = [];
+  return {
+    waits,
+    now: () => Date.now(),
+    setTimeout: (fn, ms) => {
+      waits.push(ms);
+      return setTimeout(fn, Math.min(ms, 5));
+    },
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  };
+}
+
+async function start(api: Awaited<ReturnType<typeof oddBotApi>>, clock: AdapterClock = shortClock()) {
   const log = memoryLogger();
   const offsets = new Map<string, number>();
   const [channel] = (await createTelegramChannels(
     { botToken: TOKEN, apiRoot: api.apiRoot, pollTimeoutSeconds: 1 },
     {
       log,
+      clock,
       offsets: { get: (k) => offsets.get(k), set: (k, v) => void offsets.set(k, v) },
       retry: { initialBackoffMs: 5, maxBackoffMs: 20 },
     },
@@ -238,5 +254,19 @@ describe('odd Bot API answers', () => {
     api.push(dmUpdate(20, '/status@odd_bot'));
     await until(() => t.received.length > 0, 'the command');
     expect(t.received[0]).toMatchObject({ text: '/status', mentionsBot: true });
+  });
+
+  it('a 429 with an absurd retry_after waits a bounded time (no timer overflow into a busy loop, no zero wait)', async () => {
+    const api = await oddBotApi();
+    cleanups.push(api.close);
+    const tooMany = (after: unknown) => JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests', parameters: { retry_after: after } });
+    api.script('getUpdates', tooMany(1e12), tooMany(1e308), tooMany(-5), tooMany(0));
+    const clock = shortClock();
+    const t = await start(api, clock);
+    api.push(dmUpdate(30, 'after the storm'));
+    await until(() => t.received.length > 0, 'the update after the 429s');
+    // Node turns a timer beyond 2^31-1 ms into 1 ms: an unbounded retry_after became an immediate retry, forever.
+    expect(clock.waits.slice(0, 4)).toEqual([86_400_000, 86_400_000, 1000, 1000]);
+    expect(t.channel.state).toBe('polling');
   });
 });

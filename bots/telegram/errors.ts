@@ -20,6 +20,9 @@ export type TelegramFailure =
   /** Our own abort (stop()). */
   | { kind: 'aborted'; detail: string };
 
+/** The longest wait a 429 can ask of us: one day. */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
 const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
 
 const isRec = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -31,7 +34,9 @@ export function classifyTelegramError(err: unknown): TelegramFailure {
     const params = isRec(err.parameters) ? err.parameters : {};
     if (status === 429) {
       const after = typeof params.retry_after === 'number' ? params.retry_after : 1;
-      return { kind: 'rate-limit', retryAfterMs: Math.max(0, after) * 1000, detail };
+      // Bounded both ways: a timer beyond 2^31-1 ms fires after 1 ms in Node, and 0 would retry at once — either
+      // turns an odd retry_after into a busy loop against the API.
+      return { kind: 'rate-limit', retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, after * 1000)), detail };
     }
     if (status === 401) return { kind: 'unauthorized', detail };
     if (status === 409) return { kind: 'conflict', detail };
