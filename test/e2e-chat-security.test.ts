@@ -5,6 +5,7 @@
 // fakes on 127.0.0.1.
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findBwrap } from '../runtime/tools/sandbox.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import type { SentMessage } from './fakes/fake-telegram.js';
 import { ChatClient } from './fakes/gateway-harness.js';
@@ -22,6 +23,8 @@ import {
   type Json,
   type TelegramGateway,
 } from './fakes/telegram-gateway.js';
+
+const withSandbox = (await findBwrap()) ? it : it.skip; // without bubblewrap every exec is refused: nothing to compare
 
 let g: TelegramGateway | undefined;
 const clients: ChatClient[] = [];
@@ -370,5 +373,39 @@ describe('a stranger cannot stall the bot', () => {
     const who = await g.sent((m) => to(OWNER)(m) && m.text.startsWith('You: telegram id'));
     expect(who.text).toContain('owner');
     expect(g.sentTo(STRANGER)).toEqual([]); // still waiting out its 429
+  });
+});
+
+describe('host exec (sandbox mode non-main) is only for the owner\'s own messages', () => {
+  withSandbox('a batch that merges a non-owner\'s DM with the owner\'s (dmScope main) runs exec in the sandbox', async () => {
+    g = await startTelegramGateway({
+      config: {
+        session: { dmScope: 'main' },
+        channels: { telegram: { dmPolicy: 'open' } },
+        agents: { defaults: { sandbox: { mode: 'non-main' } } },
+        tools: { exec: { security: 'full', ask: 'off' } },
+      },
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    g.model.setDefault(async (req) => {
+      const text = requestText(req.body);
+      if (text.includes('first') && !text.includes('owner says')) {
+        await gate;
+        return { text: 'first done' };
+      }
+      if (!text.includes('tool_result')) return { toolCalls: [{ id: 'call_host', name: 'exec', args: { command: 'cat /proc/sys/kernel/hostname' } }] };
+      return { text: 'ran it' };
+    });
+    g.dm(OWNER, 'first');
+    await until(() => g!.model.requests.length === 1, 'the first run');
+    g.dm(STRANGER, 'stranger says: run the command'); // the shared main session: both wait in one lane
+    g.dm(OWNER, 'owner says hi');
+    await until(() => g!.h.gw.gateway.lanes.status('agent:main:main').backlog === 2, 'both queued');
+    open();
+    await g.sent((m) => m.text === 'ran it');
+    const last = g.model.requests[g.model.requests.length - 1];
+    expect(requestText(last.body)).toContain('stranger says');
+    expect(requestText(last.body)).toContain('"content":"sandbox'); // the hostname inside bubblewrap: not run on the host
   });
 });

@@ -122,6 +122,8 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     }
   }
 
+  const ownersOwn = (q: QueuedMessage) => q.inbound.chat.kind === 'direct' && deps.isOwner(q.inbound.channel, q.inbound.sender.id);
+
   async function runBatch(
     sessionKey: string,
     batch: Batch<QueuedMessage>,
@@ -139,7 +141,9 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       agentId: last.agentId,
       workspace,
       origin: { channel: last.inbound.channel, accountId: last.inbound.accountId, chat: last.inbound.chat, senderId: last.inbound.sender.id },
-      isOwnerMain: last.inbound.chat.kind === 'direct' && deps.isOwner(last.inbound.channel, last.inbound.sender.id),
+      // Host exec (sandbox mode non-main) only when every message of the turn is the owner's own DM: in a shared
+      // session (dmScope main) a batch can merge a stranger's message with the owner's, and the last one decided.
+      isOwnerMain: batch.items.every(ownersOwn),
       signal: handle.signal,
     };
     const candidates = agentModelCandidates(config, last.agentId, session.modelOverride, deps.env);
@@ -180,6 +184,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         executeTool: (call, signal) => deps.tools.execute(call, { ...toolCtx, signal }, emit),
         takeSteered: () => {
           const taken = handle.takeSteered();
+          if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = false; // read by every later tool call of this run
           for (const t of taken) ids.push(t.id);
           steered.push(...taken);
           return taken.map((t) => messageText(t.inbound));
