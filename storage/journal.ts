@@ -51,8 +51,19 @@ export function pendingEntries(entries: JournalEntry[]): JournalEntry[] {
   });
 }
 
-export function createInboundJournal(home: string, log: Log = defaultLog): InboundJournal {
+export interface JournalOptions {
+  /**
+   * Compact after this many appends. Without it a gateway that runs for months keeps every message it handled
+   * (replies included) in the file, and the next start has to read all of it. Default 2,000: appends wait while
+   * a compaction reads and rewrites the file, so it is kept short (a few tens of ms) rather than rare.
+   */
+  compactEvery?: number;
+}
+
+export function createInboundJournal(home: string, log: Log = defaultLog, opts: JournalOptions = {}): InboundJournal {
   const file = statePaths(home).journal;
+  const compactEvery = Math.max(1, opts.compactEvery ?? 2_000);
+  let appendedSinceCompaction = 0;
 
   /** Decoded entries; null when there is no journal yet. Call inside serialised(). */
   const readNow = async (): Promise<JournalEntry[] | null> => {
@@ -72,6 +83,22 @@ export function createInboundJournal(home: string, log: Log = defaultLog): Inbou
   // still resolves only once its own line is on disk, and lines keep their call order.
   let batch: { lines: string[]; written: Promise<void> } | null = null;
 
+  /** `keepTail`: the newest entries are kept as they are, finished or not (see the periodic call below). */
+  const compact = (keepTail = 0): Promise<{ finished: string[] }> => {
+    batch = null;
+    appendedSinceCompaction = 0;
+    return serialised(file, async () => {
+      const entries = await readNow();
+      if (!entries) return { finished: [] }; // no journal yet
+      const cut = Math.max(0, entries.length - keepTail);
+      const keep = [...pendingEntries(entries.slice(0, cut)), ...entries.slice(cut)];
+      // Atomic (temp + fsync + rename): a crash leaves the old journal, which holds the same pending work.
+      await writeFileAtomicNow(file, keep.map((e) => JSON.stringify(e) + '\n').join(''));
+      const kept = new Set(keep.flatMap((e) => (e.type === 'accepted' ? [e.id] : e.ids)));
+      return { finished: entries.flatMap((e) => (e.type === 'accepted' && !kept.has(e.id) ? [e.id] : [])) };
+    });
+  };
+
   return {
     append(e) {
       const line = JSON.stringify(withoutRaw(e));
@@ -84,7 +111,14 @@ export function createInboundJournal(home: string, log: Log = defaultLog): Inbou
         batch = b;
       }
       batch.lines.push(line);
-      return batch.written;
+      const written = batch.written;
+      if (++appendedSinceCompaction >= compactEvery) {
+        // Queued behind this batch on the file, so it sees every line appended so far; later appends wait for it.
+        // The newest entries stay: the start-up compaction reports recently finished ids, which a platform whose
+        // offset was saved a moment too late may deliver again after a crash.
+        void compact(Math.floor(compactEvery / 4)).catch((err: unknown) => log(`storage: compacting ${file} failed (tried again later): ${String(err)}`));
+      }
+      return written;
     },
 
     pending: () => {
@@ -92,17 +126,6 @@ export function createInboundJournal(home: string, log: Log = defaultLog): Inbou
       return serialised(file, async () => pendingEntries((await readNow()) ?? []));
     },
 
-    compact: () => {
-      batch = null;
-      return serialised(file, async () => {
-        const entries = await readNow();
-        if (!entries) return { finished: [] }; // no journal yet
-        const keep = pendingEntries(entries);
-        // Atomic (temp + fsync + rename): a crash leaves the old journal, which holds the same pending work.
-        await writeFileAtomicNow(file, keep.map((e) => JSON.stringify(e) + '\n').join(''));
-        const pendingIds = new Set(keep.flatMap((e) => (e.type === 'accepted' ? [e.id] : e.ids)));
-        return { finished: entries.flatMap((e) => (e.type === 'accepted' && !pendingIds.has(e.id) ? [e.id] : [])) };
-      });
-    },
+    compact,
   };
 }

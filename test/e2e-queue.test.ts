@@ -249,6 +249,25 @@ describe('a web chat user pushing limits', () => {
     expect(await pendingIds(h.home)).toEqual([]);
   });
 
+  it('with the default queue (collect, cap 20, summarize) a flood becomes two answers; the overflow is noted, not lost', async () => {
+    h = await startHarness({ config: baseConfig(fake.url, { debounceMs: 0 }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const g = gated();
+    const alice = await connect('alice');
+    alice.send('flood #0#', 'f0');
+    await g.held(1);
+    const ids = Array.from({ length: 30 }, (_, i) => alice.send(`flood #${i + 1}#`, `f${i + 1}`));
+    for (const id of ids) await acked(alice, id);
+    g.release({ text: 'first' });
+    await g.held(2);
+    const merged = g.release({ text: 'the rest' });
+    await h.gw.gateway.lanes.idle();
+    expect(messages(alice)).toEqual(['first', 'the rest']);
+    const turn = JSON.stringify((merged.body.messages as unknown[]).at(-1));
+    expect(turn).toContain('dropped because the queue was full');
+    for (let i = 1; i <= 30; i++) expect(count(turn, `flood #${i}#`)).toBe(1);
+    expect(await pendingIds(h.home)).toEqual([]);
+  });
+
   it('a 16,000-character message is taken, a longer one refused; a long reply arrives in chunks within the limit', async () => {
     h = await startHarness({ config: baseConfig(fake.url), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const long = 'word '.repeat(7000); // 35,000 characters

@@ -312,15 +312,18 @@ describe('failures outside the model call', () => {
     expect((await alice.reply()).text).toBe('fine again');
   });
 
-  it('a transcript file removed by hand is started again instead of failing every later run', async () => {
+  it('a transcript file removed by hand while the gateway was stopped is started again, not failing every run', async () => {
     h = await startHarness({ config: config(), env });
     fake.setDefault(() => ({ text: 'ok' }));
-    const alice = await connect('alice');
+    let alice = await connect('alice');
     alice.send('first', 'q1');
     await alice.reply();
-    await h.gw.gateway.lanes.idle();
-    const dir = join(h.home, 'agents', 'main', 'sessions');
+    const home = h.home;
+    await h.stop({ keepHome: true });
+    const dir = join(home, 'agents', 'main', 'sessions');
     for (const f of await readdir(dir)) if (f.endsWith('.jsonl')) await rm(join(dir, f));
+    h = await startHarness({ home, config: config(), env });
+    alice = await connect('alice');
     alice.send('second', 'q2');
     expect((await alice.reply()).text).toBe('ok');
     await h.gw.gateway.lanes.idle();

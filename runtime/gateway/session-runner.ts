@@ -57,6 +57,7 @@ const TYPING_REFRESH_MS = 5000;
 export function createSessionRunner(deps: SessionRunnerDeps) {
   const { clock, log } = deps;
   const assemble = deps.assemble;
+  const transcriptReady = new Set<string>();
 
   async function ensureSession(q: QueuedMessage): Promise<SessionEntry> {
     const now = clock.now();
@@ -67,9 +68,12 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     entry.channel = q.inbound.channel;
     entry.lastChat = q.inbound.chat;
     entry.lastAccountId = q.inbound.accountId;
-    // Also for an existing entry: create() never truncates, and a transcript file removed by hand (or lost) is
-    // started again instead of failing every later run of the session on its first append.
-    await deps.transcripts.create({ sessionId: entry.sessionId, sessionKey: q.sessionKey, agentId: q.agentId, createdAt: entry.createdAt });
+    // Once per session and process also for an existing entry: create() never truncates, and a transcript file
+    // removed by hand while the gateway was stopped is started again instead of failing every run of the session.
+    if (!transcriptReady.has(entry.sessionId)) {
+      await deps.transcripts.create({ sessionId: entry.sessionId, sessionKey: q.sessionKey, agentId: q.agentId, createdAt: entry.createdAt });
+      transcriptReady.add(entry.sessionId);
+    }
     deps.sessions.put(entry);
     return entry;
   }
