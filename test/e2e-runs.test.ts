@@ -8,6 +8,7 @@ import { startFakeAnthropic, type FakeModelServer, type FakeRequest } from './fa
 import { FakeClock } from './fakes/fake-clock.js';
 import { ChatClient, startHarness, type ChatFrame, type Harness } from './fakes/gateway-harness.js';
 import { createInboundJournal } from '../storage/journal.js';
+import { createTranscriptStore } from '../storage/transcripts.js';
 
 let fake: FakeModelServer;
 let h: Harness | undefined;
@@ -332,5 +333,57 @@ describe('failures outside the model call', () => {
     expect(files).toHaveLength(1);
     const lines = (await readFile(join(dir, files[0]), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ type: 'header' });
+  });
+});
+
+describe('a crash between a run-end and the journal record of its reply', () => {
+  it('the repeated run does not show the model the question twice nor the answer that was never sent', async () => {
+    h = await startHarness({ config: config(), env });
+    fake.setDefault(() => ({ text: 'warm answer' }));
+    const alice = await connect('alice');
+    alice.send('warm up', 'w1');
+    await alice.reply();
+    const home = h.home;
+    await h.stop({ keepHome: true });
+    h = undefined;
+
+    // What the crash leaves: the transcript holds the whole run (run-end ok), the journal only its 'accepted'.
+    const sessions = JSON.parse(await readFile(join(home, 'agents', 'main', 'sessions', 'sessions.json'), 'utf8'));
+    const entry = Object.values(sessions as Record<string, { sessionKey?: string; sessionId: string }>).find((e) => e?.sessionKey === 'agent:main:webchat:direct:alice')!;
+    const id = 'webchat:default:alice:q-lost';
+    const inbound = {
+      channel: 'webchat',
+      accountId: 'default',
+      chat: { kind: 'direct', id: 'alice' },
+      sender: { id: 'alice', name: 'alice' },
+      messageId: 'q-lost',
+      text: 'the lost question',
+      mentionsBot: true,
+      receivedAt: Date.now(),
+    } as const;
+    await createInboundJournal(home).append({ type: 'accepted', id, ts: Date.now(), agentId: 'main', sessionKey: 'agent:main:webchat:direct:alice', inbound });
+    const store = createTranscriptStore(home);
+    const runId = 'run-before-crash';
+    await store.append('main', entry.sessionId, { type: 'message', ts: 1, runId, message: { role: 'user', text: 'the lost question' }, inboundIds: [id] });
+    await store.append('main', entry.sessionId, { type: 'message', ts: 1, runId, message: { role: 'assistant', text: 'the answer nobody saw' } });
+    await store.append('main', entry.sessionId, { type: 'event', ts: 1, runId, name: 'run-end', data: { status: 'ok' } });
+
+    fake.setDefault(() => ({ text: 'answered after the crash' }));
+    h = await startHarness({ home, config: config(), env });
+    const again = await connect('alice');
+    expect((await again.reply()).text).toBe('answered after the crash');
+    await h.gw.gateway.lanes.idle();
+    const repeat = seen(fake.requests.at(-1)!);
+    expect(count(repeat, 'the lost question')).toBe(1);
+    expect(repeat).not.toContain('the answer nobody saw');
+    expect(repeat).toContain('warm up');
+
+    // And in later turns too: only the run whose answer was delivered counts.
+    again.send('next', 'q-next');
+    expect((await again.reply()).text).toBe('answered after the crash');
+    const later = seen(fake.requests.at(-1)!);
+    expect(count(later, 'the lost question')).toBe(1);
+    expect(later).not.toContain('the answer nobody saw');
+    expect(later).toContain('answered after the crash');
   });
 });

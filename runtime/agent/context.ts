@@ -19,6 +19,8 @@ export function createContextAssembler(deps: { transcripts: TranscriptStore }) {
     sessionId?: string;
     channel: string;
     now: number;
+    /** Inbound ids of the turn about to run: earlier attempts at the same messages are left out of the history. */
+    inboundIds?: string[];
   }): Promise<AssembledContext> {
     if (!prepared.has(input.workspace)) {
       await ensureWorkspace(input.workspace);
@@ -27,7 +29,7 @@ export function createContextAssembler(deps: { transcripts: TranscriptStore }) {
     const files = await loadWorkspaceFiles(input.workspace);
     const prompt = buildSystemPrompt({ agentId: input.agentId, files, now: input.now, channel: input.channel });
     const entries = input.sessionId ? await deps.transcripts.read(input.agentId, input.sessionId) : [];
-    return { system: prompt.text, systemParts: prompt.parts, files, history: historyFromTranscript(entries) };
+    return { system: prompt.text, systemParts: prompt.parts, files, history: historyFromTranscript(entries, input.inboundIds) };
   };
 }
 

@@ -175,6 +175,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         sessionId: session.sessionId,
         channel: last.inbound.channel,
         now: clock.now(),
+        inboundIds: ids,
       });
       result = await runAgent({
         runId,
