@@ -170,7 +170,23 @@ describe('how runs end', () => {
     expect(count(last, 'second part')).toBe(1);
     expect(await pendingIds(h.home)).toEqual([]);
   });
+  it('a conversation too long for the model: the sender learns that /new starts afresh, and it works', async () => {
+    h = await startHarness({ config: config(), env });
+    fake.script('key-a', { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } } });
+    fake.setDefault(() => ({ text: 'fresh start' }));
+    const alice = await connect('alice');
+    alice.send('one more thing', 'q1');
+    const warn = (await alice.reply()).text!;
+    expect(warn).toMatch(/context_overflow/);
+    expect(warn).toMatch(/\/new/);
+    alice.send('/new', 'q2');
+    expect((await alice.reply()).text).toMatch(/Started a new conversation/);
+    alice.send('hello again', 'q3');
+    expect((await alice.reply()).text).toBe('fresh start');
+    expect(seen(fake.requests.at(-1)!)).not.toContain('one more thing');
+  });
 });
+
 
 describe('graceful stop with work pending', () => {
   async function restart(opts: { clock?: FakeClock; queue?: Record<string, unknown> } = {}) {

@@ -272,7 +272,9 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         const msg =
           result.status === 'timeout'
             ? `The run timed out after ${config.agents.defaults.timeoutSeconds} s and was stopped.`
-            : `The model call failed (${result.error.kind}): ${result.error.message}`;
+            : `The model call failed (${result.error.kind}): ${result.error.message}` +
+              // Nothing shortens a session's history yet, so it would fail the same way on every message.
+              (result.error.kind === 'context_overflow' ? '\nThis conversation is too long for the model: send /new to start a fresh one.' : '');
         log.warn('run failed', { runId, sessionKey, status: result.status, error: msg });
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: result.status === 'error' ? result.error.kind : 'timeout' });
         await deps.delivery.reply(ids, runId, target, `⚠️ ${msg}`);
