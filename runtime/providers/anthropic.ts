@@ -1,7 +1,12 @@
 // Provider over the Anthropic Messages API (@anthropic-ai/sdk), streaming. SDK retries are off: the failover
 // layer owns retries. Never throws: every failure ends the stream with a typed `error` event.
 import type { default as Anthropic, ClientOptions } from '@anthropic-ai/sdk';
-import type { MessageCreateParamsStreaming, RawMessageStreamEvent, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages';
+import type {
+  MessageCreateParamsStreaming,
+  MessageDeltaUsage,
+  RawMessageStreamEvent,
+  Usage as AnthropicUsage,
+} from '@anthropic-ai/sdk/resources/messages';
 import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
 import { fromAnthropicStopReason, toAnthropicMessages, toAnthropicTools } from './anthropic-messages.js';
@@ -122,9 +127,12 @@ class Accumulator {
   /** Returns a text delta to pass on, if the event carried one. */
   add(ev: RawMessageStreamEvent): string | undefined {
     switch (ev.type) {
-      case 'message_start':
-        this.usage = { inputTokens: inputTokens(ev.message.usage), outputTokens: ev.message.usage.output_tokens ?? 0 };
+      case 'message_start': {
+        // Anthropic-compatible servers (proxies, other vendors) may leave usage out of either event.
+        const u = ev.message.usage as AnthropicUsage | undefined;
+        this.usage = { inputTokens: u ? inputTokens(u) : 0, outputTokens: u?.output_tokens ?? 0 };
         return undefined;
+      }
       case 'content_block_start': {
         const b = ev.content_block;
         if (b.type === 'tool_use') {
@@ -152,14 +160,15 @@ class Accumulator {
         }
         return undefined;
       }
-      case 'message_delta':
+      case 'message_delta': {
         this.stop = fromAnthropicStopReason(ev.delta.stop_reason);
-        this.usage.outputTokens = ev.usage.output_tokens ?? this.usage.outputTokens;
-        if (ev.usage.input_tokens != null) {
-          this.usage.inputTokens =
-            ev.usage.input_tokens + (ev.usage.cache_creation_input_tokens ?? 0) + (ev.usage.cache_read_input_tokens ?? 0);
+        const u = ev.usage as MessageDeltaUsage | undefined;
+        this.usage.outputTokens = u?.output_tokens ?? this.usage.outputTokens;
+        if (u?.input_tokens != null) {
+          this.usage.inputTokens = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
         }
         return undefined;
+      }
       case 'message_stop':
         this.finished = true;
         return undefined;

@@ -2,6 +2,7 @@
 // typed ModelError. Failover reads only `kind` and `retryAfterMs`, so every rule that decides between
 // "try again later", "try another credential" and "give up" lives here, in one table-testable place.
 import type { ModelError, ModelErrorKind } from '../types/provider.js';
+import { headOf } from '../text-cut.js';
 
 export interface ErrorInput {
   status?: number;
@@ -172,7 +173,9 @@ export function errorInputFromThrown(err: unknown): ErrorInput {
   const inner = rec(body?.error) ?? body;
   out.type = str(e.type) ?? str(inner?.type);
   const apiCode = str(e.code) ?? str(inner?.code) ?? str(e.errorCode);
-  out.message = str(e.apiMessage) ?? str(inner?.message) ?? str(e.message);
+  // `{"error": "..."}` with a bare string (llama.cpp, LM Studio, Ollama's native API): the SDK quotes it as JSON
+  // in its own message, so the string itself is the better message.
+  out.message = plainMessage(str(e.apiMessage) ?? str(inner?.message) ?? str(e.error) ?? str(e.message));
   // Walk the cause chain for a network code and a more telling message.
   const messages: string[] = [];
   let netCode: string | undefined;
@@ -194,6 +197,31 @@ export function errorInputFromThrown(err: unknown): ErrorInput {
   if (name === 'APIUserAbortError' || name === 'AbortError') out.aborted = true;
   if (name === 'APIConnectionTimeoutError') out.timedOut = true;
   return out;
+}
+
+const HTML = /<\s*(!doctype|html|head|body|title|h1|center)\b/i;
+const MAX_MESSAGE = 400;
+
+/**
+ * An error body that is not the API's JSON (an HTML page from a reverse proxy, a long plain-text dump) made
+ * fit for a chat message and a log line: the page's title or its text without tags, and never very long.
+ */
+export function plainMessage(message: string | undefined): string | undefined {
+  if (message === undefined || !HTML.test(message)) return message && clipMessage(message);
+  // The SDKs prefix the status ("502 <html>…"); keep it once.
+  const status = /^(\d{3})\s/.exec(message)?.[1];
+  const page = status ? message.slice(status.length) : message;
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(page)?.[1];
+  const text = (title ?? page.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<[^>]*>/g, ' '))
+    .replace(/&nbsp;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const head = status && !text.startsWith(status) ? `${status} ${text}` : text;
+  return clipMessage(`${head} (an HTML page instead of an API error: is a proxy in front of the model server?)`);
+}
+
+function clipMessage(m: string): string {
+  return m.length > MAX_MESSAGE ? `${headOf(m, MAX_MESSAGE - 1)}…` : m;
 }
 
 /**

@@ -1,10 +1,11 @@
 // Provider over OpenAI Chat Completions (the `openai` SDK), streaming. Works against OpenAI-compatible
 // servers (Ollama, llama.cpp, vLLM) through baseUrl; those may need no key. SDK retries are off: the
 // failover layer owns retries. Never throws: every failure ends the stream with a typed `error` event.
+import { randomBytes } from 'node:crypto';
 import type { default as OpenAI, ClientOptions } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { systemClock, type Clock } from '../clock.js';
-import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
+import type { Credential, ModelError, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
 import { createCallControl } from './call-control.js';
 import { modelErrorForReason, modelErrorFromThrown } from './errors.js';
 import { fromOpenAIFinishReason, toOpenAIMessages, toOpenAITools } from './openai-messages.js';
@@ -104,13 +105,41 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         yield acc.done();
       }
     } catch (err) {
-      yield { type: 'error', error: modelErrorFromThrown(err, control.reason(), clock.now(), opts.id) };
+      yield { type: 'error', error: withBaseUrlHint(modelErrorFromThrown(err, control.reason(), clock.now(), opts.id), baseUrl) };
     } finally {
       control.dispose();
     }
   }
 
   return { id: opts.id, api: 'openai-completions', keyOptional: !official, stream };
+}
+
+/**
+ * A 404 that is not about the model ("404 page not found") means the URL has no Chat Completions endpoint: most
+ * often a base URL without its /v1 (`http://127.0.0.1:11434` for Ollama). Say so, since the server's text does not.
+ */
+function withBaseUrlHint(error: ModelError, baseUrl: string): ModelError {
+  if (error.status !== 404 || /model/i.test(error.message)) return error;
+  const hint = `check the base URL ${baseUrl}: it must be the API root that serves /chat/completions, usually ending in /v1 (Ollama: http://127.0.0.1:11434/v1)`;
+  return { ...error, message: `${error.message} — ${hint}` };
+}
+
+/**
+ * For a server that sends no call id: unique across the session's turns, so tool events, audit lines and the
+ * history sent later never show two calls under one id (`call_0` in every round did), and shaped as a valid
+ * Anthropic tool_use id should the session fail over to Anthropic.
+ */
+function generatedCallId(): string {
+  return `call_${randomBytes(12).toString('hex')}`;
+}
+
+function isCompleteJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false; // not yet: more argument pieces are to come
+  }
 }
 
 interface PendingCall {
@@ -125,7 +154,25 @@ class ChunkAccumulator {
   private calls = new Map<number, PendingCall>();
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private stop: StopReason = 'other';
+  private lastIndex: number | undefined;
   finished = false;
+
+  /**
+   * Which call a tool-call delta belongs to. Some compatible servers omit `index` (older Ollama sends each call
+   * whole, often one per chunk): then a known id continues its call, a new id or a name starts a new call, and a
+   * bare arguments piece continues the call in progress.
+   */
+  private indexOf(d: ChatCompletionChunk.Choice.Delta.ToolCall): number {
+    if (typeof d.index === 'number') return d.index;
+    if (d.id) {
+      for (const [i, c] of this.calls) if (c.id === d.id) return i;
+    } else if (this.lastIndex !== undefined) {
+      const current = this.calls.get(this.lastIndex)!;
+      const name = d.function?.name;
+      if (!name || (name === current.name && !isCompleteJson(current.args))) return this.lastIndex;
+    }
+    return this.calls.size === 0 ? 0 : Math.max(...this.calls.keys()) + 1;
+  }
 
   add(chunk: ChatCompletionChunk): string | undefined {
     if (chunk.usage) {
@@ -133,16 +180,19 @@ class ChunkAccumulator {
     }
     const choice = chunk.choices?.[0];
     if (!choice) return undefined;
-    (choice.delta?.tool_calls ?? []).forEach((d, position) => {
-      // Some compatible servers omit `index` and send each call whole; fall back to its position.
-      const index = typeof d.index === 'number' ? d.index : position;
+    for (const d of choice.delta?.tool_calls ?? []) {
+      const index = this.indexOf(d);
       const call = this.calls.get(index) ?? { id: '', name: '', args: '' };
       if (d.id) call.id = d.id;
       const name = d.function?.name;
       if (name && name !== call.name) call.name = call.name === '' ? name : call.name + name;
-      if (d.function?.arguments) call.args += d.function.arguments;
+      // Arguments are JSON text; a few servers send the object itself.
+      const args: unknown = d.function?.arguments;
+      if (typeof args === 'string') call.args += args;
+      else if (typeof args === 'object' && args !== null) call.args += JSON.stringify(args);
       this.calls.set(index, call);
-    });
+      this.lastIndex = index;
+    }
     if (choice.finish_reason) {
       this.stop = fromOpenAIFinishReason(choice.finish_reason);
       this.finished = true;
@@ -158,7 +208,7 @@ class ChunkAccumulator {
   done(): ProviderEvent {
     const toolCalls: ToolCall[] = [...this.calls.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, c]) => decodeToolCall(c.id || `call_${index}`, c.name, c.args));
+      .map(([, c]) => decodeToolCall(c.id || generatedCallId(), c.name, c.args));
     // Servers that return tool calls with finish_reason "stop" (some local ones) still asked for tools.
     const stopReason = toolCalls.length > 0 && this.stop === 'end' ? 'tool_use' : this.stop;
     return { type: 'done', text: this.text, toolCalls, usage: this.usage, stopReason };

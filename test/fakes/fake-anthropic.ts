@@ -14,7 +14,7 @@ import {
   type Live,
 } from './fake-model-server.js';
 
-export type { FakeFailure, FakeModelServer, FakeReply, FakeRequest, FakeResponse, FakeToolCall } from './fake-model-server.js';
+export type { FakeFailure, FakeModelServer, FakeRaw, FakeReply, FakeRequest, FakeResponse, FakeToolCall } from './fake-model-server.js';
 
 const ERROR_TYPES: Record<number, [string, string]> = {
   400: ['invalid_request_error', 'Invalid request'],

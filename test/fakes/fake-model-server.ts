@@ -38,7 +38,19 @@ export interface FakeFailure {
   delayMs?: number;
 }
 
-export type FakeResponse = FakeReply | FakeFailure;
+/**
+ * Bytes written exactly as given, for what a FakeReply cannot express: an OpenAI-compatible server's quirky SSE
+ * (no usage, calls without index or id), an HTML error page from a proxy, a bare `{"error":"..."}` body.
+ */
+export interface FakeRaw {
+  /** Written in order, one write each (default status 200, content-type text/event-stream). */
+  raw: string[];
+  status?: number;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+export type FakeResponse = FakeReply | FakeFailure | FakeRaw;
 
 export interface FakeRequest {
   method: string;
@@ -90,8 +102,12 @@ export interface FakeServerOptions {
   record?: boolean;
 }
 
+export function isRaw(r: FakeResponse): r is FakeRaw {
+  return Array.isArray((r as FakeRaw).raw);
+}
+
 export function isFailure(r: FakeResponse): r is FakeFailure {
-  return typeof (r as FakeFailure).status === 'number';
+  return !isRaw(r) && typeof (r as FakeFailure).status === 'number';
 }
 
 export function delay(ms: number): Promise<void> {
@@ -199,6 +215,12 @@ export async function startFakeModelServer(dialect: ApiDialect, options: FakeSer
     const response = queued ?? (await responder(rec));
     if (response.delayMs) await Promise.race([delay(response.delayMs), gone]);
     if (closed) return;
+    if (isRaw(response)) {
+      res.writeHead(response.status ?? 200, { 'content-type': 'text/event-stream', ...response.headers });
+      for (const piece of response.raw) res.write(piece);
+      res.end();
+      return;
+    }
     if (isFailure(response)) {
       sendJson(res, response.status, response.body ?? dialect.errorBody(response.status), response.headers);
       return;

@@ -15,7 +15,7 @@ import {
   type Live,
 } from './fake-model-server.js';
 
-export type { FakeFailure, FakeModelServer, FakeReply, FakeRequest, FakeResponse, FakeToolCall } from './fake-model-server.js';
+export type { FakeFailure, FakeModelServer, FakeRaw, FakeReply, FakeRequest, FakeResponse, FakeToolCall } from './fake-model-server.js';
 
 const ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
   400: { type: 'invalid_request_error', code: null, message: 'Invalid request' },
