@@ -1,7 +1,8 @@
 // The composition root: builds stores, providers, tools, adapters and the gateway, and wires them. The only
 // file allowed to import from every folder. `node dist/runtime/main.js [--config PATH]` starts the gateway.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Channel, Logger } from './types/index.js';
@@ -61,7 +62,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
   const home = opts.home ?? resolveHome(env);
-  await mkdir(home, { recursive: true });
+  await ensureWritableHome(home);
   const { config } = await loadConfig({ home, configPath: opts.configPath, env });
 
   const host = bindHost(config.gateway.bind);
@@ -102,14 +103,17 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     createFailoverModelCaller({ providers, credentials, config: getConfig, state, sticky: sessionSticky(sessions), audit, clock, log });
   const channels: Channel[] = [];
   let gatewayReady = () => false;
+  const port = opts.port ?? config.gateway.port;
   const http = await startHttpServer({
     host,
-    port: opts.port ?? config.gateway.port,
+    port,
     token,
     log,
     page: WEBCHAT_PAGE,
     pageCsp: WEBCHAT_CSP,
     health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
+  }).catch((err: unknown) => {
+    throw listenError(err, host, port, config.gateway.bind);
   });
 
   if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
@@ -188,6 +192,37 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   };
 }
 
+/** The state directory, created if missing; refused at start (not at the first message) when it cannot be written. */
+async function ensureWritableHome(home: string): Promise<void> {
+  const fix = 'make it writable by this user, or set SWITCHYARD_HOME to a directory that is';
+  try {
+    await mkdir(home, { recursive: true });
+    await access(home, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new Error(`the state directory ${home} cannot be created or written (${code}): ${fix}`);
+  }
+}
+
+/** What a user can do about the HTTP server not starting, naming the config key involved. */
+function listenError(err: unknown, host: string, port: number, bind: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new Error(
+      `gateway.port ${port} on ${host} is already in use (another Switchyard or another program): stop it, or set gateway.port in switchyard.json to a free port`,
+    );
+  }
+  if (code === 'EACCES') {
+    return new Error(`gateway.port ${port} needs privileges this user does not have: set gateway.port in switchyard.json to 1024 or above`);
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new Error(
+      `gateway.bind "${bind}" is not an address of this machine (${code}): use "loopback", "lan" or one of this machine's IP addresses`,
+    );
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 async function loadOrCreateToken(file: string): Promise<string> {
   try {
     const t = (await readFile(file, 'utf8')).trim();
@@ -201,15 +236,25 @@ async function loadOrCreateToken(file: string): Promise<string> {
   return t;
 }
 
-function parseArgs(argv: string[]): { configPath?: string } {
-  const out: { configPath?: string } = {};
+const USAGE = `Usage: npm start [-- --config PATH]   (or: node dist/runtime/main.js [--config PATH])
+
+  --config PATH   the config file (JSON5); default: $SWITCHYARD_HOME/switchyard.json, itself optional
+  --help          this text
+
+State goes to $SWITCHYARD_HOME (default ~/.switchyard). Models from ANTHROPIC_API_KEY, OPENAI_API_KEY or
+OPENAI_BASE_URL (a local OpenAI-compatible server such as Ollama) with SWITCHYARD_MODEL; see README.md.
+`;
+
+function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
+  const out: { configPath?: string; help?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--config') {
+    if (a === '--help' || a === '-h') out.help = true;
+    else if (a === '--config') {
       if (!argv[i + 1]) throw new Error('--config needs a path: --config /path/to/switchyard.json');
       out.configPath = argv[++i];
     } else if (a.startsWith('--config=')) out.configPath = a.slice('--config='.length);
-    else throw new Error(`unknown argument ${a}: the only option is --config PATH`);
+    else throw new Error(`unknown argument ${a}: the only option is --config PATH (--help for usage)`);
   }
   return out;
 }
@@ -221,7 +266,12 @@ async function cli(): Promise<void> {
   process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { err: String(err), stack: err.stack }));
   let running: RunningGateway;
   try {
-    running = await startGateway({ ...parseArgs(process.argv.slice(2)), log });
+    const args = parseArgs(process.argv.slice(2));
+    if (args.help) {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    running = await startGateway({ configPath: args.configPath, log });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`Configuration is not valid:\n${err.format()}\n`);
@@ -231,10 +281,13 @@ async function cli(): Promise<void> {
     process.exit(1);
   }
   log.info('gateway ready', { home: running.home, readyMs: Math.round(performance.now() - started) });
-  process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n\n`);
+  // The log is JSON lines; what a person starting the gateway needs to read is also said in plain text.
+  const noModel = agentModelCandidates(running.config, defaultAgentId(running.config)).length === 0;
+  process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
   const shutdown = async (sig: string) => {
     log.info('shutting down', { signal: sig });
     await running.stop().catch((err) => log.error('shutdown failed', { err: String(err) }));
+    log.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -310,13 +310,13 @@ describe('agents helpers', () => {
     ['agent fallbacks replace default fallbacks', { agents: { defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } }, list: [{ id: 'main', model: { fallbacks: ['openai/w'] } }] } }, undefined, {}, ['anthropic/x', 'openai/w']],
     ['override first, duplicates dropped', { agents: { defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } } } }, 'openai/y', {}, ['openai/y']],
     ['nothing configured, nothing in env', {}, undefined, {}, []],
-    ['ANTHROPIC_API_KEY', {}, undefined, { ANTHROPIC_API_KEY: 'k', OPENAI_API_KEY: 'k' }, ['anthropic/claude-sonnet-4-5']],
+    ['ANTHROPIC_API_KEY', {}, undefined, { ANTHROPIC_API_KEY: 'k', OPENAI_API_KEY: 'k' }, ['anthropic/claude-sonnet-4-6']],
     ['OPENAI_API_KEY', {}, undefined, { OPENAI_API_KEY: 'k' }, ['openai/gpt-4o-mini']],
     ['OPENAI_BASE_URL', {}, undefined, { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }, ['openai/llama3.2']],
     ['OPENAI_BASE_URL + bare SWITCHYARD_MODEL', {}, undefined, { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', SWITCHYARD_MODEL: 'qwen2.5' }, ['openai/qwen2.5']],
     ['SWITCHYARD_MODEL wins over the guess', {}, undefined, { ANTHROPIC_API_KEY: 'k', SWITCHYARD_MODEL: 'openai/gpt-4.1' }, ['openai/gpt-4.1']],
     ['configured primary wins over env', { agents: { defaults: { model: { primary: 'openai/a' } } } }, undefined, { SWITCHYARD_MODEL: 'anthropic/b' }, ['openai/a']],
-    ['guessed primary keeps configured fallbacks', { agents: { defaults: { model: { fallbacks: ['openai/f'] } } } }, undefined, { ANTHROPIC_API_KEY: 'k' }, ['anthropic/claude-sonnet-4-5', 'openai/f']],
+    ['guessed primary keeps configured fallbacks', { agents: { defaults: { model: { fallbacks: ['openai/f'] } } } }, undefined, { ANTHROPIC_API_KEY: 'k' }, ['anthropic/claude-sonnet-4-6', 'openai/f']],
   ])('agentModelCandidates: %s', (_name, input, override, env, expected) => {
     expect(agentModelCandidates(cfg(input), 'main', override, env)).toEqual(expected.map(ref));
   });

@@ -23,7 +23,7 @@ export const modelCommand: Command = {
       return `Model reset to the agent default: ${fallback}.`;
     }
     const ref = parseModelRef(args[0]);
-    if (!ref || /\s/.test(args[0])) throw new UsageError(`"${args[0]}" is not <provider>/<model>, e.g. anthropic/claude-sonnet-4-5.`);
+    if (!ref || /\s/.test(args[0])) throw new UsageError(`"${args[0]}" is not <provider>/<model>, e.g. anthropic/claude-sonnet-4-6.`);
     const providers = deps.providerIds();
     if (!providers.includes(ref.provider)) {
       throw new UsageError(`Unknown provider "${ref.provider}": configured providers are ${providers.join(', ') || 'none'}.`);

@@ -27,7 +27,7 @@ export function guessModelFromEnv(env: NodeJS.ProcessEnv): ModelRef | undefined 
   }
   // A bare SWITCHYARD_MODEL ("qwen2.5") names the model for whichever provider the credentials point at.
   const bare = wanted && !wanted.includes('/') ? wanted : undefined;
-  if (env.ANTHROPIC_API_KEY) return { provider: 'anthropic', model: bare ?? 'claude-sonnet-4-5' };
+  if (env.ANTHROPIC_API_KEY) return { provider: 'anthropic', model: bare ?? 'claude-sonnet-4-6' };
   if (env.OPENAI_API_KEY) return { provider: 'openai', model: bare ?? 'gpt-4o-mini' };
   if (env.OPENAI_BASE_URL) return { provider: 'openai', model: bare ?? 'llama3.2' };
   return undefined;
