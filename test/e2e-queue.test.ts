@@ -268,6 +268,36 @@ describe('a web chat user pushing limits', () => {
     expect(await pendingIds(h.home)).toEqual([]);
   });
 
+  it('interrupt under a flood: only the newest is answered, every other message is closed', async () => {
+    h = await startHarness({ config: baseConfig(fake.url, { mode: 'interrupt' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    fake.setDefault((req) => (seen(req).includes('flood #19#') ? { text: 'answer to the last' } : { text: 'never finished', hang: true }));
+    const alice = await connect('alice');
+    const ids = Array.from({ length: 20 }, (_, i) => alice.send(`flood #${i}#`, `f${i}`));
+    for (const id of ids) await acked(alice, id);
+    await h.gw.gateway.lanes.idle();
+    expect(messages(alice)).toEqual(['answer to the last']);
+    expect(await pendingIds(h.home)).toEqual([]);
+  });
+
+  it('drop new: a message over the cap is refused with a note to the sender and closed', async () => {
+    h = await startHarness({ config: baseConfig(fake.url, { mode: 'followup', cap: 1, drop: 'new' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const g = gated();
+    const alice = await connect('alice');
+    alice.send('one', 'q1');
+    await g.held(1);
+    alice.send('two', 'q2');
+    alice.send('three', 'q3');
+    await acked(alice, 'q3');
+    expect((await alice.reply()).text).toMatch(/too many queued messages/);
+    g.release({ text: 'reply 1' });
+    await g.held(2);
+    const r2 = g.release({ text: 'reply 2' });
+    await h.gw.gateway.lanes.idle();
+    expect(seen(r2)).not.toContain('three');
+    expect(messages(alice).filter((t) => !/too many/.test(t ?? ''))).toEqual(['reply 1', 'reply 2']);
+    expect(await pendingIds(h.home)).toEqual([]);
+  });
+
   it('a 16,000-character message is taken, a longer one refused; a long reply arrives in chunks within the limit', async () => {
     h = await startHarness({ config: baseConfig(fake.url), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const long = 'word '.repeat(7000); // 35,000 characters
