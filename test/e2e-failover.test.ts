@@ -91,7 +91,7 @@ describe('self-healing model access through the gateway', () => {
     const u = await connect('u1');
     u.send('please answer eventually');
     const notice = await u.reply();
-    expect(notice.text).toMatch(/unavailable/);
+    expect(notice.text).toMatch(/unavailable right now \(rate limited\)/);
     expect(notice.text).toMatch(/12:01 UTC/); // the 1-minute cooldown beats retry-after 30 s
     expect(anthropic.requests).toHaveLength(2);
 

@@ -9,6 +9,8 @@ export interface QueuedMessage {
   sessionKey: string;
   inbound: Inbound;
   acceptedAt: number;
+  /** The sender was already told no model is available (one notice per message, however often it is retried). */
+  notifiedUnavailable?: boolean;
 }
 
 export function inboundId(m: Inbound): string {

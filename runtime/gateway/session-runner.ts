@@ -252,12 +252,13 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       }
       case 'unavailable': {
         const wait = Math.max(1000, result.retryAt - clock.now());
-        if (!batch.items.some((i) => (i as QueuedMessage & { notified?: boolean }).notified)) {
+        if (!batch.items.some((i) => i.notifiedUnavailable)) {
           await deps.delivery.notice(
             target,
-            `All configured models are unavailable right now (${result.error.kind}). Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
+            `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
+              `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
           );
-          for (const i of batch.items) (i as QueuedMessage & { notified?: boolean }).notified = true;
+          for (const i of batch.items) i.notifiedUnavailable = true;
         }
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
         deps.retryLater(sessionKey, steered.length > 0 ? { ...batch, items: [...batch.items, ...steered] } : batch, wait);
@@ -285,6 +286,17 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
 
   return { execute, ensureSession };
 }
+
+/** Why no model answered, in words for the chat (details, such as addresses, stay in the log). */
+const UNAVAILABLE_WHY: Partial<Record<string, string>> = {
+  rate_limit: 'rate limited',
+  overloaded: 'the model service is overloaded',
+  auth: 'the API key or token was rejected — the owner should check it',
+  auth_permanent: 'the API key or token is not allowed to use this model — the owner should check it',
+  billing: 'a billing or quota problem — the owner should check the account',
+  timeout: 'the model did not answer in time',
+  server_error: 'the model server is failing or cannot be reached — is it running?',
+};
 
 export function noModelMessage(): string {
   return (
