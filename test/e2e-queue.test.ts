@@ -1,15 +1,14 @@
 // Queue modes through the whole gateway (web chat → journal → lanes → agent loop → fake Anthropic → web chat):
 // steer, interrupt, followup, collect with debounce, cap + drop summarize, and the per-channel override. Each test
 // also checks that the journal ends with nothing pending, so no accepted message is answered twice after a restart.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeModelServer, type FakeRequest, type FakeResponse } from './fakes/fake-anthropic.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeRequest, FakeResponse } from './fakes/fake-anthropic.js';
 import { FakeClock } from './fakes/fake-clock.js';
-import { ChatClient, startHarness, type ChatFrame, type Harness } from './fakes/gateway-harness.js';
+import { useGateway } from './fakes/gateway-fixture.js';
+import type { ChatClient, ChatFrame } from './fakes/gateway-harness.js';
 import { createInboundJournal } from '../storage/journal.js';
 
-let fake: FakeModelServer;
-let h: Harness | undefined;
-const clients: ChatClient[] = [];
+const web = useGateway();
 
 function baseConfig(url: string, queue: Record<string, unknown> = {}, defaults: Record<string, unknown> = {}) {
   return {
@@ -17,12 +16,6 @@ function baseConfig(url: string, queue: Record<string, unknown> = {}, defaults: 
     agents: { defaults: { model: { primary: 'anthropic/claude-test' }, ...defaults } },
     messages: { queue },
   };
-}
-
-async function connect(user: string) {
-  const c = await ChatClient.connect(h!.gw.http.url, h!.gw.token, user);
-  clients.push(c);
-  return c;
 }
 
 /** The model requests' messages as text, for "did the model see X" checks. */
@@ -34,7 +27,7 @@ const messages = (c: ChatClient) => c.frames.filter((f: ChatFrame) => f.type ===
 function gated() {
   const waiting: Array<{ req: FakeRequest; release: (r: FakeResponse) => void }> = [];
   const arrivals: Array<() => void> = [];
-  fake.setDefault(
+  web.fake.setDefault(
     (req) =>
       new Promise<FakeResponse>((release) => {
         waiting.push({ req, release });
@@ -74,23 +67,15 @@ async function acked(c: ChatClient, id: string) {
   await c.next((f) => f.type === 'ack' && f.id === id);
 }
 
-beforeEach(async () => {
+beforeEach(() => {
   released = 0;
-  fake = await startFakeAnthropic();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await h?.stop();
-  h = undefined;
-  await fake.close();
 });
 
 describe('queue modes end to end', () => {
   it('steer: a message sent during a tool round reaches the next model call; one reply answers both', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'steer' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'steer' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const g = gated();
-    const alice = await connect('alice');
+    const alice = await web.connect('alice');
     alice.send('what time is it?', 'q1');
     await g.held(1);
     alice.send('and also say hi', 'q2');
@@ -103,47 +88,47 @@ describe('queue modes end to end', () => {
     expect((await alice.reply()).text).toBe('It is noon. Hi!');
     await h.gw.gateway.lanes.idle();
     expect(messages(alice)).toEqual(['It is noon. Hi!']);
-    expect(fake.requests).toHaveLength(2);
+    expect(web.fake.requests).toHaveLength(2);
     expect(await pendingIds(h.home)).toEqual([]);
   });
 
   it('interrupt: a newer message aborts the hanging run; only the newest is answered; both are done', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'interrupt' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.script('key-a', { text: 'never finished', hang: true }, { text: 'answer to the second' });
-    const alice = await connect('alice');
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'interrupt' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.script('key-a', { text: 'never finished', hang: true }, { text: 'answer to the second' });
+    const alice = await web.connect('alice');
     alice.send('first question', 'q1');
-    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+    while (web.fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
     alice.send('actually, this instead', 'q2');
     expect((await alice.reply()).text).toBe('answer to the second');
     await h.gw.gateway.lanes.idle();
     expect(messages(alice)).toEqual(['answer to the second']);
-    expect(fake.requests).toHaveLength(2);
-    expect(fake.requests[0].closedEarly).toBe(true);
+    expect(web.fake.requests).toHaveLength(2);
+    expect(web.fake.requests[0].closedEarly).toBe(true);
     expect(await pendingIds(h.home)).toEqual([]);
     // The next message still works, and the model never saw a dangling tool call or a doubled turn.
-    fake.script('key-a', { text: 'third' });
+    web.fake.script('key-a', { text: 'third' });
     alice.send('one more', 'q3');
     expect((await alice.reply()).text).toBe('third');
-    expect(count(seen(fake.requests[2]), 'actually, this instead')).toBe(1);
+    expect(count(seen(web.fake.requests[2]), 'actually, this instead')).toBe(1);
   });
 
   it('interrupt aborting a tool round: the next model call gets a valid history (no tool_use without tool_result)', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'interrupt' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { text: 'never finished', hang: true }, { text: 'fresh answer' });
-    const alice = await connect('alice');
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'interrupt' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { text: 'never finished', hang: true }, { text: 'fresh answer' });
+    const alice = await web.connect('alice');
     alice.send('what time is it?', 'q1');
-    while (fake.requests.length < 2) await new Promise((r) => setTimeout(r, 20));
+    while (web.fake.requests.length < 2) await new Promise((r) => setTimeout(r, 20));
     alice.send('never mind', 'q2');
     expect((await alice.reply()).text).toBe('fresh answer');
     await h.gw.gateway.lanes.idle();
-    expect(fake.requests.map((r) => r.closedEarly)).toEqual([false, true, false]);
+    expect(web.fake.requests.map((r) => r.closedEarly)).toEqual([false, true, false]);
     expect(await pendingIds(h.home)).toEqual([]);
   });
 
   it('followup: messages sent during a run are each answered, in order', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'followup' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'followup' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const g = gated();
-    const alice = await connect('alice');
+    const alice = await web.connect('alice');
     alice.send('one', 'q1');
     await g.held(1);
     alice.send('two', 'q2');
@@ -164,9 +149,9 @@ describe('queue modes end to end', () => {
 
   it('collect: what arrived during a run becomes one turn after debounceMs of quiet; a new arrival restarts the quiet', async () => {
     const clock = new FakeClock();
-    h = await startHarness({ clock, config: baseConfig(fake.url, { mode: 'collect', debounceMs: 1000 }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ clock, config: baseConfig(web.fake.url, { mode: 'collect', debounceMs: 1000 }), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const g = gated();
-    const alice = await connect('alice');
+    const alice = await web.connect('alice');
     alice.send('one', 'q1');
     await g.held(1);
     alice.send('two', 'q2');
@@ -175,11 +160,11 @@ describe('queue modes end to end', () => {
     g.release({ text: 'reply 1' });
     expect((await alice.reply()).text).toBe('reply 1');
     await clock.advance(999);
-    expect(fake.requests).toHaveLength(1);
+    expect(web.fake.requests).toHaveLength(1);
     alice.send('four', 'q4');
     await acked(alice, 'q4');
     await clock.advance(999);
-    expect(fake.requests).toHaveLength(1);
+    expect(web.fake.requests).toHaveLength(1);
     await clock.advance(1);
     await g.held(2);
     const merged = g.release({ text: 'reply 2' });
@@ -192,9 +177,9 @@ describe('queue modes end to end', () => {
   });
 
   it('cap + drop summarize: the dropped messages are done, and the next turn carries their note', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'followup', cap: 2, drop: 'summarize' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'followup', cap: 2, drop: 'summarize' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const g = gated();
-    const alice = await connect('alice');
+    const alice = await web.connect('alice');
     alice.send('m1', 'q1');
     await g.held(1);
     for (const n of [2, 3, 4, 5]) alice.send(`message number ${n}`, `q${n}`);
@@ -216,14 +201,14 @@ describe('queue modes end to end', () => {
   });
 
   it('byChannel overrides the mode for web chat (interrupt while the default is followup)', async () => {
-    h = await startHarness({
-      config: baseConfig(fake.url, { mode: 'followup', byChannel: { webchat: 'interrupt' } }),
+    const h = await web.start({
+      config: baseConfig(web.fake.url, { mode: 'followup', byChannel: { webchat: 'interrupt' } }),
       env: { ANTHROPIC_API_KEY: 'key-a' },
     });
-    fake.script('key-a', { text: 'never finished', hang: true }, { text: 'newest only' });
-    const alice = await connect('alice');
+    web.fake.script('key-a', { text: 'never finished', hang: true }, { text: 'newest only' });
+    const alice = await web.connect('alice');
     alice.send('first', 'q1');
-    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+    while (web.fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
     alice.send('second', 'q2');
     expect((await alice.reply()).text).toBe('newest only');
     await h.gw.gateway.lanes.idle();
@@ -237,22 +222,22 @@ describe('a web chat user pushing limits', () => {
   const loneSurrogate = /\\ud[89a-f][0-9a-f]{2}/i;
 
   it('many messages sent fast are all acked, all journaled as done, and each reaches the model exactly once', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'collect', debounceMs: 0, cap: 100 }), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.setDefault(() => ({ text: 'ok' }));
-    const alice = await connect('alice');
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'collect', debounceMs: 0, cap: 100 }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.setDefault(() => ({ text: 'ok' }));
+    const alice = await web.connect('alice');
     const ids = Array.from({ length: 40 }, (_, i) => alice.send(`fast message #${i}#`, `f${i}`));
     for (const id of ids) await acked(alice, id);
     await h.gw.gateway.lanes.idle();
-    const all = fake.requests.map((r) => JSON.stringify((r.body.messages as unknown[]).at(-1))).join('\n');
+    const all = web.fake.requests.map((r) => JSON.stringify((r.body.messages as unknown[]).at(-1))).join('\n');
     for (let i = 0; i < 40; i++) expect(count(all, `fast message #${i}#`)).toBe(1);
-    expect(messages(alice).length).toBe(fake.requests.length);
+    expect(messages(alice).length).toBe(web.fake.requests.length);
     expect(await pendingIds(h.home)).toEqual([]);
   });
 
   it('with the default queue (collect, cap 20, summarize) a flood becomes two answers; the overflow is noted, not lost', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { debounceMs: 0 }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: baseConfig(web.fake.url, { debounceMs: 0 }), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const g = gated();
-    const alice = await connect('alice');
+    const alice = await web.connect('alice');
     alice.send('flood #0#', 'f0');
     await g.held(1);
     const ids = Array.from({ length: 30 }, (_, i) => alice.send(`flood #${i + 1}#`, `f${i + 1}`));
@@ -269,9 +254,9 @@ describe('a web chat user pushing limits', () => {
   });
 
   it('interrupt under a flood: only the newest is answered, every other message is closed', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'interrupt' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.setDefault((req) => (seen(req).includes('flood #19#') ? { text: 'answer to the last' } : { text: 'never finished', hang: true }));
-    const alice = await connect('alice');
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'interrupt' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.setDefault((req) => (seen(req).includes('flood #19#') ? { text: 'answer to the last' } : { text: 'never finished', hang: true }));
+    const alice = await web.connect('alice');
     const ids = Array.from({ length: 20 }, (_, i) => alice.send(`flood #${i}#`, `f${i}`));
     for (const id of ids) await acked(alice, id);
     await h.gw.gateway.lanes.idle();
@@ -280,9 +265,9 @@ describe('a web chat user pushing limits', () => {
   });
 
   it('drop new: a message over the cap is refused with a note to the sender and closed', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'followup', cap: 1, drop: 'new' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'followup', cap: 1, drop: 'new' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const g = gated();
-    const alice = await connect('alice');
+    const alice = await web.connect('alice');
     alice.send('one', 'q1');
     await g.held(1);
     alice.send('two', 'q2');
@@ -299,16 +284,16 @@ describe('a web chat user pushing limits', () => {
   });
 
   it('a 16,000-character message is taken, a longer one refused; a long reply arrives in chunks within the limit', async () => {
-    h = await startHarness({ config: baseConfig(fake.url), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: baseConfig(web.fake.url), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const long = 'word '.repeat(7000); // 35,000 characters
-    fake.setDefault(() => ({ text: long.trim(), chunkSize: 5000 }));
-    const alice = await connect('alice');
+    web.fake.setDefault(() => ({ text: long.trim(), chunkSize: 5000 }));
+    const alice = await web.connect('alice');
     alice.send('x'.repeat(16_001), 'big');
     expect((await alice.next((f) => f.type === 'error')).error).toMatch(/16001 characters; the limit is 16000/);
     alice.send('y'.repeat(16_000), 'ok');
     await acked(alice, 'ok');
     await h.gw.gateway.lanes.idle();
-    expect(JSON.stringify(fake.requests[0].body.messages)).toContain('y'.repeat(16_000));
+    expect(JSON.stringify(web.fake.requests[0].body.messages)).toContain('y'.repeat(16_000));
     const parts = messages(alice);
     expect(parts.length).toBe(3);
     for (const p of parts) expect(p!.length).toBeLessThanOrEqual(16_000);
@@ -316,9 +301,9 @@ describe('a web chat user pushing limits', () => {
   });
 
   it('unicode and emoji survive the round trip, also in the note of dropped messages', async () => {
-    h = await startHarness({ config: baseConfig(fake.url, { mode: 'followup', cap: 1, drop: 'summarize' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: baseConfig(web.fake.url, { mode: 'followup', cap: 1, drop: 'summarize' }), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const g = gated();
-    const alice = await connect('alice');
+    const alice = await web.connect('alice');
     alice.send('héllo wörld — 你好 👋🏽', 'u1');
     await g.held(1);
     // The 80th and 81st UTF-16 units of this text are the two halves of one emoji.
@@ -334,20 +319,20 @@ describe('a web chat user pushing limits', () => {
     const turn = JSON.stringify((next.body.messages as unknown[]).at(-1));
     expect(turn).toContain('🎉 kept');
     expect(turn).toContain('a'.repeat(40));
-    for (const r of fake.requests) expect(JSON.stringify(r.body)).not.toMatch(loneSurrogate);
+    for (const r of web.fake.requests) expect(JSON.stringify(r.body)).not.toMatch(loneSurrogate);
     expect(await pendingIds(h.home)).toEqual([]);
   });
 
   it('a resent message (same client id) is acked but answered once', async () => {
-    h = await startHarness({ config: baseConfig(fake.url), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.setDefault(() => ({ text: 'answered' }));
-    const alice = await connect('alice');
+    const h = await web.start({ config: baseConfig(web.fake.url), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.setDefault(() => ({ text: 'answered' }));
+    const alice = await web.connect('alice');
     alice.send('hello', 'same');
     alice.send('hello', 'same');
     await acked(alice, 'same');
     await acked(alice, 'same');
     await h.gw.gateway.lanes.idle();
     expect(messages(alice)).toEqual(['answered']);
-    expect(fake.requests).toHaveLength(1);
+    expect(web.fake.requests).toHaveLength(1);
   });
 });

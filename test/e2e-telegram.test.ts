@@ -3,33 +3,31 @@
 // server, and the replies come back to the fake Telegram. Only the outside world is fake.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeModelServer, type FakeRequest } from './fakes/fake-anthropic.js';
-import { FakeTelegram, type SentMessage } from './fakes/fake-telegram.js';
-import { startHarness, type Harness } from './fakes/gateway-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeRequest } from './fakes/fake-anthropic.js';
+import type { SentMessage } from './fakes/fake-telegram.js';
+import { useGateway } from './fakes/gateway-fixture.js';
+import type { Harness } from './fakes/gateway-harness.js';
 
 const TOKEN = '123456:TEST-TOKEN';
 const BOT_ID = 123456;
 const BOT = 'switchyard_e2e_bot';
 const KEY = 'key-a';
 
-let fake: FakeModelServer;
-let tg: FakeTelegram;
-let h: Harness | undefined;
+const web = useGateway({ telegram: { [TOKEN]: { username: BOT } } });
 
 type TelegramBlock = Record<string, unknown>;
 
 function config(telegram: TelegramBlock = {}) {
   return {
-    models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: fake.url } } },
+    models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: web.fake.url } } },
     agents: { defaults: { model: { primary: 'anthropic/claude-test' } } },
-    channels: { telegram: { botToken: TOKEN, apiRoot: tg.apiRoot, dmPolicy: 'open', ...telegram } },
+    channels: { telegram: { botToken: TOKEN, apiRoot: web.tg.apiRoot, dmPolicy: 'open', ...telegram } },
   };
 }
 
-async function start(telegram?: TelegramBlock, home?: string): Promise<Harness> {
-  h = await startHarness({ config: config(telegram), env: { ANTHROPIC_API_KEY: KEY }, ...(home ? { home } : {}) });
-  return h;
+function start(telegram?: TelegramBlock, home?: string): Promise<Harness> {
+  return web.start({ config: config(telegram), env: { ANTHROPIC_API_KEY: KEY }, ...(home ? { home } : {}) });
 }
 
 /** Everything the model was sent, as one string (system prompt excluded). */
@@ -70,51 +68,42 @@ async function sessionsOnDisk(home: string): Promise<Record<string, { sessionId:
 /** Waits until sessions.json holds every key, and returns the document. */
 async function sessionsWith(keys: string[]): Promise<Record<string, { sessionId: string }>> {
   return eventually(async () => {
-    const s = await sessionsOnDisk(h!.home);
+    const s = await sessionsOnDisk(web.h.home);
     return keys.every((k) => s[k]) && s;
   }, `sessions.json to hold ${keys.join(', ')}`);
 }
 
-const sentTo = (chatId: number) => tg.sent.filter((s) => s.chatId === chatId && s.method === 'sendMessage');
+const sentTo = (chatId: number) => web.tg.sent.filter((s) => s.chatId === chatId && s.method === 'sendMessage');
 const reply = (chatId: number, match?: (s: SentMessage) => boolean) =>
-  tg.waitForSent((s) => s.chatId === chatId && s.method === 'sendMessage' && (match ? match(s) : true), 10_000);
+  web.tg.waitForSent((s) => s.chatId === chatId && s.method === 'sendMessage' && (match ? match(s) : true), 10_000);
 
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
+beforeEach(() => {
   // The model answers every turn with the text of that turn, so replies can be matched to their messages.
-  fake.setDefault((req) => ({ text: `reply to: ${lastUserText(req)}` }));
-  tg = await new FakeTelegram({ [TOKEN]: { username: BOT } }).start();
-});
-
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-  await tg.close();
-  await fake.close();
+  web.fake.setDefault((req) => ({ text: `reply to: ${lastUserText(req)}` }));
 });
 
 describe('Telegram through the whole gateway', () => {
   it('answers a DM in the same chat, with its own session', async () => {
     await start();
-    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, fromName: 'Alice', text: 'hello bot' });
+    web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, fromName: 'Alice', text: 'hello bot' });
     const r = await reply(111);
     expect(r.visibleText).toBe('reply to: hello bot');
     expect(r.threadId).toBeUndefined();
-    expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0].key).toBe(KEY);
-    expect(bodyText(fake.requests[0])).toContain('hello bot');
+    expect(web.fake.requests).toHaveLength(1);
+    expect(web.fake.requests[0].key).toBe(KEY);
+    expect(bodyText(web.fake.requests[0])).toContain('hello bot');
     await sessionsWith(['agent:main:telegram:direct:111']);
   });
 
   it('keeps two DMs from two users apart', async () => {
     await start();
-    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'my secret word is PINEAPPLE' });
+    web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'my secret word is PINEAPPLE' });
     await reply(111);
-    tg.pushMessage({ chatId: 222, chatType: 'private', fromId: 222, text: 'what is the secret word?' });
+    web.tg.pushMessage({ chatId: 222, chatType: 'private', fromId: 222, text: 'what is the secret word?' });
     const bobReply = await reply(222);
     expect(bobReply.visibleText).toBe('reply to: what is the secret word?');
 
-    const bobReq = fake.requests.find((r) => bodyText(r).includes('secret word?'))!;
+    const bobReq = web.fake.requests.find((r) => bodyText(r).includes('secret word?'))!;
     expect(bodyText(bobReq)).not.toContain('PINEAPPLE');
     expect(sentTo(111)).toHaveLength(1);
     expect(sentTo(222)).toHaveLength(1);
@@ -125,24 +114,24 @@ describe('Telegram through the whole gateway', () => {
   it('in a group answers only when addressed: an @mention or a reply to the bot', async () => {
     const GROUP = -100200;
     await start({ groups: { [String(GROUP)]: {} } }); // requireMention defaults to true
-    tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 111, text: 'just chatting among humans' });
-    const mentionId = tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 111, text: `@${BOT} what do you think?` });
+    web.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 111, text: 'just chatting among humans' });
+    const mentionId = web.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 111, text: `@${BOT} what do you think?` });
     const first = await reply(GROUP);
     // Updates are handled in order, so by now the first message was decided: not answered, never sent to the model.
     expect(first.visibleText).toContain('what do you think?');
-    expect(fake.requests.some((r) => bodyText(r).includes('among humans'))).toBe(false);
+    expect(web.fake.requests.some((r) => bodyText(r).includes('among humans'))).toBe(false);
     expect(mentionId).toBeGreaterThan(0);
 
-    tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 222, text: 'and you, what else?', replyTo: { messageId: first.messageId, fromId: BOT_ID, isBot: true } });
+    web.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 222, text: 'and you, what else?', replyTo: { messageId: first.messageId, fromId: BOT_ID, isBot: true } });
     const second = await reply(GROUP, (s) => s.visibleText.includes('what else?'));
     expect(second.replyTo).toBeGreaterThan(0); // in a group the reply quotes the message it answers
-    tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 222, text: 'a reply to a human', replyTo: { messageId: 42, fromId: 111 } });
-    tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 111, text: `@${BOT} last one` });
+    web.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 222, text: 'a reply to a human', replyTo: { messageId: 42, fromId: 111 } });
+    web.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 111, text: `@${BOT} last one` });
     await reply(GROUP, (s) => s.visibleText.includes('last one'));
 
     expect(sentTo(GROUP)).toHaveLength(3);
-    expect(fake.requests).toHaveLength(3);
-    expect(fake.requests.some((r) => bodyText(r).includes('a reply to a human'))).toBe(false);
+    expect(web.fake.requests).toHaveLength(3);
+    expect(web.fake.requests.some((r) => bodyText(r).includes('a reply to a human'))).toBe(false);
     await sessionsWith([`agent:main:telegram:group:${GROUP}`]);
   });
 
@@ -150,9 +139,9 @@ describe('Telegram through the whole gateway', () => {
     const FORUM = -100300;
     await start({ groups: { [String(FORUM)]: { requireMention: false } } });
     const forum = { chatId: FORUM, chatType: 'supergroup' as const, isForum: true, title: 'Forum' };
-    tg.pushMessage({ ...forum, fromId: 111, threadId: 11, text: 'topic eleven: remember MANGO' });
-    tg.pushMessage({ ...forum, fromId: 222, threadId: 22, text: 'topic twenty-two: what fruit?' });
-    tg.pushMessage({ ...forum, fromId: 333, text: 'hello from General' });
+    web.tg.pushMessage({ ...forum, fromId: 111, threadId: 11, text: 'topic eleven: remember MANGO' });
+    web.tg.pushMessage({ ...forum, fromId: 222, threadId: 22, text: 'topic twenty-two: what fruit?' });
+    web.tg.pushMessage({ ...forum, fromId: 333, text: 'hello from General' });
 
     const r11 = await reply(FORUM, (s) => s.visibleText.includes('MANGO'));
     const r22 = await reply(FORUM, (s) => s.visibleText.includes('what fruit?'));
@@ -162,7 +151,7 @@ describe('Telegram through the whole gateway', () => {
     expect(general.threadId).toBeUndefined();
     expect(sentTo(FORUM)).toHaveLength(3);
 
-    const req22 = fake.requests.find((r) => bodyText(r).includes('what fruit?'))!;
+    const req22 = web.fake.requests.find((r) => bodyText(r).includes('what fruit?'))!;
     expect(bodyText(req22)).not.toContain('MANGO');
     const sessions = await sessionsWith([`agent:main:telegram:group:${FORUM}:topic:11`, `agent:main:telegram:group:${FORUM}:topic:22`]);
     expect(sessions[`agent:main:telegram:group:${FORUM}:topic:11`].sessionId).not.toBe(sessions[`agent:main:telegram:group:${FORUM}:topic:22`].sessionId);
@@ -171,11 +160,11 @@ describe('Telegram through the whole gateway', () => {
   it('sends a 9,000-character reply as ordered chunks with its code blocks intact', async () => {
     const long = longReply();
     expect(long.text.length).toBeGreaterThanOrEqual(9000);
-    fake.script(KEY, { text: long.text, chunkSize: 500 });
+    web.fake.script(KEY, { text: long.text, chunkSize: 500 });
     await start();
-    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'write me something long' });
+    web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'write me something long' });
     await reply(111);
-    await h!.gw.gateway.lanes.idle();
+    await web.h.gw.gateway.lanes.idle();
     const chunks = sentTo(111);
     expect(chunks.length).toBeGreaterThanOrEqual(3);
     for (const c of chunks) {
@@ -198,89 +187,87 @@ describe('Telegram through the whole gateway', () => {
 
   it('waits out a 429 on sendMessage and shows exactly one reply', async () => {
     await start();
-    tg.failNext('sendMessage', { status: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 });
-    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'are you rate limited?' });
+    web.tg.failNext('sendMessage', { status: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 });
+    web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'are you rate limited?' });
     const r = await reply(111);
     expect(r.visibleText).toBe('reply to: are you rate limited?');
-    await h!.gw.gateway.lanes.idle();
-    expect(tg.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(2); // the 429, then the success
+    await web.h.gw.gateway.lanes.idle();
+    expect(web.tg.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(2); // the 429, then the success
     expect(sentTo(111)).toHaveLength(1);
-    expect(fake.requests).toHaveLength(1);
+    expect(web.fake.requests).toHaveLength(1);
   });
 
   it('after a restart neither reprocesses nor loses updates', async () => {
     const first = await start();
-    const updateId = tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'before the restart' });
+    const updateId = web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'before the restart' });
     await reply(111);
     await first.gw.gateway.lanes.idle();
     const home = first.home;
-    await first.stop({ keepHome: true });
-    h = undefined;
-    const callsBefore = tg.calls.length;
+    await web.stop({ keepHome: true });
+    const callsBefore = web.tg.calls.length;
 
     // Telegram may hand an update out again if it never saw the confirming offset: simulate that too.
-    tg.pushUpdate({ update_id: updateId, message: redelivered(updateId) });
+    web.tg.pushUpdate({ update_id: updateId, message: redelivered(updateId) });
     await start(undefined, home);
-    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'after the restart' });
+    web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'after the restart' });
     await reply(111, (s) => s.visibleText.includes('after the restart'));
-    await h!.gw.gateway.lanes.idle();
+    await web.h.gw.gateway.lanes.idle();
 
-    const polls = tg.calls.slice(callsBefore).filter((c) => c.method === 'getUpdates');
+    const polls = web.tg.calls.slice(callsBefore).filter((c) => c.method === 'getUpdates');
     expect(polls[0].params.offset).toBe(updateId + 1); // the offset was persisted and resumed
     expect(sentTo(111).map((s) => s.visibleText)).toEqual(['reply to: before the restart', 'reply to: after the restart']);
-    expect(fake.requests).toHaveLength(2);
-    expect(bodyText(fake.requests[1])).toContain('before the restart'); // same session, history kept
+    expect(web.fake.requests).toHaveLength(2);
+    expect(bodyText(web.fake.requests[1])).toContain('before the restart'); // same session, history kept
   });
 
   it('an answered update delivered again after a restart with a stale offset is not answered twice', async () => {
     const first = await start();
     const message = { ...redelivered(0), message_id: 7001, text: 'answer me once' };
-    const updateId = tg.pushUpdate({ message });
+    const updateId = web.tg.pushUpdate({ message });
     await reply(111);
     await first.gw.gateway.lanes.idle();
     const home = first.home;
-    await first.stop({ keepHome: true });
-    h = undefined;
+    await web.stop({ keepHome: true });
     // The offset write is coalesced into state.json: a crash right after a run can lose it. Simulate that.
     const statePath = join(home, 'state.json');
     const state = JSON.parse(await readFile(statePath, 'utf8'));
     state.channelOffsets = {};
     await writeFile(statePath, JSON.stringify(state));
 
-    tg.pushUpdate({ update_id: updateId, message });
+    web.tg.pushUpdate({ update_id: updateId, message });
     await start(undefined, home);
-    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'a new question' });
+    web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'a new question' });
     await reply(111, (s) => s.visibleText.includes('a new question'));
-    await h!.gw.gateway.lanes.idle();
+    await web.h.gw.gateway.lanes.idle();
     expect(sentTo(111).map((s) => s.visibleText)).toEqual(['reply to: answer me once', 'reply to: a new question']);
-    expect(fake.requests).toHaveLength(2);
+    expect(web.fake.requests).toHaveLength(2);
   });
 
   it('shows the typing action in the topic of the active run', async () => {
     const FORUM = -100400;
-    fake.setDefault((req) => ({ text: `reply to: ${lastUserText(req)}`, delayMs: 600 }));
+    web.fake.setDefault((req) => ({ text: `reply to: ${lastUserText(req)}`, delayMs: 600 }));
     await start({ groups: { '*': { requireMention: false } } });
-    tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, fromId: 111, threadId: 33, text: 'slow question' });
-    await eventually(() => fake.requests.length === 1, 'the model request');
-    const typing = await eventually(() => tg.actions.find((a) => a.chatId === FORUM), 'a typing action');
+    web.tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, fromId: 111, threadId: 33, text: 'slow question' });
+    await eventually(() => web.fake.requests.length === 1, 'the model request');
+    const typing = await eventually(() => web.tg.actions.find((a) => a.chatId === FORUM), 'a typing action');
     expect(typing).toMatchObject({ action: 'typing', threadId: 33 });
     const r = await reply(FORUM);
     expect(r.threadId).toBe(33);
-    const order = tg.calls.map((c) => c.method);
+    const order = web.tg.calls.map((c) => c.method);
     expect(order.indexOf('sendChatAction')).toBeLessThan(order.indexOf('sendMessage'));
 
-    tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, fromId: 111, text: 'slow in General' });
+    web.tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, fromId: 111, text: 'slow in General' });
     await reply(FORUM, (s) => s.visibleText.includes('General'));
-    const generalTyping = tg.actions.filter((a) => a.chatId === FORUM && a.threadId === undefined);
+    const generalTyping = web.tg.actions.filter((a) => a.chatId === FORUM && a.threadId === undefined);
     expect(generalTyping.length).toBeGreaterThanOrEqual(1);
-    expect(tg.actions.every((a) => a.threadId === undefined || a.threadId === 33)).toBe(true);
+    expect(web.tg.actions.every((a) => a.threadId === undefined || a.threadId === 33)).toBe(true);
   });
 
   it('sends a failed run’s error to the topic the message came from', async () => {
     const FORUM = -100500;
-    fake.script(KEY, { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is malformed' } } });
+    web.fake.script(KEY, { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is malformed' } } });
     await start({ groups: { [String(FORUM)]: { requireMention: false } } });
-    tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, fromId: 111, threadId: 44, text: 'this will fail' });
+    web.tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, fromId: 111, threadId: 44, text: 'this will fail' });
     const err = await reply(FORUM);
     expect(err.visibleText).toMatch(/model call failed/i);
     expect(err.threadId).toBe(44);
@@ -288,9 +275,9 @@ describe('Telegram through the whole gateway', () => {
 
   it('processes a photo caption and describes the attachment to the model', async () => {
     await start();
-    tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, caption: 'what is in this picture?', photo: true });
+    web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, caption: 'what is in this picture?', photo: true });
     await reply(111);
-    const sent = lastUserText(fake.requests[0]);
+    const sent = lastUserText(web.fake.requests[0]);
     expect(sent).toContain('what is in this picture?');
     expect(sent).toMatch(/\[attachment: photo, 96\.5 KB\]/);
   });

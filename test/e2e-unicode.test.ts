@@ -3,36 +3,17 @@
 // history, every later request of the session fails. The fake refuses such requests the same way.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeModelServer } from './fakes/fake-anthropic.js';
-import { ChatClient, startHarness, tempHome, type Harness } from './fakes/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { useGateway } from './fakes/gateway-fixture.js';
+import { tempHome } from './fakes/gateway-harness.js';
 
-let fake: FakeModelServer;
-let h: Harness | undefined;
-const clients: ChatClient[] = [];
+const web = useGateway();
 
 const config = {
   models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: '' } } },
   agents: { defaults: { model: { primary: 'anthropic/claude-test' } } },
 };
-const withUrl = () => ({ ...config, models: { providers: { anthropic: { ...config.models.providers.anthropic, baseUrl: fake.url } } } });
-
-async function connect(user: string) {
-  const c = await ChatClient.connect(h!.gw.http.url, h!.gw.token, user);
-  clients.push(c);
-  return c;
-}
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await h?.stop();
-  h = undefined;
-  await fake.close();
-});
+const withUrl = () => ({ ...config, models: { providers: { anthropic: { ...config.models.providers.anthropic, baseUrl: web.fake.url } } } });
 
 describe('cuts never split an emoji', () => {
   it('a long workspace file cut for the system prompt keeps its emoji whole', async () => {
@@ -41,12 +22,12 @@ describe('cuts never split an emoji', () => {
     await mkdir(workspace, { recursive: true });
     // Emoji everywhere: wherever the head/tail cut lands, it lands between or inside a pair.
     await writeFile(join(workspace, 'AGENTS.md'), 'x' + '😀'.repeat(15_000));
-    h = await startHarness({ home, config: withUrl(), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.setDefault(() => ({ text: 'fine' }));
-    const alice = await connect('alice');
+    await web.start({ home, config: withUrl(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.setDefault(() => ({ text: 'fine' }));
+    const alice = await web.connect('alice');
     alice.send('hello', 'q1');
     expect((await alice.reply()).text).toBe('fine');
-    expect(String(fake.requests[0].body.system ?? JSON.stringify(fake.requests[0].body))).toContain('characters cut');
+    expect(String(web.fake.requests[0].body.system ?? JSON.stringify(web.fake.requests[0].body))).toContain('characters cut');
   });
 
   it('a tool result cut at the read cap keeps its emoji whole, and the session keeps working', async () => {
@@ -54,12 +35,12 @@ describe('cuts never split an emoji', () => {
     const workspace = join(home, 'workspace');
     await mkdir(workspace, { recursive: true });
     await writeFile(join(workspace, 'big.txt'), 'y' + '🎉'.repeat(30_000) + '\n');
-    h = await startHarness({ home, config: withUrl(), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'read', args: { path: 'big.txt' } }] }, { text: 'read it' }, { text: 'still fine' });
-    const alice = await connect('alice');
+    await web.start({ home, config: withUrl(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'read', args: { path: 'big.txt' } }] }, { text: 'read it' }, { text: 'still fine' });
+    const alice = await web.connect('alice');
     alice.send('read big.txt', 'q1');
     expect((await alice.reply()).text).toBe('read it');
-    expect(JSON.stringify(fake.requests[1].body.messages)).toContain('output cut');
+    expect(JSON.stringify(web.fake.requests[1].body.messages)).toContain('output cut');
     alice.send('and now?', 'q2');
     expect((await alice.reply()).text).toBe('still fine');
   });

@@ -2,50 +2,31 @@
 // Anthropic SDK against a fake server) and back, with transcript and sessions.json checked on disk.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeModelServer } from './fakes/fake-anthropic.js';
-import { ChatClient, startHarness, type Harness } from './fakes/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { useGateway } from './fakes/gateway-fixture.js';
+import { ChatClient } from './fakes/gateway-harness.js';
 
-let fake: FakeModelServer;
-let h: Harness | undefined;
-const clients: ChatClient[] = [];
+const web = useGateway();
 
 const config = () => ({
-  models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: fake.url } } },
+  models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: web.fake.url } } },
   agents: { defaults: { model: { primary: 'anthropic/claude-test' } } },
 });
-
-async function connect(user: string) {
-  const c = await ChatClient.connect(h!.gw.http.url, h!.gw.token, user);
-  clients.push(c);
-  return c;
-}
 
 function bodyText(body: Record<string, unknown>): string {
   return JSON.stringify(body.messages);
 }
 
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await h?.stop();
-  h = undefined;
-  await fake.close();
-});
-
 describe('web chat end to end', () => {
   it('answers a message through the fake provider and persists transcript and session', async () => {
-    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.script('key-a', { text: 'Hello **alice**, nice to meet you.' });
-    const alice = await connect('alice');
+    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.script('key-a', { text: 'Hello **alice**, nice to meet you.' });
+    const alice = await web.connect('alice');
     alice.send('hi there');
     const reply = await alice.reply();
     expect(reply.text).toBe('Hello **alice**, nice to meet you.');
 
-    const req = fake.requests[0];
+    const req = web.fake.requests[0];
     expect(req.key).toBe('key-a');
     expect(req.body.model).toBe('claude-test');
     expect(String(req.body.system ?? JSON.stringify(req.body))).toContain('AGENTS.md');
@@ -70,10 +51,10 @@ describe('web chat end to end', () => {
   });
 
   it('keeps two users apart: neither sees the other context', async () => {
-    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.setDefault((req) => ({ text: `echo ${bodyText(req.body).length}` }));
-    const alice = await connect('alice');
-    const bob = await connect('bob');
+    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.setDefault((req) => ({ text: `echo ${bodyText(req.body).length}` }));
+    const alice = await web.connect('alice');
+    const bob = await web.connect('bob');
     alice.send('my secret word is PINEAPPLE');
     await alice.reply();
     bob.send('what is the secret word?');
@@ -81,10 +62,10 @@ describe('web chat end to end', () => {
     alice.send('and again?');
     await alice.reply();
 
-    const bobReqs = fake.requests.filter((r) => bodyText(r.body).includes('secret word?'));
+    const bobReqs = web.fake.requests.filter((r) => bodyText(r.body).includes('secret word?'));
     expect(bobReqs).toHaveLength(1);
     expect(bodyText(bobReqs[0].body)).not.toContain('PINEAPPLE');
-    const aliceSecond = fake.requests.find((r) => bodyText(r.body).includes('and again?'))!;
+    const aliceSecond = web.fake.requests.find((r) => bodyText(r.body).includes('and again?'))!;
     expect(bodyText(aliceSecond.body)).toContain('PINEAPPLE');
     expect(bodyText(aliceSecond.body)).not.toContain('secret word?');
     // Replies went only to their own user.
@@ -93,21 +74,21 @@ describe('web chat end to end', () => {
   });
 
   it('runs a tool round: the model calls `time`, sees the result, answers', async () => {
-    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { text: 'It is later than you think.' });
-    const alice = await connect('alice');
+    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { text: 'It is later than you think.' });
+    const alice = await web.connect('alice');
     alice.send('what time is it?');
     expect((await alice.reply()).text).toBe('It is later than you think.');
-    expect(fake.requests).toHaveLength(2);
-    const second = bodyText(fake.requests[1].body);
+    expect(web.fake.requests).toHaveLength(2);
+    const second = bodyText(web.fake.requests[1].body);
     expect(second).toContain('tool_result');
     expect(second).toContain('call_1');
-    expect((fake.requests[0].body.tools as { name: string }[]).map((t) => t.name)).toContain('time');
+    expect((web.fake.requests[0].body.tools as { name: string }[]).map((t) => t.name)).toContain('time');
   });
 
   it('without any model says exactly what to set, and keeps running', async () => {
-    h = await startHarness({ env: {} });
-    const alice = await connect('alice');
+    const h = await web.start({ env: {} });
+    const alice = await web.connect('alice');
     alice.send('hello?');
     const reply = await alice.reply();
     expect(reply.text).toMatch(/ANTHROPIC_API_KEY/);
@@ -118,9 +99,9 @@ describe('web chat end to end', () => {
   });
 
   it('answers bad frames with a clear error and loses nothing after them', async () => {
-    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    fake.script('key-a', { text: 'still here' });
-    const alice = await connect('alice');
+    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    web.fake.script('key-a', { text: 'still here' });
+    const alice = await web.connect('alice');
     alice.sendRaw('not json');
     expect((await alice.next((f) => f.type === 'error')).error).toMatch(/not JSON/);
     alice.sendRaw(JSON.stringify({ type: 'dance' }));
@@ -132,7 +113,7 @@ describe('web chat end to end', () => {
   });
 
   it('guards the WebSocket with the token; /healthz is open and holds no secrets', async () => {
-    h = await startHarness({ env: {} });
+    const h = await web.start({ env: {} });
     await expect(ChatClient.connect(h.gw.http.url, 'wrong-token-wrong-token', 'eve')).rejects.toThrow(/401/);
     const res = await fetch(`${h.gw.http.url}/healthz`);
     expect(res.status).toBe(200);
@@ -148,22 +129,21 @@ describe('web chat end to end', () => {
 
 describe('graceful restart', () => {
   it('a run cut short by a stop is run again after the restart, answered once, and not doubled in history', async () => {
-    h = await startHarness({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
     const home = h.home;
-    fake.script('key-a', { text: 'never finished', hang: true });
-    const alice = await connect('alice');
+    web.fake.script('key-a', { text: 'never finished', hang: true });
+    const alice = await web.connect('alice');
     alice.send('long question');
-    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
-    await h.stop({ keepHome: true });
-    h = undefined;
+    while (web.fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await web.stop({ keepHome: true });
 
-    fake.script('key-a', { text: 'the answer, after the restart' }, { text: 'second turn' });
-    h = await startHarness({ home, config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
-    const again = await connect('alice');
+    web.fake.script('key-a', { text: 'the answer, after the restart' }, { text: 'second turn' });
+    await web.start({ home, config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    const again = await web.connect('alice');
     expect((await again.reply()).text).toBe('the answer, after the restart');
     again.send('follow-up', 'after-restart-1');
     expect((await again.reply()).text).toBe('second turn');
-    const last = JSON.stringify(fake.requests[fake.requests.length - 1].body.messages);
+    const last = JSON.stringify(web.fake.requests[web.fake.requests.length - 1].body.messages);
     expect(last.split('long question').length - 1).toBe(1);
     expect(again.frames.filter((f) => f.type === 'message')).toHaveLength(2);
   });

@@ -1,53 +1,27 @@
 // A long-running gateway's journal stays small: finished work is compacted away while it runs, not only at the
 // next start (which would otherwise have to read every message the gateway ever handled, replies included).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../runtime/types/storage.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { statePaths } from '../storage/paths.js';
+import { acceptedEntry as accepted } from './fakes/journal-entries.js';
+import { useTempHome } from './fakes/temp-home.js';
 
-let home: string;
-const logs: string[] = [];
-const log = (m: string) => void logs.push(m);
+const tmp = useTempHome('sy-journal-compact-');
+const { logs, log } = tmp;
 
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'sy-journal-compact-'));
-  logs.length = 0;
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
-
-const accepted = (id: string): JournalEntry => ({
-  type: 'accepted',
-  id,
-  ts: 1,
-  agentId: 'main',
-  sessionKey: 'agent:main:main',
-  inbound: {
-    channel: 'webchat',
-    accountId: 'default',
-    chat: { kind: 'direct', id: 'u1' },
-    sender: { id: 'u1' },
-    messageId: id,
-    text: 'hi',
-    mentionsBot: true,
-    receivedAt: 1,
-  },
-});
 const reply = (id: string): JournalEntry => ({ type: 'reply', ids: [id], ts: 2, runId: `r-${id}`, chunks: ['a long answer '.repeat(50)] });
 const done = (id: string): JournalEntry => ({ type: 'done', ids: [id], ts: 3 });
 
 async function lines(): Promise<JournalEntry[]> {
-  const text = await readFile(statePaths(home).journal, 'utf8');
+  const text = await readFile(statePaths(tmp.home).journal, 'utf8');
   return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEntry);
 }
 
 describe('journal compaction while running', () => {
   it('keeps only unfinished work once enough entries were appended, without losing a concurrent append', async () => {
-    const journal = createInboundJournal(home, log, { compactEvery: 50 });
+    const journal = createInboundJournal(tmp.home, log, { compactEvery: 50 });
     // 100 messages handled to the end, one left open midway, all appended as fast as they come (no awaits between).
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 100; i++) {
@@ -66,25 +40,25 @@ describe('journal compaction while running', () => {
   });
 
   it('a restart still sees exactly the unfinished work', async () => {
-    const journal = createInboundJournal(home, log, { compactEvery: 10 });
+    const journal = createInboundJournal(tmp.home, log, { compactEvery: 10 });
     for (let i = 0; i < 30; i++) {
       await journal.append(accepted(`m${i}`));
       if (i % 7 !== 3) await journal.append(done(`m${i}`));
     }
-    const again = createInboundJournal(home, log);
+    const again = createInboundJournal(tmp.home, log);
     const ids = (await again.pending()).map((e) => (e.type === 'accepted' ? e.id : ''));
     expect(ids).toEqual(['m3', 'm10', 'm17', 'm24']);
   });
 
   it('keeps the newest entries, so a restart still knows which messages were finished just before it', async () => {
-    const journal = createInboundJournal(home, log, { compactEvery: 40 });
+    const journal = createInboundJournal(tmp.home, log, { compactEvery: 40 });
     for (let i = 0; i < 20; i++) {
       await journal.append(accepted(`m${i}`));
       await journal.append(done(`m${i}`));
     }
     await journal.pending();
     expect((await lines()).length).toBeLessThan(40);
-    const { finished } = await createInboundJournal(home, log).compact();
+    const { finished } = await createInboundJournal(tmp.home, log).compact();
     expect(finished).toContain('m19');
     expect(finished).toContain('m16');
     expect(finished).not.toContain('m0');

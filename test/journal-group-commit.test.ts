@@ -1,46 +1,21 @@
 // The inbound journal's group commit: appends made while a write is in flight share one write + fdatasync, yet
 // every append resolves only after its own line is on disk, lines keep call order, and reads see earlier appends.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../runtime/types/storage.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { statePaths } from '../storage/paths.js';
+import { acceptedEntry as accepted } from './fakes/journal-entries.js';
+import { useTempHome } from './fakes/temp-home.js';
 
-let home: string;
-const logs: string[] = [];
-const log = (m: string) => void logs.push(m);
-
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'sy-journal-gc-'));
-  logs.length = 0;
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+const tmp = useTempHome('sy-journal-gc-');
+const { logs, log } = tmp;
 
 const done = (id: string, ts: number): JournalEntry => ({ type: 'done', ids: [id], ts });
-const accepted = (id: string): JournalEntry => ({
-  type: 'accepted',
-  id,
-  ts: 1,
-  agentId: 'main',
-  sessionKey: 'agent:main:main',
-  inbound: {
-    channel: 'webchat',
-    accountId: 'default',
-    chat: { kind: 'direct', id: 'u1' },
-    sender: { id: 'u1' },
-    messageId: id,
-    text: 'hi',
-    mentionsBot: true,
-    receivedAt: 1,
-  },
-});
 
 async function fileLines(): Promise<JournalEntry[]> {
-  const text = await readFile(statePaths(home).journal, 'utf8');
+  const text = await readFile(statePaths(tmp.home).journal, 'utf8');
   return text
     .trim()
     .split('\n')
@@ -49,13 +24,13 @@ async function fileLines(): Promise<JournalEntry[]> {
 
 describe('inbound journal group commit', () => {
   it('writes many concurrent appends whole and in call order, each resolved only once it is in the file', async () => {
-    const j = createInboundJournal(home, log);
+    const j = createInboundJournal(tmp.home, log);
     const ids = Array.from({ length: 200 }, (_, i) => `m${i}`);
     const settled: string[] = [];
     const appends = ids.map((id) =>
       j.append(accepted(id)).then(async () => {
         // When an append resolves, its line is already in the file.
-        const onDisk = (await readFile(statePaths(home).journal, 'utf8')).includes(`"id":"${id}"`);
+        const onDisk = (await readFile(statePaths(tmp.home).journal, 'utf8')).includes(`"id":"${id}"`);
         settled.push(onDisk ? id : `missing:${id}`);
       }),
     );
@@ -66,7 +41,7 @@ describe('inbound journal group commit', () => {
   });
 
   it('keeps order across batches: an append made while a batch is being written goes into the next one', async () => {
-    const j = createInboundJournal(home, log);
+    const j = createInboundJournal(tmp.home, log);
     const first = j.append(accepted('a'));
     const second = j.append(accepted('b')); // same batch as 'a'
     await Promise.resolve();
@@ -78,7 +53,7 @@ describe('inbound journal group commit', () => {
   });
 
   it('pending() and compact() see every append made before them, and none made after', async () => {
-    const j = createInboundJournal(home, log);
+    const j = createInboundJournal(tmp.home, log);
     void j.append(accepted('a'));
     void j.append(accepted('b'));
     const pending = j.pending();
@@ -94,14 +69,14 @@ describe('inbound journal group commit', () => {
   });
 
   it('a failed write rejects every append of its batch, and the journal keeps working after it', async () => {
-    const j = createInboundJournal(join(home, 'not-a-dir-file'), log);
+    const j = createInboundJournal(join(tmp.home, 'not-a-dir-file'), log);
     // Make the journal directory path a file, so creating the journal fails.
     const { writeFile, mkdir } = await import('node:fs/promises');
-    await mkdir(join(home, 'not-a-dir-file'), { recursive: true });
-    await writeFile(join(home, 'not-a-dir-file', 'journal'), 'a file where a directory should be');
+    await mkdir(join(tmp.home, 'not-a-dir-file'), { recursive: true });
+    await writeFile(join(tmp.home, 'not-a-dir-file', 'journal'), 'a file where a directory should be');
     const results = await Promise.allSettled([j.append(accepted('x')), j.append(accepted('y'))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    await rm(join(home, 'not-a-dir-file', 'journal'));
+    await rm(join(tmp.home, 'not-a-dir-file', 'journal'));
     await j.append(accepted('z'));
     expect((await j.pending()).map((e) => (e.type === 'accepted' ? e.id : e.type))).toEqual(['z']);
   });

@@ -2,14 +2,15 @@
 // send that OpenAI / Anthropic themselves do not: streams without usage, tool calls without index or id, whole
 // or split arguments, errors inside the stream, HTML error pages, bare string errors, missing usage fields.
 // The real SDKs talk to the fakes on 127.0.0.1; each quirk is written as the exact bytes such a server sends.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAnthropicProvider } from '../runtime/providers/anthropic.js';
 import { createOpenAIProvider } from '../runtime/providers/openai.js';
 import { failureEffect } from '../runtime/failover/classes.js';
-import type { ModelMessage, ModelRequest, Provider, ProviderEvent, ToolCall, ToolSpec } from '../runtime/types/provider.js';
+import type { ModelMessage, ModelRequest, ProviderEvent, ToolCall, ToolSpec } from '../runtime/types/provider.js';
 import { startFakeAnthropic } from './fakes/fake-anthropic.js';
 import { startFakeOpenAI, type FakeModelServer, type FakeRaw } from './fakes/fake-openai.js';
-import { ChatClient, startHarness, type Harness } from './fakes/gateway-harness.js';
+import { useGateway } from './fakes/gateway-fixture.js';
+import { useProviderOnFake } from './fakes/provider-fixture.js';
 
 async function collect(it: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
   const out: ProviderEvent[] = [];
@@ -38,19 +39,10 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
 const sseOf = (...pieces: string[]): FakeRaw => ({ raw: pieces });
 
 describe('OpenAI-compatible servers (real openai SDK → quirky fake)', () => {
-  let fake: FakeModelServer;
-  let provider: Provider;
-  beforeAll(async () => {
-    fake = await startFakeOpenAI();
-  });
-  afterAll(() => fake.close());
-  beforeEach(() => {
-    fake.requests.length = 0;
-    provider = createOpenAIProvider({ id: 'ollama', baseUrl: fake.url });
-  });
+  const api = useProviderOnFake(startFakeOpenAI, (baseUrl) => createOpenAIProvider({ id: 'ollama', baseUrl }));
   const run = async (...responses: Parameters<FakeModelServer['script']>[1][]) => {
-    fake.script('no-key', ...responses);
-    return collect(provider.stream(request()));
+    api.fake.script('no-key', ...responses);
+    return collect(api.provider.stream(request()));
   };
 
   it('no usage chunk (the server ignores stream_options): the reply still completes, usage 0', async () => {
@@ -133,8 +125,8 @@ describe('OpenAI-compatible servers (real openai SDK → quirky fake)', () => {
       { role: 'assistant', text: 'Cold. Bergen?', toolCalls: [b] },
       { role: 'tool', results: [{ callId: b.id, name: 'get_weather', content: '4°C' }] },
     ];
-    fake.script('no-key', { text: 'Oslo -3, Bergen 4.' });
-    const events = await collect(provider.stream(request({ messages: history })));
+    api.fake.script('no-key', { text: 'Oslo -3, Bergen 4.' });
+    const events = await collect(api.provider.stream(request({ messages: history })));
     expect(last(events)).toMatchObject({ type: 'done', text: 'Oslo -3, Bergen 4.' });
   });
 
@@ -197,7 +189,7 @@ describe('OpenAI-compatible servers (real openai SDK → quirky fake)', () => {
     const err = (events[0] as { error: { kind: string; message: string } }).error;
     expect(err.kind).toBe('bad_request');
     expect(err.message).toContain('404 page not found');
-    expect(err.message).toContain(`check the base URL ${fake.url}`);
+    expect(err.message).toContain(`check the base URL ${api.fake.url}`);
     expect(err.message).toContain('/v1');
   });
 
@@ -248,20 +240,11 @@ const textBlock = (index: number, ...pieces: string[]) => [
 const ping = ev('ping', {});
 
 describe('Anthropic-compatible servers (real @anthropic-ai/sdk → quirky fake)', () => {
-  let fake: FakeModelServer;
-  let provider: Provider;
+  const api = useProviderOnFake(startFakeAnthropic, (baseUrl) => createAnthropicProvider({ id: 'anthropic', baseUrl }));
   const cred = { profileId: 'anthropic:test', mode: 'api_key' as const, secret: 'sk-ant-test' };
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-  });
-  afterAll(() => fake.close());
-  beforeEach(() => {
-    fake.requests.length = 0;
-    provider = createAnthropicProvider({ id: 'anthropic', baseUrl: fake.url });
-  });
   const run = async (raw: FakeRaw) => {
-    fake.script('sk-ant-test', raw);
-    return collect(provider.stream(request({ credential: cred })));
+    api.fake.script('sk-ant-test', raw);
+    return collect(api.provider.stream(request({ credential: cred })));
   };
 
   it('ping events anywhere in the stream are ignored', async () => {
@@ -351,27 +334,15 @@ describe('Anthropic-compatible servers (real @anthropic-ai/sdk → quirky fake)'
 // ---- the whole gateway, as a Raspberry Pi owner runs it: OPENAI_BASE_URL + SWITCHYARD_MODEL, no key ----
 
 describe('a local OpenAI-compatible server through the whole gateway (web chat)', () => {
-  let fake: FakeModelServer;
-  let h: Harness | undefined;
-  let chat: ChatClient | undefined;
-  beforeEach(async () => {
-    fake = await startFakeOpenAI();
-  });
-  afterEach(async () => {
-    chat?.close();
-    await h?.stop();
-    h = chat = undefined;
-    await fake.close();
-  });
+  const web = useGateway({ anthropic: false, openai: true });
   const startPi = async () => {
-    h = await startHarness({ env: { OPENAI_BASE_URL: fake.url, SWITCHYARD_MODEL: 'openai/llama3.2' } });
-    chat = await ChatClient.connect(h.gw.http.url, h.gw.token, 'me');
-    return chat;
+    await web.start({ env: { OPENAI_BASE_URL: web.openai.url, SWITCHYARD_MODEL: 'openai/llama3.2' } });
+    return web.connect('me');
   };
 
   it('answers with no key; an Ollama-style tool round (finish "stop", no ids, no usage) works', async () => {
     const timeCall = { type: 'function', function: { name: 'time', arguments: '{}' } };
-    fake.script(
+    web.openai.script(
       'no-key',
       sseOf(chunk({ role: 'assistant', content: '', tool_calls: [timeCall] }), chunk({}, 'stop'), data('[DONE]')),
       sseOf(chunk({ role: 'assistant', content: 'It is late.' }), chunk({}, 'stop'), data('[DONE]')),
@@ -380,10 +351,10 @@ describe('a local OpenAI-compatible server through the whole gateway (web chat)'
     me.send('what time is it?');
     expect((await me.reply()).text).toBe('It is late.');
 
-    expect(fake.requests).toHaveLength(2);
-    for (const r of fake.requests) expect(r).toMatchObject({ auth: 'bearer', key: 'no-key', body: { model: 'llama3.2' } });
+    expect(web.openai.requests).toHaveLength(2);
+    for (const r of web.openai.requests) expect(r).toMatchObject({ auth: 'bearer', key: 'no-key', body: { model: 'llama3.2' } });
     // The second request answers the call the server made, under the id the gateway gave it.
-    const msgs = fake.requests[1]!.body.messages as { role: string; tool_calls?: { id: string }[]; tool_call_id?: string }[];
+    const msgs = web.openai.requests[1]!.body.messages as { role: string; tool_calls?: { id: string }[]; tool_call_id?: string }[];
     const assistant = msgs.find((m) => m.role === 'assistant' && m.tool_calls)!;
     const tool = msgs.find((m) => m.role === 'tool')!;
     expect(tool.tool_call_id).toBe(assistant.tool_calls![0]!.id);
@@ -391,7 +362,7 @@ describe('a local OpenAI-compatible server through the whole gateway (web chat)'
 
   it('a model that is not pulled: the user reads the server\'s words, the profile is not cooled down, the next message is tried', async () => {
     const notFound = { status: 404, body: { error: { message: 'model "llama3.2" not found, try pulling it first', type: 'api_error', param: null, code: null } } };
-    fake.script('no-key', notFound, { text: 'pulled and ready' });
+    web.openai.script('no-key', notFound, { text: 'pulled and ready' });
     const me = await startPi();
     me.send('hi');
     expect((await me.reply()).text).toMatch(/model "llama3\.2" not found, try pulling it first/);

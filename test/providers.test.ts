@@ -1,12 +1,13 @@
 // The real SDK-based providers against fake model APIs on 127.0.0.1.
 import net from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAnthropicProvider } from '../runtime/providers/anthropic.js';
 import { createOpenAIProvider } from '../runtime/providers/openai.js';
-import type { Credential, ModelMessage, ModelRequest, Provider, ProviderEvent, ToolCall, ToolSpec } from '../runtime/types/provider.js';
-import { startFakeAnthropic, type FakeModelServer } from './fakes/fake-anthropic.js';
+import type { Credential, ModelMessage, ModelRequest, ProviderEvent, ToolCall, ToolSpec } from '../runtime/types/provider.js';
+import { startFakeAnthropic } from './fakes/fake-anthropic.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { startFakeOpenAI } from './fakes/fake-openai.js';
+import { useProviderOnFake } from './fakes/provider-fixture.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -41,20 +42,11 @@ async function deadPort(): Promise<number> {
 }
 
 describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
-  let fake: FakeModelServer;
-  let provider: Provider;
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-  });
-  afterAll(() => fake.close());
-  beforeEach(() => {
-    fake.requests.length = 0;
-    provider = createAnthropicProvider({ id: 'anthropic', baseUrl: fake.url });
-  });
+  const api = useProviderOnFake(startFakeAnthropic, (baseUrl) => createAnthropicProvider({ id: 'anthropic', baseUrl }));
 
   it('streams text deltas, then done with text, usage and stop reason', async () => {
-    fake.script('sk-a', { text: 'Hello there, friend.', usage: { input: 42, output: 7 } });
-    const events = await collect(provider.stream(request({ credential: key('sk-a') })));
+    api.fake.script('sk-a', { text: 'Hello there, friend.', usage: { input: 42, output: 7 } });
+    const events = await collect(api.provider.stream(request({ credential: key('sk-a') })));
     expect(events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta)).toEqual([
       'Hello ',
       'there, ',
@@ -67,15 +59,15 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
       usage: { inputTokens: 42, outputTokens: 7 },
       stopReason: 'end',
     });
-    const body = fake.requests[0]!.body;
+    const body = api.fake.requests[0]!.body;
     expect(body).toMatchObject({ model: 'test-model', system: 'You are terse.', stream: true, max_tokens: 4096 });
     expect(body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
   });
 
   it('sends an API key as x-api-key and a token as Authorization: Bearer, never both', async () => {
-    await collect(provider.stream(request({ credential: key('sk-key') })));
-    await collect(provider.stream(request({ credential: token('oauth-token') })));
-    const [a, b] = fake.requests;
+    await collect(api.provider.stream(request({ credential: key('sk-key') })));
+    await collect(api.provider.stream(request({ credential: token('oauth-token') })));
+    const [a, b] = api.fake.requests;
     expect(a).toMatchObject({ auth: 'x-api-key', key: 'sk-key' });
     expect(a!.headers.authorization).toBeUndefined();
     expect(b).toMatchObject({ auth: 'bearer', key: 'oauth-token' });
@@ -86,26 +78,26 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
     vi.stubEnv('ANTHROPIC_API_KEY', 'sk-from-env');
     vi.stubEnv('ANTHROPIC_AUTH_TOKEN', 'token-from-env');
     try {
-      const p = createAnthropicProvider({ id: 'anthropic', baseUrl: fake.url });
+      const p = createAnthropicProvider({ id: 'anthropic', baseUrl: api.fake.url });
       await collect(p.stream(request({ credential: token('mine') })));
     } finally {
       vi.unstubAllEnvs();
     }
-    expect(fake.requests[0]).toMatchObject({ auth: 'bearer', key: 'mine' });
-    expect(fake.requests[0]!.headers['x-api-key']).toBeUndefined();
+    expect(api.fake.requests[0]).toMatchObject({ auth: 'bearer', key: 'mine' });
+    expect(api.fake.requests[0]!.headers['x-api-key']).toBeUndefined();
   });
 
   it('uses defaultMaxTokens and the request maxTokens', async () => {
-    const p = createAnthropicProvider({ id: 'anthropic', baseUrl: fake.url, defaultMaxTokens: 1000 });
+    const p = createAnthropicProvider({ id: 'anthropic', baseUrl: api.fake.url, defaultMaxTokens: 1000 });
     await collect(p.stream(request({ credential: key('k') })));
     await collect(p.stream(request({ credential: key('k'), maxTokens: 55 })));
-    expect(fake.requests.map((r) => r.body.max_tokens)).toEqual([1000, 55]);
+    expect(api.fake.requests.map((r) => r.body.max_tokens)).toEqual([1000, 55]);
   });
 
   it('tool call round trip: tool_use → ToolCall, then the tool result in the shape the API accepts', async () => {
-    fake.script('sk-a', { text: 'Let me check.', toolCalls: [{ id: 'toolu_1', name: 'get_weather', args: { city: 'Oslo' } }] });
-    fake.script('sk-a', { text: 'It is -3°C in Oslo.' });
-    const first = await collect(provider.stream(request({ credential: key('sk-a'), tools: [weatherTool], messages: [{ role: 'user', text: 'Weather in Oslo?' }] })));
+    api.fake.script('sk-a', { text: 'Let me check.', toolCalls: [{ id: 'toolu_1', name: 'get_weather', args: { city: 'Oslo' } }] });
+    api.fake.script('sk-a', { text: 'It is -3°C in Oslo.' });
+    const first = await collect(api.provider.stream(request({ credential: key('sk-a'), tools: [weatherTool], messages: [{ role: 'user', text: 'Weather in Oslo?' }] })));
     const done = last(first);
     expect(done).toMatchObject({
       type: 'done',
@@ -113,7 +105,7 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
       toolCalls: [{ id: 'toolu_1', name: 'get_weather', args: { city: 'Oslo' } }],
       stopReason: 'tool_use',
     });
-    expect(fake.requests[0]!.body.tools).toEqual([
+    expect(api.fake.requests[0]!.body.tools).toEqual([
       { name: 'get_weather', description: 'Current weather for a city', input_schema: weatherTool.parameters },
     ]);
 
@@ -122,9 +114,9 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
       { role: 'assistant', text: 'Let me check.', toolCalls: [{ id: 'toolu_1', name: 'get_weather', args: { city: 'Oslo' } }] },
       { role: 'tool', results: [{ callId: 'toolu_1', name: 'get_weather', content: '-3°C' }] },
     ];
-    const second = await collect(provider.stream(request({ credential: key('sk-a'), tools: [weatherTool], messages: history })));
+    const second = await collect(api.provider.stream(request({ credential: key('sk-a'), tools: [weatherTool], messages: history })));
     expect(last(second)).toMatchObject({ type: 'done', text: 'It is -3°C in Oslo.', stopReason: 'end' });
-    expect(fake.requests[1]!.body.messages).toEqual([
+    expect(api.fake.requests[1]!.body.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] },
       {
         role: 'assistant',
@@ -144,9 +136,9 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
       { role: 'tool', results: [{ callId: 't1', name: 'read', content: 'ok' }, { callId: 't2', name: 'read', content: 'ENOENT', isError: true }] },
       { role: 'user', text: 'and now?' },
     ];
-    const events = await collect(provider.stream(request({ credential: key('k'), messages: history })));
+    const events = await collect(api.provider.stream(request({ credential: key('k'), messages: history })));
     expect(last(events).type).toBe('done');
-    expect(fake.requests[0]!.body.messages).toEqual([
+    expect(api.fake.requests[0]!.body.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'read it' }] },
       {
         role: 'assistant',
@@ -167,8 +159,8 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
   });
 
   it('broken tool-call JSON is reported on the call', async () => {
-    fake.script('k', { toolCalls: [{ id: 'x', name: 'get_weather', args: '{"city": "Os' }], stopReason: 'max_tokens' });
-    const done = last(await collect(provider.stream(request({ credential: key('k') }))));
+    api.fake.script('k', { toolCalls: [{ id: 'x', name: 'get_weather', args: '{"city": "Os' }], stopReason: 'max_tokens' });
+    const done = last(await collect(api.provider.stream(request({ credential: key('k') }))));
     expect(done).toMatchObject({ type: 'done', stopReason: 'max_tokens', toolCalls: [{ id: 'x', args: {} }] });
     expect((done as { toolCalls: { argsError?: string }[] }).toolCalls[0]!.argsError).toMatch(/not valid JSON/);
   });
@@ -192,59 +184,59 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
     ['500', { status: 500 }, { kind: 'server_error', status: 500 }],
   ];
   it.each(failures)('%s → typed error, never a throw', async (_name, failure, expected) => {
-    fake.script('k', failure as { status: number });
-    const events = await collect(provider.stream(request({ credential: key('k') })));
+    api.fake.script('k', failure as { status: number });
+    const events = await collect(api.provider.stream(request({ credential: key('k') })));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'error', error: expected });
     expect((events[0] as { error: { message: string } }).error.message).toMatch(/^anthropic: /);
   });
 
   it('an error event mid-stream (overloaded) → overloaded', async () => {
-    fake.script('k', { text: 'Partial answer here', streamError: { type: 'overloaded_error', message: 'Overloaded' } });
-    const events = await collect(provider.stream(request({ credential: key('k') })));
+    api.fake.script('k', { text: 'Partial answer here', streamError: { type: 'overloaded_error', message: 'Overloaded' } });
+    const events = await collect(api.provider.stream(request({ credential: key('k') })));
     expect(events[0]).toEqual({ type: 'text', delta: 'Partial ' });
     expect(last(events)).toMatchObject({ type: 'error', error: { kind: 'overloaded', message: 'anthropic: Overloaded' } });
   });
 
   it('a connection dropped mid-stream → server_error', async () => {
-    fake.script('k', { text: 'Partial answer here', drop: true });
-    const events = await collect(provider.stream(request({ credential: key('k') })));
+    api.fake.script('k', { text: 'Partial answer here', drop: true });
+    const events = await collect(api.provider.stream(request({ credential: key('k') })));
     expect(events.map((e) => e.type)).toEqual(['text', 'error']);
     expect(last(events)).toMatchObject({ type: 'error', error: { kind: 'server_error' } });
   });
 
   it('abort mid-stream → aborted, and the HTTP request is cancelled', async () => {
-    fake.script('k', { text: 'one two three', hang: true });
+    api.fake.script('k', { text: 'one two three', hang: true });
     const ac = new AbortController();
     const events: ProviderEvent[] = [];
-    for await (const e of provider.stream(request({ credential: key('k'), signal: ac.signal }))) {
+    for await (const e of api.provider.stream(request({ credential: key('k'), signal: ac.signal }))) {
       events.push(e);
       if (e.type === 'text') ac.abort();
     }
     expect(events.map((e) => e.type)).toEqual(['text', 'error']);
     expect(last(events)).toMatchObject({ type: 'error', error: { kind: 'aborted' } });
-    await vi.waitFor(() => expect(fake.requests[0]!.closedEarly).toBe(true));
+    await vi.waitFor(() => expect(api.fake.requests[0]!.closedEarly).toBe(true));
   });
 
   it('a consumer that stops reading cancels the HTTP request', async () => {
-    fake.script('k', { text: 'one two three', hang: true });
-    for await (const e of provider.stream(request({ credential: key('k') }))) {
+    api.fake.script('k', { text: 'one two three', hang: true });
+    for await (const e of api.provider.stream(request({ credential: key('k') }))) {
       if (e.type === 'text') break;
     }
-    await vi.waitFor(() => expect(fake.requests[0]!.closedEarly).toBe(true));
+    await vi.waitFor(() => expect(api.fake.requests[0]!.closedEarly).toBe(true));
   });
 
   it('abort before the call → aborted without a request', async () => {
     const ac = new AbortController();
     ac.abort();
-    const events = await collect(provider.stream(request({ credential: key('k'), signal: ac.signal })));
+    const events = await collect(api.provider.stream(request({ credential: key('k'), signal: ac.signal })));
     expect(events).toMatchObject([{ type: 'error', error: { kind: 'aborted' } }]);
   });
 
   it('no stream event for timeoutMs (on the injected clock) → timeout', async () => {
     const clock = new FakeClock();
-    const p = createAnthropicProvider({ id: 'anthropic', baseUrl: fake.url, clock, timeoutMs: 5000 });
-    fake.script('k', { text: 'one two', hang: true });
+    const p = createAnthropicProvider({ id: 'anthropic', baseUrl: api.fake.url, clock, timeoutMs: 5000 });
+    api.fake.script('k', { text: 'one two', hang: true });
     const it = p.stream(request({ credential: key('k') }))[Symbol.asyncIterator]();
     expect((await it.next()).value).toEqual({ type: 'text', delta: 'one ' });
     const next = it.next();
@@ -262,30 +254,21 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
   });
 
   it('no credential → auth error without a request', async () => {
-    const events = await collect(provider.stream(request()));
+    const events = await collect(api.provider.stream(request()));
     expect(events).toMatchObject([{ type: 'error', error: { kind: 'auth' } }]);
-    expect(fake.requests).toHaveLength(0);
+    expect(api.fake.requests).toHaveLength(0);
   });
 });
 
 describe('OpenAI provider (real openai SDK → fake Chat Completions API)', () => {
-  let fake: FakeModelServer;
-  let provider: Provider;
-  beforeAll(async () => {
-    fake = await startFakeOpenAI();
-  });
-  afterAll(() => fake.close());
-  beforeEach(() => {
-    fake.requests.length = 0;
-    provider = createOpenAIProvider({ id: 'local', baseUrl: fake.url });
-  });
+  const api = useProviderOnFake(startFakeOpenAI, (baseUrl) => createOpenAIProvider({ id: 'local', baseUrl }));
 
   it('streams text deltas, then done with usage; system first; usage requested', async () => {
-    fake.script('sk-o', { text: 'Hi there you', usage: { input: 30, output: 4 } });
-    const events = await collect(provider.stream(request({ credential: key('sk-o') })));
+    api.fake.script('sk-o', { text: 'Hi there you', usage: { input: 30, output: 4 } });
+    const events = await collect(api.provider.stream(request({ credential: key('sk-o') })));
     expect(events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta)).toEqual(['Hi ', 'there ', 'you']);
     expect(last(events)).toEqual({ type: 'done', text: 'Hi there you', toolCalls: [], usage: { inputTokens: 30, outputTokens: 4 }, stopReason: 'end' });
-    const req = fake.requests[0]!;
+    const req = api.fake.requests[0]!;
     expect(req).toMatchObject({ auth: 'bearer', key: 'sk-o' });
     expect(req.body).toMatchObject({ model: 'test-model', stream: true, stream_options: { include_usage: true } });
     expect(req.body.messages).toEqual([
@@ -296,31 +279,31 @@ describe('OpenAI provider (real openai SDK → fake Chat Completions API)', () =
   });
 
   it('keyless: no credential sends the placeholder key a local server ignores', async () => {
-    expect(provider.keyOptional).toBe(true);
-    const events = await collect(provider.stream(request()));
+    expect(api.provider.keyOptional).toBe(true);
+    const events = await collect(api.provider.stream(request()));
     expect(last(events).type).toBe('done');
-    expect(fake.requests[0]).toMatchObject({ auth: 'bearer', key: 'no-key' });
+    expect(api.fake.requests[0]).toMatchObject({ auth: 'bearer', key: 'no-key' });
   });
 
   it('token limit: max_tokens for compatible servers, max_completion_tokens for api.openai.com', async () => {
-    await collect(provider.stream(request({ maxTokens: 77 })));
-    expect(fake.requests[0]!.body.max_tokens).toBe(77);
-    const official = createOpenAIProvider({ id: 'openai', baseUrl: fake.url, maxTokensField: 'max_completion_tokens' });
+    await collect(api.provider.stream(request({ maxTokens: 77 })));
+    expect(api.fake.requests[0]!.body.max_tokens).toBe(77);
+    const official = createOpenAIProvider({ id: 'openai', baseUrl: api.fake.url, maxTokensField: 'max_completion_tokens' });
     await collect(official.stream(request({ maxTokens: 88, credential: key('k') })));
-    expect(fake.requests[1]!.body).toMatchObject({ max_completion_tokens: 88 });
-    expect(fake.requests[1]!.body.max_tokens).toBeUndefined();
+    expect(api.fake.requests[1]!.body).toMatchObject({ max_completion_tokens: 88 });
+    expect(api.fake.requests[1]!.body.max_tokens).toBeUndefined();
     expect(createOpenAIProvider({ id: 'openai' }).keyOptional).toBe(false);
   });
 
   it('tool call round trip: tool_calls deltas by index → ToolCalls; results as tool messages', async () => {
-    fake.script('k', {
+    api.fake.script('k', {
       toolCalls: [
         { id: 'call_a', name: 'get_weather', args: { city: 'Oslo' } },
         { id: 'call_b', name: 'get_weather', args: { city: 'Bergen' } },
       ],
     });
-    fake.script('k', { text: 'Cold in both.' });
-    const first = await collect(provider.stream(request({ credential: key('k'), tools: [weatherTool] })));
+    api.fake.script('k', { text: 'Cold in both.' });
+    const first = await collect(api.provider.stream(request({ credential: key('k'), tools: [weatherTool] })));
     expect(last(first)).toMatchObject({
       type: 'done',
       text: '',
@@ -330,7 +313,7 @@ describe('OpenAI provider (real openai SDK → fake Chat Completions API)', () =
         { id: 'call_b', name: 'get_weather', args: { city: 'Bergen' } },
       ],
     });
-    expect(fake.requests[0]!.body.tools).toEqual([
+    expect(api.fake.requests[0]!.body.tools).toEqual([
       { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: weatherTool.parameters } },
     ]);
 
@@ -346,9 +329,9 @@ describe('OpenAI provider (real openai SDK → fake Chat Completions API)', () =
         ],
       },
     ];
-    const second = await collect(provider.stream(request({ credential: key('k'), tools: [weatherTool], messages: history })));
+    const second = await collect(api.provider.stream(request({ credential: key('k'), tools: [weatherTool], messages: history })));
     expect(last(second)).toMatchObject({ type: 'done', text: 'Cold in both.' });
-    expect(fake.requests[1]!.body.messages).toEqual([
+    expect(api.fake.requests[1]!.body.messages).toEqual([
       { role: 'system', content: 'You are terse.' },
       { role: 'user', content: 'hi' },
       {
@@ -365,7 +348,7 @@ describe('OpenAI provider (real openai SDK → fake Chat Completions API)', () =
   });
 
   it('the fake refuses a tool result whose call is missing (as the real API does)', async () => {
-    const events = await collect(provider.stream(request({ messages: [{ role: 'tool', results: [{ callId: 'nope', name: 'x', content: '' }] }] })));
+    const events = await collect(api.provider.stream(request({ messages: [{ role: 'tool', results: [{ callId: 'nope', name: 'x', content: '' }] }] })));
     expect(last(events)).toMatchObject({ type: 'error', error: { kind: 'bad_request', status: 400 } });
   });
 
@@ -385,36 +368,36 @@ describe('OpenAI provider (real openai SDK → fake Chat Completions API)', () =
     ],
   ];
   it.each(failures)('%s → typed error', async (_name, failure, expected) => {
-    fake.script('k', failure as { status: number });
-    const events = await collect(provider.stream(request({ credential: key('k') })));
+    api.fake.script('k', failure as { status: number });
+    const events = await collect(api.provider.stream(request({ credential: key('k') })));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'error', error: expected });
   });
 
   it('an error chunk mid-stream → typed error', async () => {
-    fake.script('k', { text: 'Partial answer', streamError: { type: 'server_error', message: 'upstream failed' } });
-    const events = await collect(provider.stream(request({ credential: key('k') })));
+    api.fake.script('k', { text: 'Partial answer', streamError: { type: 'server_error', message: 'upstream failed' } });
+    const events = await collect(api.provider.stream(request({ credential: key('k') })));
     expect(last(events)).toMatchObject({ type: 'error', error: { kind: 'server_error', message: 'local: upstream failed' } });
   });
 
   it('a connection dropped mid-stream → server_error', async () => {
-    fake.script('k', { text: 'Partial answer here', drop: true });
-    const events = await collect(provider.stream(request({ credential: key('k') })));
+    api.fake.script('k', { text: 'Partial answer here', drop: true });
+    const events = await collect(api.provider.stream(request({ credential: key('k') })));
     expect(events.map((e) => e.type)).toEqual(['text', 'error']);
     expect(last(events)).toMatchObject({ type: 'error', error: { kind: 'server_error' } });
   });
 
   it('abort mid-stream → aborted', async () => {
-    fake.script('k', { text: 'one two three', hang: true });
+    api.fake.script('k', { text: 'one two three', hang: true });
     const ac = new AbortController();
     const events: ProviderEvent[] = [];
-    for await (const e of provider.stream(request({ credential: key('k'), signal: ac.signal }))) {
+    for await (const e of api.provider.stream(request({ credential: key('k'), signal: ac.signal }))) {
       events.push(e);
       if (e.type === 'text') ac.abort();
     }
     expect(events.map((e) => e.type)).toEqual(['text', 'error']);
     expect(last(events)).toMatchObject({ error: { kind: 'aborted' } });
-    await vi.waitFor(() => expect(fake.requests[0]!.closedEarly).toBe(true));
+    await vi.waitFor(() => expect(api.fake.requests[0]!.closedEarly).toBe(true));
   });
 
   it('connection refused → server_error', async () => {

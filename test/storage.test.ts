@@ -1,8 +1,7 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TextFile } from 'lowdb/node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Inbound } from '../runtime/types/channel.js';
 import {
   TRANSCRIPT_VERSION,
@@ -19,20 +18,11 @@ import { openSessionStore } from '../storage/session-store.js';
 import { openStateStore } from '../storage/state-store.js';
 import { createTranscriptStore, newSessionId } from '../storage/transcripts.js';
 import { FakeClock } from './fakes/fake-clock.js';
+import { acceptedEntry } from './fakes/journal-entries.js';
+import { useTempHome } from './fakes/temp-home.js';
 
-let home: string;
-let logs: string[];
-const log = (m: string): void => {
-  logs.push(m);
-};
-
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'switchyard-storage-'));
-  logs = [];
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+const tmp = useTempHome('switchyard-storage-');
+const { logs, log } = tmp;
 
 /** The real lowdb TextFile, counting writes; `gate` (when set) holds the next write until released. */
 function countingAdapter(file: string) {
@@ -85,7 +75,7 @@ describe('paths', () => {
 
 describe('json doc', () => {
   it('writes atomically: valid content, no temp file left', async () => {
-    const file = join(home, 'sub', 'doc.json');
+    const file = join(tmp.home, 'sub', 'doc.json');
     const doc = await openJsonDoc(file, () => ({ n: 0, items: [] as string[] }), { log });
     doc.update((d) => {
       d.n = 1;
@@ -93,11 +83,11 @@ describe('json doc', () => {
     });
     await doc.flush();
     expect(await readJson(file)).toEqual({ n: 1, items: ['a'] });
-    expect(await readdir(join(home, 'sub'))).toEqual(['doc.json']);
+    expect(await readdir(join(tmp.home, 'sub'))).toEqual(['doc.json']);
   });
 
   it('coalesces many updates within coalesceMs into one write', async () => {
-    const file = join(home, 'doc.json');
+    const file = join(tmp.home, 'doc.json');
     const clock = new FakeClock();
     const adapter = countingAdapter(file);
     const doc = await openJsonDoc(file, () => ({ n: 0 }), { log, clock, adapter, coalesceMs: 50 });
@@ -111,7 +101,7 @@ describe('json doc', () => {
   });
 
   it('flush writes now and cancels the pending timer', async () => {
-    const file = join(home, 'doc.json');
+    const file = join(tmp.home, 'doc.json');
     const clock = new FakeClock();
     const adapter = countingAdapter(file);
     const doc = await openJsonDoc(file, () => ({ n: 0 }), { log, clock, adapter });
@@ -126,7 +116,7 @@ describe('json doc', () => {
   });
 
   it('updates during a write in progress cause exactly one more write', async () => {
-    const file = join(home, 'doc.json');
+    const file = join(tmp.home, 'doc.json');
     const clock = new FakeClock();
     const adapter = countingAdapter(file);
     const doc = await openJsonDoc(file, () => ({ n: 0 }), { log, clock, adapter });
@@ -155,16 +145,16 @@ describe('json doc', () => {
       },
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     };
-    const doc = await openJsonDoc(join(home, 'doc.json'), () => ({ n: 0 }), { log, clock, coalesceMs: 60_000 });
+    const doc = await openJsonDoc(join(tmp.home, 'doc.json'), () => ({ n: 0 }), { log, clock, coalesceMs: 60_000 });
     doc.update((d) => void d.n++);
     expect(handles).toHaveLength(1);
     expect(handles[0].hasRef()).toBe(false);
     await doc.flush();
-    expect(await readJson(join(home, 'doc.json'))).toEqual({ n: 1 });
+    expect(await readJson(join(tmp.home, 'doc.json'))).toEqual({ n: 1 });
   });
 
   it('moves a corrupt file aside, logs both paths, and starts from defaults', async () => {
-    const file = join(home, 'doc.json');
+    const file = join(tmp.home, 'doc.json');
     await writeFile(file, '{"n": 3, oops');
     const clock = new FakeClock(Date.UTC(2026, 2, 4, 5, 6, 7, 8));
     const doc = await openJsonDoc(file, () => ({ n: 0 }), { log, clock });
@@ -179,7 +169,7 @@ describe('json doc', () => {
   });
 
   it('moves aside a file its decoder rejects, but refuses a newer version without touching it', async () => {
-    const file = join(home, 'doc.json');
+    const file = join(tmp.home, 'doc.json');
     await writeFile(file, '[1,2]');
     const migrate = (raw: unknown): { n: number } => {
       if (Array.isArray(raw)) throw new Error('expected an object');
@@ -189,7 +179,7 @@ describe('json doc', () => {
     const doc = await openJsonDoc(file, () => ({ n: 0 }), { log, migrate });
     expect(doc.data).toEqual({ n: 0 });
     expect(logs[0]).toMatch(/unusable shape \(expected an object\)/);
-    expect((await readdir(home)).filter((f) => f.includes('.corrupt-'))).toHaveLength(1);
+    expect((await readdir(tmp.home)).filter((f) => f.includes('.corrupt-'))).toHaveLength(1);
 
     await writeFile(file, '{"v": 9}');
     await expect(openJsonDoc(file, () => ({ n: 0 }), { log, migrate })).rejects.toThrow(/version 9/);
@@ -197,7 +187,7 @@ describe('json doc', () => {
   });
 
   it('reports a failed write: flush rejects, a timer write logs, a later flush retries', async () => {
-    const file = join(home, 'doc.json');
+    const file = join(tmp.home, 'doc.json');
     const clock = new FakeClock();
     let fail = true;
     const inner = new TextFile(file);
@@ -218,7 +208,7 @@ describe('json doc', () => {
 
 describe('state store', () => {
   it('starts from defaults and fills keys missing from an older file', async () => {
-    const fresh = await openStateStore(home, log);
+    const fresh = await openStateStore(tmp.home, log);
     expect(fresh.data).toEqual({
       version: 1,
       bindings: [],
@@ -231,28 +221,28 @@ describe('state store', () => {
     });
 
     const older = { pairedSenders: ['telegram:42'], channelOffsets: { 'telegram:default': 9 } };
-    await writeFile(statePaths(home).state, JSON.stringify(older));
-    const old = await openStateStore(home, log);
+    await writeFile(statePaths(tmp.home).state, JSON.stringify(older));
+    const old = await openStateStore(tmp.home, log);
     expect(old.data.pairedSenders).toEqual(['telegram:42']);
     expect(old.data.channelOffsets).toEqual({ 'telegram:default': 9 });
     expect(old.data.approvals).toEqual([]);
     expect(old.data.version).toBe(1);
     old.update((s) => void (s.execAllowlist.main = ['ls']));
     await old.flush();
-    const again = await openStateStore(home, log);
+    const again = await openStateStore(tmp.home, log);
     expect(again.data.execAllowlist).toEqual({ main: ['ls'] });
     expect(again.data.pairedSenders).toEqual(['telegram:42']);
     expect(logs).toEqual([]);
   });
 
   it('moves aside a file with a key of the wrong type; refuses a newer version', async () => {
-    await writeFile(statePaths(home).state, JSON.stringify({ version: 1, bindings: 'nope' }));
-    const s = await openStateStore(home, log);
+    await writeFile(statePaths(tmp.home).state, JSON.stringify({ version: 1, bindings: 'nope' }));
+    const s = await openStateStore(tmp.home, log);
     expect(s.data.bindings).toEqual([]);
     expect(logs[0]).toMatch(/"bindings" should be an array/);
 
-    await writeFile(statePaths(home).state, JSON.stringify({ version: 2 }));
-    await expect(openStateStore(home, log)).rejects.toThrow(/version 2 but this Switchyard understands up to 1/);
+    await writeFile(statePaths(tmp.home).state, JSON.stringify({ version: 2 }));
+    await expect(openStateStore(tmp.home, log)).rejects.toThrow(/version 2 but this Switchyard understands up to 1/);
   });
 });
 
@@ -268,14 +258,14 @@ describe('session store', () => {
   });
 
   it('round-trips across a reopen, finding agents on disk', async () => {
-    const s = await openSessionStore(home, log, ['main', 'ops']);
+    const s = await openSessionStore(tmp.home, log, ['main', 'ops']);
     s.put(entry('main', 'agent:main:telegram:direct:42', 's1'));
     s.put(entry('ops', 'agent:ops:main', 's2'));
     expect(s.get('main', 'agent:main:telegram:direct:42')?.sessionId).toBe('s1');
     expect(s.get('main', 'agent:main:other')).toBeUndefined();
     await s.flush();
 
-    const again = await openSessionStore(home, log); // agents found under agents/
+    const again = await openSessionStore(tmp.home, log); // agents found under agents/
     expect(again.loadedAgents().sort()).toEqual(['main', 'ops']);
     const key = 'agent:main:telegram:direct:42';
     expect(again.get('main', key)).toEqual(entry('main', key, 's1'));
@@ -283,7 +273,7 @@ describe('session store', () => {
   });
 
   it('hands out copies, and refuses agents that are not loaded', async () => {
-    const s = await openSessionStore(home, log, ['main']);
+    const s = await openSessionStore(tmp.home, log, ['main']);
     const e = entry('main', 'k', 's1');
     s.put(e);
     e.sessionId = 'changed';
@@ -299,10 +289,10 @@ describe('session store', () => {
   });
 
   it('drops malformed entries with a log line, keeping the rest', async () => {
-    const file = statePaths(home).sessionsJson('main');
+    const file = statePaths(tmp.home).sessionsJson('main');
     await mkdir(join(file, '..'), { recursive: true });
     await writeFile(file, JSON.stringify({ good: entry('main', 'good', 's1'), bad: 'x' }));
-    const s = await openSessionStore(home, log, ['main']);
+    const s = await openSessionStore(tmp.home, log, ['main']);
     expect(s.list('main').map((e) => e.sessionKey)).toEqual(['good']);
     expect(logs[0]).toMatch(/dropped the entry for "bad"/);
   });
@@ -314,13 +304,13 @@ describe('transcripts', () => {
   const textOf = (e: TranscriptEntry): string => ((e as { message: { text: string } }).message.text);
 
   it('writes a versioned header, appends, and reads entries back (unknown types kept)', async () => {
-    const t = createTranscriptStore(home, log);
+    const t = createTranscriptStore(tmp.home, log);
     expect(await t.read('main', 's1')).toEqual([]);
     await t.create(header);
     await t.append('main', 's1', msg('hi'));
     await t.append('main', 's1', { type: 'future-thing', ts: 2, payload: { a: 1 } });
     await t.create(header); // exists: no truncation
-    const file = statePaths(home).transcript('main', 's1');
+    const file = statePaths(tmp.home).transcript('main', 's1');
     const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ type: 'header', version: TRANSCRIPT_VERSION, ...header });
     expect(await t.read('main', 's1')).toEqual([msg('hi'), { type: 'future-thing', ts: 2, payload: { a: 1 } }]);
@@ -328,10 +318,10 @@ describe('transcripts', () => {
   });
 
   it('ignores a torn last line with a log, and later appends start on a fresh line', async () => {
-    const t = createTranscriptStore(home, log);
+    const t = createTranscriptStore(tmp.home, log);
     await t.create(header);
     await t.append('main', 's1', msg('one'));
-    const file = statePaths(home).transcript('main', 's1');
+    const file = statePaths(tmp.home).transcript('main', 's1');
     await appendFile(file, '{"type":"message","ts":2,"mes');
     expect(await t.read('main', 's1')).toEqual([msg('one')]);
     expect(logs.some((l) => l.includes(`${file}:3`) && l.includes('torn last line'))).toBe(true);
@@ -341,7 +331,7 @@ describe('transcripts', () => {
   });
 
   it('serialises concurrent appends so lines never interleave', async () => {
-    const t = createTranscriptStore(home, log);
+    const t = createTranscriptStore(tmp.home, log);
     await t.create(header);
     const big = 'x'.repeat(100_000);
     await Promise.all(Array.from({ length: 30 }, (_, i) => t.append('main', 's1', msg(`${i}:${big}`))));
@@ -354,7 +344,7 @@ describe('transcripts', () => {
   });
 
   it('refuses to append to a transcript that was never created', async () => {
-    const t = createTranscriptStore(home, log);
+    const t = createTranscriptStore(tmp.home, log);
     await expect(t.append('main', 'nope', msg('x'))).rejects.toThrow(/call create\(\)/);
   });
 
@@ -364,7 +354,7 @@ describe('transcripts', () => {
     expect(a).toMatch(/^20260101T000000000-[0-9a-f]{12}$/);
     expect([b, a].sort()).toEqual([a, b]);
     expect(newSessionId()).not.toBe(newSessionId());
-    expect(() => statePaths(home).transcript('main', a)).not.toThrow();
+    expect(() => statePaths(tmp.home).transcript('main', a)).not.toThrow();
   });
 });
 
@@ -400,15 +390,15 @@ describe('audit log', () => {
 
   it('writes one file per UTC day and tails across days, newest last', async () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 1, 23, 59));
-    const audit = createAuditLog(home, clock, log);
+    const audit = createAuditLog(tmp.home, clock, log);
     await audit.append({ kind: 'admin', n: 1, token: 'sk-secretsecretsecretsecret' });
     await audit.append({ kind: 'admin', n: 2 });
     await clock.advance(2 * 60_000); // past midnight UTC
     await audit.append({ kind: 'tool', n: 3 });
     await audit.append({ kind: 'tool', n: 4, ts: Date.UTC(2026, 0, 2, 1) });
 
-    expect((await readdir(statePaths(home).auditDir)).sort()).toEqual(['2026-01-01.jsonl', '2026-01-02.jsonl']);
-    const day1 = await readFile(statePaths(home).auditFile('2026-01-01'), 'utf8');
+    expect((await readdir(statePaths(tmp.home).auditDir)).sort()).toEqual(['2026-01-01.jsonl', '2026-01-02.jsonl']);
+    const day1 = await readFile(statePaths(tmp.home).auditFile('2026-01-01'), 'utf8');
     expect(day1).not.toContain('sk-secret');
     expect(day1).toContain('"token":"[redacted]"');
 
@@ -416,7 +406,7 @@ describe('audit log', () => {
     expect((await audit.tail(2)).map((r) => r.n)).toEqual([3, 4]);
     expect((await audit.tail(10)).map((r) => r.n)).toEqual([1, 2, 3, 4]);
     expect((await audit.tail(1))[0]).toMatchObject({ kind: 'tool', ts: Date.UTC(2026, 0, 2, 1) });
-    expect(await createAuditLog(join(home, 'empty')).tail(5)).toEqual([]);
+    expect(await createAuditLog(join(tmp.home, 'empty')).tail(5)).toEqual([]);
   });
 });
 
@@ -432,26 +422,19 @@ describe('inbound journal', () => {
     receivedAt: 1,
     raw: { secretPayload: true },
   });
-  const accepted = (id: string): JournalEntry => ({
-    type: 'accepted',
-    id,
-    ts: 1,
-    agentId: 'main',
-    sessionKey: 'agent:main:main',
-    inbound: inbound(id),
-  });
+  const accepted = (id: string): JournalEntry => acceptedEntry(id, inbound(id));
 
   it('never writes Inbound.raw', async () => {
-    const j = createInboundJournal(home, log);
+    const j = createInboundJournal(tmp.home, log);
     await j.append(accepted('a'));
-    const text = await readFile(statePaths(home).journal, 'utf8');
+    const text = await readFile(statePaths(tmp.home).journal, 'utf8');
     expect(text).not.toContain('secretPayload');
     const [e] = await j.pending();
     expect(e.type === 'accepted' && e.inbound.raw).toBeUndefined();
   });
 
   it('reports pending work in file order, and compacts to it', async () => {
-    const j = createInboundJournal(home, log);
+    const j = createInboundJournal(tmp.home, log);
     expect(await j.pending()).toEqual([]);
     expect(await j.compact()).toEqual({ finished: [] }); // no journal yet: nothing to do
     const reply: JournalEntry = { type: 'reply', ids: ['b'], ts: 3, runId: 'r1', chunks: ['hi'] };
@@ -469,21 +452,21 @@ describe('inbound journal', () => {
     expect((await j.pending()).map(strip)).toEqual(expected);
 
     expect(await j.compact()).toEqual({ finished: ['a'] });
-    const lines = (await readFile(statePaths(home).journal, 'utf8')).trim().split('\n');
+    const lines = (await readFile(statePaths(tmp.home).journal, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(3);
     expect((await j.pending()).map(strip)).toEqual(expected);
-    expect((await readdir(join(home, 'journal')))).toEqual(['inbound.jsonl']);
+    expect((await readdir(join(tmp.home, 'journal')))).toEqual(['inbound.jsonl']);
 
     await j.append({ type: 'done', ids: ['b'], ts: 6 });
     expect(await j.compact()).toEqual({ finished: ['b'] });
-    expect(await readFile(statePaths(home).journal, 'utf8')).toBe('');
+    expect(await readFile(statePaths(tmp.home).journal, 'utf8')).toBe('');
     expect(logs).toEqual([]);
   });
 
   it('tolerates a torn last line', async () => {
-    const j = createInboundJournal(home, log);
+    const j = createInboundJournal(tmp.home, log);
     await j.append(accepted('a'));
-    await appendFile(statePaths(home).journal, '{"type":"accepted","id":"b","ts":');
+    await appendFile(statePaths(tmp.home).journal, '{"type":"accepted","id":"b","ts":');
     expect((await j.pending()).map((e) => (e.type === 'accepted' ? e.id : e.type))).toEqual(['a']);
     expect(logs.some((l) => l.includes('torn last line'))).toBe(true);
     await j.append({ type: 'done', ids: ['a'], ts: 2 });

@@ -34,7 +34,10 @@ export interface Harness {
   stop(opts?: { keepHome?: boolean }): Promise<void>;
 }
 
-export async function startHarness(opts: { home?: string; config?: unknown; env?: NodeJS.ProcessEnv } & Partial<StartOptions> = {}): Promise<Harness> {
+/** A temp home unless `home` is given; `config` is written there as switchyard.json; the rest goes to startGateway. */
+export type HarnessOptions = { home?: string; config?: unknown; env?: NodeJS.ProcessEnv } & Partial<StartOptions>;
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const home = opts.home ?? (await tempHome());
   if (opts.config !== undefined) await writeConfig(home, opts.config);
   const log = memoryLogger();
