@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
 import { fromAnthropicStopReason, toAnthropicMessages, toAnthropicTools } from './anthropic-messages.js';
 import { createCallControl } from './call-control.js';
+import { createClientCache } from './client-cache.js';
 import { modelErrorForReason, modelErrorFromThrown } from './errors.js';
 import { decodeToolCall } from './tool-args.js';
 
@@ -38,22 +39,17 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
   const baseUrl = opts.baseUrl ?? ANTHROPIC_BASE_URL;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clock = opts.clock ?? systemClock;
-  // One client per credential (the base URL is fixed per provider), so connections are reused across calls.
-  const clients = new Map<string, Anthropic>();
+  const cached = createClientCache<Anthropic>();
 
-  async function clientFor(cred: Credential): Promise<Anthropic> {
-    const key = `${cred.mode}\u0000${cred.secret}`;
-    let client = clients.get(key);
-    if (!client) {
+  function clientFor(cred: Credential): Promise<Anthropic> {
+    return cached(`${cred.mode}\u0000${cred.secret}`, async () => {
       const Anthropic = await loadSdk();
-      const raced = clients.get(key); // another call created it while the SDK loaded
-      if (raced) return raced;
       // Passing exactly one credential in code keeps the SDK from reading ANTHROPIC_* variables or the
       // on-disk profile chain: which credential is used is decided by our auth profiles only.
       // SDK 1.x sends `apiKey` as `Authorization: Bearer`; an API key goes in `x-api-key` instead, the
       // documented header that Anthropic-compatible servers (proxies, other vendors) also expect, and a
       // token (OAuth / bearer) stays in Authorization.
-      client = new Anthropic({
+      return new Anthropic({
         ...(cred.mode === 'token'
           ? { authToken: cred.secret }
           : { apiKey: cred.secret, defaultHeaders: { 'x-api-key': cred.secret, Authorization: null } }),
@@ -62,9 +58,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
         timeout: timeoutMs,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
-      clients.set(key, client);
-    }
-    return client;
+    });
   }
 
   async function* stream(req: ModelRequest): AsyncGenerator<ProviderEvent, void, undefined> {

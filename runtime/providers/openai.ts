@@ -7,6 +7,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelError, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
 import { createCallControl } from './call-control.js';
+import { createClientCache } from './client-cache.js';
 import { modelErrorForReason, modelErrorFromThrown } from './errors.js';
 import { fromOpenAIFinishReason, toOpenAIMessages, toOpenAITools } from './openai-messages.js';
 import { decodeToolCall } from './tool-args.js';
@@ -48,18 +49,15 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   const clock = opts.clock ?? systemClock;
   const official = isOfficialOpenAI(baseUrl);
   const maxTokensField = opts.maxTokensField ?? (official ? 'max_completion_tokens' : 'max_tokens');
-  const clients = new Map<string, OpenAI>();
+  const cached = createClientCache<OpenAI>();
 
-  async function clientFor(cred: Credential | undefined): Promise<OpenAI> {
+  function clientFor(cred: Credential | undefined): Promise<OpenAI> {
     const secret = cred?.secret ?? NO_KEY;
-    let client = clients.get(secret);
-    if (!client) {
+    return cached(secret, async () => {
       const OpenAI = await loadSdk();
-      const raced = clients.get(secret); // another call created it while the SDK loaded
-      if (raced) return raced;
       // Explicit nulls keep the SDK from picking up OPENAI_ORG_ID / OPENAI_PROJECT_ID / OPENAI_ADMIN_KEY:
       // what is sent is decided by our config only.
-      client = new OpenAI({
+      return new OpenAI({
         apiKey: secret,
         adminAPIKey: null,
         organization: null,
@@ -69,9 +67,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         timeout: timeoutMs,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
-      clients.set(secret, client);
-    }
-    return client;
+    });
   }
 
   async function* stream(req: ModelRequest): AsyncGenerator<ProviderEvent, void, undefined> {
