@@ -25,7 +25,9 @@ const env = { ANTHROPIC_API_KEY: 'key-a' };
 const seen = (r: FakeRequest) => JSON.stringify(r.body.messages);
 const count = (hay: string, needle: string) => hay.split(needle).length - 1;
 const messages = (c: ChatClient) => c.frames.filter((f: ChatFrame) => f.type === 'message').map((f) => f.text);
-const badRequests = () => web.h.log.lines.filter((l) => /400|bad_request|tool_use/.test(JSON.stringify(l)));
+// Warnings and errors that speak of a refused request (info lines carry random run ids, which may contain "400").
+const badRequests = () =>
+  web.h.log.lines.filter((l) => (l.level === 'warn' || l.level === 'error') && /\b400\b|bad_request|tool_use/.test(JSON.stringify(l)));
 
 async function pendingIds(home: string): Promise<string[]> {
   const entries = await createInboundJournal(home).pending();
