@@ -10,9 +10,8 @@ import type {
 import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
 import { fromAnthropicStopReason, toAnthropicMessages, toAnthropicTools } from './anthropic-messages.js';
-import { createCallControl } from './call-control.js';
+import { drainModelStream, type StreamAccumulator } from './drain.js';
 import { createClientCache } from './client-cache.js';
-import { modelErrorForReason, modelErrorFromThrown } from './errors.js';
 import { decodeToolCall } from './tool-args.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -69,7 +68,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
       };
       return;
     }
-    const control = createCallControl(clock, timeoutMs, req.signal);
+    const credential = req.credential;
     const params: MessageCreateParamsStreaming = {
       model: req.model,
       max_tokens: req.maxTokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
@@ -78,30 +77,15 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
       ...(req.system !== '' ? { system: req.system } : {}),
       ...(req.tools.length > 0 ? { tools: toAnthropicTools(req.tools) } : {}),
     };
-    const acc = new Accumulator();
-    try {
-      const events = await (await clientFor(req.credential)).messages.create(params, { signal: control.signal });
-      for await (const ev of events) {
-        control.touch();
-        const delta = acc.add(ev);
-        if (delta !== undefined) yield { type: 'text', delta };
-      }
-      const reason = control.reason();
-      if (reason) {
-        yield { type: 'error', error: modelErrorForReason(reason, timeoutMs, opts.id) };
-      } else if (!acc.finished) {
-        yield {
-          type: 'error',
-          error: { kind: 'server_error', message: `${opts.id}: the stream ended before message_stop (connection dropped?)` },
-        };
-      } else {
-        yield acc.done();
-      }
-    } catch (err) {
-      yield { type: 'error', error: modelErrorFromThrown(err, control.reason(), clock.now(), opts.id) };
-    } finally {
-      control.dispose();
-    }
+    yield* drainModelStream({
+      providerId: opts.id,
+      clock,
+      idleMs: timeoutMs,
+      signal: req.signal,
+      open: async (signal) => (await clientFor(credential)).messages.create(params, { signal }),
+      accumulator: new Accumulator(),
+      unfinished: 'the stream ended before message_stop (connection dropped?)',
+    });
   }
 
   return { id: opts.id, api: 'anthropic-messages', keyOptional: false, stream };
@@ -110,7 +94,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
 type Block = { kind: 'text' } | { kind: 'tool'; id: string; name: string; json: string; initial: unknown } | { kind: 'other' };
 
 /** Folds the raw SSE events of one message into text, tool calls, usage and stop reason. */
-class Accumulator {
+class Accumulator implements StreamAccumulator<RawMessageStreamEvent> {
   private blocks = new Map<number, Block>();
   private text = '';
   private toolCalls: ToolCall[] = [];

@@ -6,9 +6,8 @@ import type { default as OpenAI, ClientOptions } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelError, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
-import { createCallControl } from './call-control.js';
+import { drainModelStream, type StreamAccumulator } from './drain.js';
 import { createClientCache } from './client-cache.js';
-import { modelErrorForReason, modelErrorFromThrown } from './errors.js';
 import { fromOpenAIFinishReason, toOpenAIMessages, toOpenAITools } from './openai-messages.js';
 import { decodeToolCall } from './tool-args.js';
 
@@ -71,7 +70,6 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   }
 
   async function* stream(req: ModelRequest): AsyncGenerator<ProviderEvent, void, undefined> {
-    const control = createCallControl(clock, timeoutMs, req.signal);
     const maxTokens = req.maxTokens ?? opts.defaultMaxTokens;
     const params: ChatCompletionCreateParamsStreaming = {
       model: req.model,
@@ -81,30 +79,16 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
       ...(maxTokens !== undefined ? { [maxTokensField]: maxTokens } : {}),
       ...(req.tools.length > 0 ? { tools: toOpenAITools(req.tools) } : {}),
     };
-    const acc = new ChunkAccumulator();
-    try {
-      const chunks = await (await clientFor(req.credential)).chat.completions.create(params, { signal: control.signal });
-      for await (const chunk of chunks) {
-        control.touch();
-        const delta = acc.add(chunk);
-        if (delta !== undefined) yield { type: 'text', delta };
-      }
-      const reason = control.reason();
-      if (reason) {
-        yield { type: 'error', error: modelErrorForReason(reason, timeoutMs, opts.id) };
-      } else if (!acc.finished) {
-        yield {
-          type: 'error',
-          error: { kind: 'server_error', message: `${opts.id}: the stream ended without a finish_reason (connection dropped?)` },
-        };
-      } else {
-        yield acc.done();
-      }
-    } catch (err) {
-      yield { type: 'error', error: withBaseUrlHint(modelErrorFromThrown(err, control.reason(), clock.now(), opts.id), baseUrl) };
-    } finally {
-      control.dispose();
-    }
+    yield* drainModelStream({
+      providerId: opts.id,
+      clock,
+      idleMs: timeoutMs,
+      signal: req.signal,
+      open: async (signal) => (await clientFor(req.credential)).chat.completions.create(params, { signal }),
+      accumulator: new ChunkAccumulator(),
+      unfinished: 'the stream ended without a finish_reason (connection dropped?)',
+      refineThrown: (e) => withBaseUrlHint(e, baseUrl),
+    });
   }
 
   return { id: opts.id, api: 'openai-completions', keyOptional: !official, stream };
@@ -145,7 +129,7 @@ interface PendingCall {
 }
 
 /** Folds streamed chunks into text, tool calls (assembled by index), usage and finish reason. */
-class ChunkAccumulator {
+class ChunkAccumulator implements StreamAccumulator<ChatCompletionChunk> {
   private text = '';
   private calls = new Map<number, PendingCall>();
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
