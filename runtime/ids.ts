@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
-/** Sortable, unique session id: base36 time + random suffix. */
-export function newSessionId(now = Date.now()): string {
-  return `${now.toString(36).padStart(9, '0')}-${randomBytes(5).toString('hex')}`;
+/**
+ * A session id that sorts by creation time: `<UTC yyyymmddThhmmssSSS>-<12 hex random>`,
+ * e.g. `20260101T093000123-9f2c4e1a7b3d`. Safe as a file name on every platform (it names the transcript).
+ */
+export function newSessionId(now: number = Date.now()): string {
+  const stamp = new Date(now).toISOString().replace(/[-:.Z]/g, '');
+  return `${stamp}-${randomBytes(6).toString('hex')}`;
 }

@@ -21,7 +21,7 @@ export interface StatePaths {
 
 /** Same rule as agent ids in the config schema: they become directory names, so no '/', '.', or '..'. */
 const AGENT_ID = /^[a-z0-9][a-z0-9_-]*$/i;
-/** Session ids become file names; newSessionId() produces `[0-9A-Za-z-]`. */
+/** Session ids become file names; runtime/ids.ts newSessionId() produces `[0-9A-Za-z-]`. */
 const SESSION_ID = /^[a-z0-9][a-z0-9_-]*$/i;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

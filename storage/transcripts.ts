@@ -4,7 +4,6 @@
 //
 // Appends are not fsync'd: the inbound journal is the crash-safety record; a transcript line lost to a
 // power cut costs context, not a message or a repeated side effect.
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -15,15 +14,6 @@ import {
 } from '../runtime/types/storage.js';
 import { appendLinesNow, defaultLog, isErrno, isRecord, readJsonl, serialised, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
-
-/**
- * A session id that sorts by creation time: `<UTC yyyymmddThhmmssSSS>-<12 hex random>`,
- * e.g. `20260101T093000123-9f2c4e1a7b3d`. Safe as a file name on every platform.
- */
-export function newSessionId(now: number = Date.now()): string {
-  const stamp = new Date(now).toISOString().replace(/[-:.Z]/g, '');
-  return `${stamp}-${randomBytes(6).toString('hex')}`;
-}
 
 export function createTranscriptStore(home: string, log: Log = defaultLog): TranscriptStore {
   const paths = statePaths(home);

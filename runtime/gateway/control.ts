@@ -7,7 +7,7 @@ import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { formatModelRef } from '../types/provider.js';
 import type { ContextAssembler } from '../agent/context.js';
 import { messageChars } from '../agent/context.js';
-import { newSessionId } from '../ids.js';
+import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import { approvePairing, denyPairing, listPairing } from '../pairing.js';
 import type { Approvals } from '../tools/approvals.js';
 import type { ToolContext } from '../tools/types.js';
@@ -36,14 +36,8 @@ export interface ControlDeps {
 export function createControl(deps: ControlDeps) {
   const { clock } = deps;
 
-  function freshEntry(agentId: string, sessionKey: string): SessionEntry {
-    const now = clock.now();
-    return { sessionId: newSessionId(now), sessionKey, agentId, createdAt: now, updatedAt: now };
-  }
-
-  async function ensureTranscript(e: SessionEntry) {
-    await deps.transcripts.create({ sessionId: e.sessionId, sessionKey: e.sessionKey, agentId: e.agentId, createdAt: e.createdAt });
-  }
+  const freshEntry = (agentId: string, sessionKey: string) => newSessionEntry(agentId, sessionKey, clock.now());
+  const ensureTranscript = (e: SessionEntry) => createTranscriptFor(deps.transcripts, e);
 
   return {
     config: deps.config,

@@ -22,7 +22,7 @@ import { runAgent, type RunResult } from '../agent/loop.js';
 import { RUN_END } from '../agent/history.js';
 import type { ContextAssembler } from '../agent/context.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
-import { newSessionId } from '../ids.js';
+import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 import { messageText, turnText, type QueuedMessage } from './queued.js';
 
@@ -64,14 +64,14 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const existing = deps.sessions.get(q.agentId, q.sessionKey);
     const entry: SessionEntry = existing
       ? { ...existing, updatedAt: now }
-      : { sessionId: newSessionId(now), sessionKey: q.sessionKey, agentId: q.agentId, createdAt: now, updatedAt: now };
+      : newSessionEntry(q.agentId, q.sessionKey, now);
     entry.channel = q.inbound.channel;
     entry.lastChat = q.inbound.chat;
     entry.lastAccountId = q.inbound.accountId;
     // Once per session and process also for an existing entry: create() never truncates, and a transcript file
     // removed by hand while the gateway was stopped is started again instead of failing every run of the session.
     if (!transcriptReady.has(entry.sessionId)) {
-      await deps.transcripts.create({ sessionId: entry.sessionId, sessionKey: q.sessionKey, agentId: q.agentId, createdAt: entry.createdAt });
+      await createTranscriptFor(deps.transcripts, entry);
       transcriptReady.add(entry.sessionId);
     }
     deps.sessions.put(entry);
