@@ -1,13 +1,9 @@
 // Time as a dependency: everything whose behaviour depends on time (debounce, cooldowns, timeouts, expiry)
 // takes a Clock, so tests drive it with a fake one instead of sleeping.
 
-export type TimerHandle = { readonly __timer: unique symbol } | object;
+import type { Clock } from './types/channel.js';
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(h: TimerHandle): void;
-}
+export type { Clock, TimerHandle } from './types/channel.js';
 
 export const systemClock: Clock = {
   now: () => Date.now(),

@@ -15,7 +15,14 @@ export interface ChatRef {
   title?: string;
   /** Telegram: the chat is a forum (supergroup with topics). */
   isForum?: boolean;
+  /**
+   * What the platform calls a thread, set by the adapter whenever `threadId` is: `topic` (Telegram forum topics)
+   * or `thread` (Discord, Slack). Session keys, /bind scopes and every description of a chat use this word.
+   */
+  threadWord?: ThreadWord;
 }
+
+export type ThreadWord = 'topic' | 'thread';
 
 export interface Attachment {
   kind: 'photo' | 'document' | 'voice' | 'audio' | 'video' | 'sticker' | 'other';
@@ -76,6 +83,13 @@ export interface Channel {
   edit?(chat: ChatRef, messageId: string, text: string): Promise<void>;
   /** Shows a typing indicator once (platforms expire it after a few seconds). */
   typing?(chat: ChatRef): Promise<void>;
+  /**
+   * The private chat with a user, opened when the platform needs that (Discord `POST /users/@me/channels`, Slack
+   * `conversations.open`, WhatsApp the user's JID; Telegram and web chat answer at once). Every "tell this
+   * person" path (owner notices, approval requests, pairing answers) addresses people through this.
+   * Throws ChannelSendError when the person cannot be reached.
+   */
+  openDirect?(userId: string): Promise<ChatRef>;
 }
 
 /** A send that failed after the adapter's own retries; `permanent` means retrying cannot help. */
@@ -98,3 +112,74 @@ export interface Logger {
   error(msg: string, data?: Record<string, unknown>): void;
   debug?(msg: string, data?: Record<string, unknown>): void;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The adapter registry: what one platform folder gives the composition root (bots/registry.ts lists them).
+// Adding a platform touches its own folder, one line in that list, and its config schema (in its folder).
+
+/**
+ * What a channel's config says about one group/channel/thread chat, as the platform's config shape spells it
+ * (Telegram groups/topics, Discord guilds/channels, Slack channels, WhatsApp groups). The runtime applies the
+ * policy (enabled, mention, senders); the adapter module only looks the settings up.
+ */
+export interface ChatSettings {
+  /** false: the bot ignores this chat (or this topic). */
+  enabled?: boolean;
+  /** Default true: only messages that address the bot (mentionsBot) are answered. */
+  requireMention?: boolean;
+  /** Senders allowed here (ids or usernames); absent = everyone (unless allowRoles says otherwise). */
+  allowFrom?: string[];
+  /** Discord roles whose members are allowed here; a sender passes when allowFrom OR allowRoles matches. */
+  allowRoles?: string[];
+  /** Per-chat tool policy layer (deny-first, may only restrict). */
+  tools?: { allow?: string[]; deny?: string[] };
+  /** Per-chat agent (Telegram `topics.<id>.agentId`), with the config path that set it (shown by /agents). */
+  agent?: { agentId: string; rule: string };
+}
+
+/** Direct-message policy of a channel block: `dmPolicy` + `allowFrom`, the same keys on every platform. */
+export interface DirectSettings {
+  dmPolicy: 'pairing' | 'allowlist' | 'open' | 'disabled';
+  allowFrom: string[];
+}
+
+/** A parsed-config validator (a zod schema satisfies it); strict: unknown keys are errors. */
+export interface ConfigSchema<C> {
+  safeParse(input: unknown): { success: true; data: C } | { success: false; error: { issues: readonly unknown[] } };
+}
+
+export interface ChannelFactoryDeps {
+  log: Logger;
+  env: Record<string, string | undefined>;
+  /** The state directory (e.g. WhatsApp credentials live under it). */
+  home: string;
+  clock: Clock;
+  /** Small persistent numbers an adapter keeps across restarts (Telegram update offsets), in state.json. */
+  offsets: { get(key: string): number | undefined; set(key: string, v: number): void };
+}
+
+export interface ChannelModule<C = unknown> {
+  id: ChannelId;
+  /** Validates `channels.<id>`. */
+  configSchema: ConfigSchema<C>;
+  /** Environment variables that fill a key of the block when the file leaves it out (`unless` other keys are set). */
+  envOverlays?: { env: string; key: string; unless?: string[] }[];
+  directSettings(cfg: C | undefined): DirectSettings;
+  /** Settings for a non-direct chat; undefined when the config does not allow that chat at all. */
+  chatSettings(cfg: C | undefined, chat: ChatRef): ChatSettings | undefined;
+  /** Agent ids the block names (checked against agents.list at load), with their dotted config paths. */
+  agentRefs?(cfg: C): { path: string; agentId: string }[];
+  /**
+   * One Channel per configured account; [] when the block is absent or has no credentials. Imports the platform
+   * SDK (dynamic import) only when it returns channels, so an unconfigured platform costs no memory.
+   */
+  create(cfg: C | undefined, deps: ChannelFactoryDeps): Promise<Channel[]>;
+}
+
+/** Time as a dependency (debounce, cooldowns, timeouts, expiry): tests drive a fake one instead of sleeping. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(h: TimerHandle): void;
+}
+export type TimerHandle = { readonly __timer: unique symbol } | object;
