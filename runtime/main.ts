@@ -22,6 +22,7 @@ import { createGateway, type Gateway, type Interceptor } from './gateway/gateway
 import { noModelMessage } from './gateway/session-runner.js';
 import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
 import { createToolHost } from './gateway/tool-host.js';
+import type { Approvals } from './tools/approvals.js';
 import { resolveHome } from '../storage/paths.js';
 import { openStateStore } from '../storage/state-store.js';
 import { openSessionStore } from '../storage/session-store.js';
@@ -29,6 +30,11 @@ import { createTranscriptStore } from '../storage/transcripts.js';
 import { createAuditLog } from '../storage/audit-log.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { redactSecrets } from '../storage/redact.js';
+import { createControlEventStore, createIdempotencyStore } from '../storage/control-log.js';
+import { createControlPlane, type ControlPlane } from './protocol/plane.js';
+import { createLogRing } from './protocol/log-ring.js';
+import { CONTROL_CSP, CONTROL_PAGE } from './control-page/page.js';
+import { VERSION } from './version.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
 import { createWebchatChannel } from '../bots/webchat/index.js';
 import { WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
@@ -54,13 +60,19 @@ export interface RunningGateway {
   token: string;
   /** The web chat URL with its token. */
   chatUrl: string;
+  /** The control plane (protocol on /ws). */
+  plane: ControlPlane;
+  /** Personal web chat credentials (what /webchat invite uses). */
+  webchatUsers: ControlPlane['webchatUsers'];
   stop(): Promise<void>;
 }
 
 export async function startGateway(opts: StartOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
-  const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
+  // The newest log lines are kept for the control plane's logs.tail / `switchyard logs -f`.
+  const logs = createLogRing(opts.log ?? createLogger(), { now: () => clock.now(), redact: redactSecrets });
+  const log = logs.logger;
   const home = opts.home ?? resolveHome(env);
   await ensureWritableHome(home);
   const { config } = await loadConfig({ home, configPath: opts.configPath, env });
@@ -102,21 +114,46 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     opts.modelCaller ??
     createFailoverModelCaller({ providers, credentials, config: getConfig, state, sticky: sessionSticky(sessions), audit, clock, log });
   const channels: Channel[] = [];
-  let gatewayReady = () => false;
+  let gatewayRef: Gateway | undefined;
+  let approvalsRef: Approvals | undefined;
+  const plane = createControlPlane({
+    config: getConfig,
+    home,
+    clock,
+    log,
+    logs,
+    version: VERSION,
+    gatewayToken: token,
+    gateway: () => gatewayRef,
+    sessions,
+    transcripts,
+    state,
+    audit,
+    approvals: () => approvalsRef,
+    redact: redactSecrets,
+    providerIds: () => [...providers.keys()],
+    profileHealth: () => profileHealthReport(state, credentials, clock.now()),
+    resetSession: (agentId, sessionKey) => control.resetSession(agentId, sessionKey),
+    eventStore: createControlEventStore(home, (m) => log.warn(m)),
+    idempotencyStore: createIdempotencyStore(home, (m) => log.warn(m)),
+  });
+  await plane.init();
+  bus.on((e) => plane.onAgentEvent(e));
   const port = opts.port ?? config.gateway.port;
   const http = await startHttpServer({
     host,
     port,
-    token,
     log,
     page: WEBCHAT_PAGE,
     pageCsp: WEBCHAT_CSP,
-    health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
+    pages: { '/control': { html: CONTROL_PAGE, csp: CONTROL_CSP } },
+    health: () => ({ ready: gatewayRef?.ready ?? false, service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   }).catch((err: unknown) => {
     throw listenError(err, host, port, config.gateway.bind);
   });
+  plane.attach(http.wss);
 
-  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
+  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ transport: plane.webchatTransport, log }));
   channels.push(
     ...(await createTelegramChannels(config.channels.telegram, {
       log,
@@ -126,10 +163,12 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       },
     })),
   );
+  channels.splice(0, channels.length, ...channels.map((c) => plane.observeChannel(c)));
 
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
-  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels });
+  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, onApprovalSettled: (r) => plane.approvalSettled(r) });
+  approvalsRef = tools.approvals;
   const assemble = createContextAssembler({ transcripts });
   const control = createControl({
     config: getConfig,
@@ -148,6 +187,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     redact: redactSecrets,
     providerIds: () => [...providers.keys()],
     profileHealth: () => profileHealthReport(state, credentials, clock.now()),
+    webchatUsers: plane.webchatUsers,
+    webchatLink: (t) => `${http.url}/#token=${t}`,
+    dropWebchatUser: (userId) => plane.dropWebchatUser(userId),
   });
   const commands = createCommandInterceptor(control, builtinCommands);
   const interceptors: Interceptor[] = [
@@ -169,7 +211,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     channels,
     interceptors,
   });
-  gatewayReady = () => gateway.ready;
+  gatewayRef = gateway;
   await gateway.start();
 
   const chatUrl = `${http.url}/#token=${token}`;
@@ -182,11 +224,15 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     home,
     token,
     chatUrl,
+    plane,
+    webchatUsers: plane.webchatUsers,
     async stop() {
       if (stopped) return;
       stopped = true;
+      plane.announceShutdown('the gateway is stopping');
       await gateway.stop();
       tools.approvals.dispose();
+      await plane.close();
       await http.close();
     },
   };

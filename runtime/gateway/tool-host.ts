@@ -1,6 +1,6 @@
 // Puts the tool runner, exec approvals and the chat-facing parts of approvals (DM prompts, origin notices,
 // owner replies) together for the gateway.
-import type { AgentEvent, Channel, GatewayState, Inbound, JsonDoc, Logger, AuditLog } from '../types/index.js';
+import type { AgentEvent, ApprovalRecord, Channel, GatewayState, Inbound, JsonDoc, Logger, AuditLog } from '../types/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { builtinTools } from '../tools/builtin.js';
@@ -18,6 +18,8 @@ export interface ToolHostDeps {
   log: Logger;
   /** Channels are created after the tool host; look them up lazily. */
   channels: () => Channel[];
+  /** An approval was decided, expired or cancelled. */
+  onApprovalSettled?: (rec: ApprovalRecord) => void;
 }
 
 export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Approvals; handleApprovalReply(m: Inbound): boolean } {
@@ -30,6 +32,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
     clock: deps.clock,
     audit: deps.audit,
     logger: deps.log,
+    onSettled: deps.onApprovalSettled,
     notifier: {
       async sendDirect(owner, text) {
         const i = owner.indexOf(':');
