@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MARKDOWN_SCRIPT, WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
+import { CONTROL_CSP, CONTROL_PAGE } from '../runtime/control-page/page.js';
 import { createWebchatChannel } from '../bots/webchat/index.js';
 import { WebchatNotReadyError, type Inbound, type WebchatMessageIn, type WebchatTransport } from '../runtime/types/index.js';
 import { memoryLogger, startHarness, type Harness } from './fakes/gateway-harness.js';
@@ -136,5 +137,23 @@ describe('web chat channel before start()', () => {
     expect(delivered).toEqual([['early', 'hi']]);
     await channel.stop();
     await expect(handler!({ userId: 'early', messageId: 'e3', text: 'late', receivedAt: 3 })).rejects.toBeInstanceOf(WebchatNotReadyError);
+  });
+});
+
+describe('served control page', () => {
+  it('is sent at /control with a CSP that admits only its own script and style, and has no inline handlers', async () => {
+    h = await startHarness({ env: {} });
+    const res = await fetch(`${h.gw.http.url}/control`);
+    const html = await res.text();
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(html).toBe(CONTROL_PAGE);
+    expect(csp).toBe(CONTROL_CSP);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain(`script-src ${hash(between(html, '<script>', '</script>'))}`);
+    expect(csp).toContain(`style-src ${hash(between(html, '<style>', '</style>'))}`);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).not.toContain(h.gw.token);
+    const script = between(html, '<script>', '</script>');
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
   });
 });
