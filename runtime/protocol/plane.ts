@@ -67,6 +67,8 @@ export interface ControlPlane {
   seq(): number;
   /** Resolves once every published event is written and delivered. */
   flush(): Promise<void>;
+  /** Listens to every event as it goes out (benchmarks, diagnostics); returns the unsubscribe. */
+  onEvent(fn: (e: OutEvent) => void): () => void;
 }
 
 export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
@@ -240,6 +242,7 @@ export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
     },
     seq: () => hub.seq(),
     flush: () => hub.flush(),
+    onEvent: (fn) => hub.subscribe(fn),
   };
 }
 
