@@ -64,7 +64,7 @@ const RACY_MS = 2000;
 
 // The agent's exec can write the workspace, so a file here may be a symbolic link planted to pull a file from
 // outside (the config, say) into the prompt: files are opened the way the file tools open them, and one that
-// leads outside is replaced by a note saying why.
+// leads outside is replaced by a note saying why. Other errors (EACCES, a directory) fail the run as before.
 async function readCurrent(dir: string, name: string): Promise<string | null> {
   const path = join(dir, name);
   const checkedAt = Date.now();
@@ -79,13 +79,17 @@ async function readCurrent(dir: string, name: string): Promise<string | null> {
   try {
     opened = await openWorkspaceFile(dir, name, 'read');
   } catch (err) {
-    if (!(err instanceof WorkspacePathError)) throw err;
+    if (err instanceof WorkspacePathError && err.code === 'ENOENT') {
+      rawCache.delete(path); // removed between the two looks
+      return null;
+    }
+    if (!(err instanceof WorkspacePathError) || !err.escape) throw err;
     rawCache.delete(path);
     return `[${name} was not read: ${err.message}]`;
   }
   const { fh, stat: st } = opened;
   try {
-    if (!st.isFile()) return `[${name} was not read: it is not a regular file]`;
+    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file; make it one`), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' });
     const version = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     const hit = rawCache.get(path);
     if (hit?.version === version && hit.mtimeMs < hit.readAt - RACY_MS) return hit.raw;

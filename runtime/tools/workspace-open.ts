@@ -53,10 +53,11 @@ function changedUnderfoot(p: string, at: string, err: unknown): WorkspacePathErr
   if (code === 'ELOOP' || code === 'ENOTDIR' || code === 'EMLINK') {
     return new WorkspacePathError(
       `path "${p}": "${at}" is a symbolic link or not a directory (it changed while being opened); refused`,
+      true,
     );
   }
-  if (code === 'ENOENT') return new WorkspacePathError(`no such file or directory: "${p}" (missing: "${at}")`);
-  return new WorkspacePathError(`path "${p}": cannot open "${at}" (${code ?? String(err)})`);
+  if (code === 'ENOENT') return new WorkspacePathError(`no such file or directory: "${p}" (missing: "${at}")`, false, code);
+  return new WorkspacePathError(`path "${p}": cannot open "${at}" (${code ?? String(err)})`, false, code);
 }
 
 async function closeQuietly(fh: FileHandle): Promise<void> {
@@ -82,7 +83,7 @@ export async function openChildDir(dir: FileHandle, name: string, create = false
 async function verifyInside(fh: FileHandle, root: string, p: string): Promise<string> {
   const real = await readlink(inDir(fh));
   if (!isInside(root, real)) {
-    throw new WorkspacePathError(`path "${p}" was opened at ${real}, which is outside the workspace; refused`);
+    throw new WorkspacePathError(`path "${p}" was opened at ${real}, which is outside the workspace; refused`, true);
   }
   return real;
 }
