@@ -1,8 +1,8 @@
-// `read`: a text file inside the workspace, optionally from a line on; capped, and says where to go on.
+// `read`: a text file inside the workspace, optionally from a line on; capped, and says where to go on. Memory
+// stays bounded whatever the file's shape (see line-window.ts).
 import type { FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { headOf } from '../text-cut.js';
 import { optionalInt, requiredString } from './args.js';
+import { readLineWindow } from './line-window.js';
 import { FS_RESULT_CAP } from './output-cap.js';
 import type { Tool } from './types.js';
 import { openWorkspaceFile } from './workspace-open.js';
@@ -37,8 +37,7 @@ export function readTool(cap = FS_RESULT_CAP): Tool {
       const offset = optionalInt(args, 'offset', { min: 1 }) ?? 1;
       const limit = optionalInt(args, 'limit', { min: 1 });
       const { fh, stat: st, display } = await openWorkspaceFile(ctx.workspace, p, 'read');
-      const lines: string[] = [];
-      let chars = 0;
+      let lines: string[] = [];
       let lineNo = 0;
       let note = '';
       try {
@@ -47,33 +46,7 @@ export function readTool(cap = FS_RESULT_CAP): Tool {
         if (await looksBinary(fh)) {
           return { content: `"${display}" looks like a binary file (${st.size} bytes); not shown`, isError: true };
         }
-        const stream = fh.createReadStream({ encoding: 'utf8', start: 0, autoClose: false });
-        const rl = createInterface({ input: stream, crlfDelay: Infinity });
-        try {
-          for await (const line of rl) {
-            lineNo++;
-            if (lineNo < offset) continue;
-            if (limit !== undefined && lines.length >= limit) {
-              note = `[more lines follow; continue with offset=${lineNo}]`;
-              break;
-            }
-            if (chars + line.length + 1 > cap) {
-              if (lines.length === 0) {
-                const shown = headOf(line, cap);
-                lines.push(shown);
-                note = `[output cut: line ${lineNo} is ${line.length} characters long, only the first ${shown.length} are shown; continue with offset=${lineNo + 1}]`;
-              } else {
-                note = `[output cut at ${cap} characters; continue with offset=${lineNo}]`;
-              }
-              break;
-            }
-            lines.push(line);
-            chars += line.length + 1;
-          }
-        } finally {
-          rl.close();
-          stream.destroy();
-        }
+        ({ lines, note, lineNo } = await readLineWindow(fh, { offset, limit, cap, signal: ctx.signal }));
       } finally {
         await fh.close();
       }
