@@ -5,8 +5,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Channel, Logger } from './types/index.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Channel, ChannelModule, Clock, Logger } from './types/index.js';
+import { systemClock } from './clock.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
@@ -36,9 +36,9 @@ import { createLogRing } from './protocol/log-ring.js';
 import { CONTROL_CSP, CONTROL_PAGE } from './control-page/page.js';
 import { VERSION } from './version.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
-import { createWebchatChannel } from '../bots/webchat/index.js';
-import { WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
-import { createTelegramChannels } from '../bots/telegram/index.js';
+import { CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
+import { channelSettings } from './channel-settings.js';
+import { createGatewayOutbound } from './gateway/outbound.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -50,6 +50,8 @@ export interface StartOptions {
   port?: number;
   /** Replaces the provider-backed model caller (benchmarks). */
   modelCaller?: ModelCaller;
+  /** The channel adapter modules (default: bots/registry.ts). */
+  modules?: readonly ChannelModule[];
 }
 
 export interface RunningGateway {
@@ -75,7 +77,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const log = logs.logger;
   const home = opts.home ?? resolveHome(env);
   await ensureWritableHome(home);
-  const { config } = await loadConfig({ home, configPath: opts.configPath, env });
+  const modules = opts.modules ?? CHANNEL_MODULES;
+  const { config } = await loadConfig({ home, configPath: opts.configPath, env, modules });
 
   const host = bindHost(config.gateway.bind);
   const configuredToken = config.gateway.auth.token;
@@ -144,8 +147,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     host,
     port,
     log,
-    page: WEBCHAT_PAGE,
-    pageCsp: WEBCHAT_CSP,
+    page: WEBCHAT_PAGE.html,
+    pageCsp: WEBCHAT_PAGE.csp,
     pages: { '/control': { html: CONTROL_PAGE, csp: CONTROL_CSP } },
     health: () => ({ ready: gatewayRef?.ready ?? false, service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   }).catch((err: unknown) => {
@@ -153,21 +156,45 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   });
   plane.attach(http.wss);
 
-  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ transport: plane.webchatTransport, log }));
-  channels.push(
-    ...(await createTelegramChannels(config.channels.telegram, {
-      log,
-      offsets: {
-        get: (key) => state.data.channelOffsets[key],
-        set: (key, v) => state.update((d) => void (d.channelOffsets[key] = v)),
-      },
-    })),
-  );
+  // Every registered module makes its channels (none when its block is absent or has no credentials, and then
+  // its platform SDK is never loaded).
+  const factoryDeps = {
+    log,
+    env,
+    home,
+    clock,
+    webchat: plane.webchatTransport,
+    offsets: {
+      get: (key: string) => state.data.channelOffsets[key],
+      set: (key: string, v: number) => state.update((d) => void (d.channelOffsets[key] = v)),
+    },
+  };
+  for (const m of modules) {
+    try {
+      channels.push(...(await m.create(config.channels[m.id], factoryDeps)));
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
+  }
+  // Observed for the control plane's channel status (connected, last event, last error).
   channels.splice(0, channels.length, ...channels.map((c) => plane.observeChannel(c)));
+  const settings = channelSettings(modules, getConfig);
+  const outbound = createGatewayOutbound({ config: getConfig, channels: () => channels, journal, audit, log, clock });
 
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
-  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, onApprovalSettled: (r) => plane.approvalSettled(r) });
+  const tools = createToolHost({
+    config: getConfig,
+    state,
+    audit,
+    clock,
+    log,
+    channels: () => channels,
+    settings,
+    outbound,
+    onApprovalSettled: (r) => plane.approvalSettled(r),
+  });
   approvalsRef = tools.approvals;
   const assemble = createContextAssembler({ transcripts });
   const control = createControl({
@@ -209,6 +236,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     tools,
     assemble,
     channels,
+    settings,
+    outbound,
     interceptors,
   });
   gatewayRef = gateway;

@@ -47,6 +47,7 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
     async typing(chat: ChatRef) {
       opts.transport.typing(chat.id);
     },
+    // A web chat user's conversation is their (lower-cased) user id; messages are kept for replay while they are away.
     async openDirect(userId: string): Promise<ChatRef> {
       return { kind: 'direct', id: userId.toLowerCase() };
     },

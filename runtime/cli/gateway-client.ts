@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { loadConfig, ConfigError } from '../config/load.js';
+import { loadGatewaySettings, ConfigError } from '../config/load.js';
 import { resolveHome } from '../../storage/paths.js';
 import { VERSION } from '../version.js';
 import type { CliIo } from './types.js';
@@ -31,16 +31,16 @@ export interface GatewayTarget {
 
 export async function findGateway(env: CliIo['env']): Promise<GatewayTarget> {
   const home = resolveHome(env);
-  let config;
+  let gateway;
   try {
-    ({ config } = await loadConfig({ home, env }));
+    gateway = await loadGatewaySettings({ home, env });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`the config in ${home} is not valid:\n${err.format()}`, EXIT.failed);
     throw err;
   }
-  const bind = config.gateway.bind;
+  const bind = gateway.bind;
   const host = bind === 'loopback' || bind === 'lan' || bind === '0.0.0.0' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
-  let token = env.SWITCHYARD_GATEWAY_TOKEN?.trim() || config.gateway.auth.token;
+  let token = env.SWITCHYARD_GATEWAY_TOKEN?.trim() || gateway.auth.token;
   if (!token) {
     const file = join(home, 'gateway-token');
     try {
@@ -55,7 +55,7 @@ export async function findGateway(env: CliIo['env']): Promise<GatewayTarget> {
       );
     }
   }
-  return { home, url: `ws://${host}:${config.gateway.port}/ws`, token };
+  return { home, url: `ws://${host}:${gateway.port}/ws`, token };
 }
 
 export interface EventFrame {
