@@ -150,6 +150,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     page: WEBCHAT_PAGE.html,
     pageCsp: WEBCHAT_PAGE.csp,
     pages: { '/control': { html: CONTROL_PAGE, csp: CONTROL_CSP } },
+    route: (req, res, url) => plane.httpRoute(req, res, url),
     health: () => ({ ready: gatewayRef?.ready ?? false, service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   }).catch((err: unknown) => {
     throw listenError(err, host, port, config.gateway.bind);

@@ -20,6 +20,7 @@ import { sessionMethods, webchatSessionKey } from './methods/sessions.js';
 import { chatMethods } from './methods/chat.js';
 import { adminMethods } from './methods/admin.js';
 import { logMethods } from './methods/logs.js';
+import { createChatCompletions } from './chat-completions.js';
 
 /** Every event a client may receive (hello-ok.features.events). */
 export const EVENTS = [
@@ -69,6 +70,8 @@ export interface ControlPlane {
   flush(): Promise<void>;
   /** Listens to every event as it goes out (benchmarks, diagnostics); returns the unsubscribe. */
   onEvent(fn: (e: OutEvent) => void): () => void;
+  /** The optional HTTP API's route (POST /v1/chat/completions when gateway.http.chatCompletions is on). */
+  httpRoute: ReturnType<typeof createChatCompletions>;
 }
 
 export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
@@ -243,6 +246,7 @@ export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
     seq: () => hub.seq(),
     flush: () => hub.flush(),
     onEvent: (fn) => hub.subscribe(fn),
+    httpRoute: createChatCompletions({ ...opts, hub }),
   };
 }
 

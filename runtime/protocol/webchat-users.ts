@@ -8,6 +8,8 @@ import type { GatewayState, JsonDoc, WebchatUser } from '../types/index.js';
 export const PERSONAL_TOKEN_PREFIX = 'wc_';
 /** The web chat id the operator (gateway token) chats as when no `webchat:<id>` owner is configured. */
 export const OPERATOR_WEBCHAT_ID = 'owner';
+/** The web chat id the HTTP API chats as (`api`, or `api-<user>` with the request's `user`). */
+export const API_WEBCHAT_ID = 'api';
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export interface WebchatUsers {
@@ -26,6 +28,7 @@ export function webchatUserId(name: string): string {
   const id = name.trim().toLowerCase();
   if (!NAME.test(id)) throw new Error(`"${name}" is not a usable name: 1–64 letters, digits, - or _, starting with a letter or digit`);
   if (id === OPERATOR_WEBCHAT_ID) throw new Error(`"${OPERATOR_WEBCHAT_ID}" is the gateway token holder's web chat name; pick another`);
+  if (id === API_WEBCHAT_ID || id.startsWith(`${API_WEBCHAT_ID}-`)) throw new Error(`"${API_WEBCHAT_ID}" and "${API_WEBCHAT_ID}-…" are the HTTP API's web chat names; pick another`);
   return id;
 }
 
