@@ -45,5 +45,31 @@ export function createControlEventStore(home: string, log: Log = defaultLog): Co
 
 export function createIdempotencyStore(home: string, log: Log = defaultLog): IdempotencyStore {
   const s = jsonlStore(statePaths(home).idempotency, isIdempotency, true, log);
-  return { load: s.load, append: (rec) => s.append([rec]), rewrite: s.rewrite };
+  // Group commit: records that arrive while a write (and its fsync) is under way go together in the next one, so
+  // a burst of side-effecting requests costs a few fsyncs, not one each. Each append resolves once its line is synced.
+  let pending: { rec: IdempotencyRecord; done: (err?: unknown) => void }[] = [];
+  let writing = false;
+  const drain = async () => {
+    writing = true;
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      try {
+        await s.append(batch.map((b) => b.rec));
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.done(err);
+      }
+    }
+    writing = false;
+  };
+  return {
+    load: s.load,
+    append: (rec) =>
+      new Promise<void>((resolve, reject) => {
+        pending.push({ rec, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        if (!writing) void drain();
+      }),
+    rewrite: s.rewrite,
+  };
 }
