@@ -359,7 +359,8 @@ async function cli(): Promise<void> {
   log.info('gateway ready', { home: running.home, readyMs: Math.round(performance.now() - started) });
   // The log is JSON lines; what a person starting the gateway needs to read is also said in plain text.
   const noModel = agentModelCandidates(running.config, defaultAgentId(running.config)).length === 0;
-  process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
+  const control = running.chatUrl.replace('/#token=', '/control#token=');
+  process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\nControl page: ${control}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
   const shutdown = async (sig: string) => {
     log.info('shutting down', { signal: sig });
     await running.stop().catch((err) => log.error('shutdown failed', { err: String(err) }));
