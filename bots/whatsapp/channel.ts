@@ -51,7 +51,7 @@ export class WhatsAppChannel implements Channel {
       log: deps.log,
       recent: this.recent,
       sendReadReceipts: deps.sendReadReceipts,
-      socket: (ms) => this.connection.whenOpen(ms),
+      socket: (ms, not) => this.connection.whenOpen(ms, not),
       current: () => this.connection.socket,
     });
   }

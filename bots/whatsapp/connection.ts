@@ -94,9 +94,12 @@ export class WhatsAppConnection {
     await sock?.end(undefined).catch(() => {});
   }
 
-  /** The socket once it is open; rejects after `timeoutMs`, or at once when the account is logged out or stopped. */
-  whenOpen(timeoutMs: number): Promise<WaSocket> {
-    if (this.state === 'open' && this.sock) return Promise.resolve(this.sock);
+  /**
+   * The socket once it is open; rejects after `timeoutMs`, or at once when the account is logged out or stopped.
+   * `not`: a socket that just failed (its close event may not have arrived yet); only a newer one will do.
+   */
+  whenOpen(timeoutMs: number, not?: WaSocket): Promise<WaSocket> {
+    if (this.state === 'open' && this.sock && this.sock !== not) return Promise.resolve(this.sock);
     if (this.state === 'logged-out') return Promise.reject(new Error(`WhatsApp account ${this.deps.accountId} is logged out: run ${loginCommand(this.deps.accountId)}`));
     if (this.state === 'stopped' || this.state === 'idle') return Promise.reject(new Error(`whatsapp account ${this.deps.accountId} is not running`));
     return new Promise((resolve, reject) => {

@@ -27,7 +27,7 @@ export interface SenderDeps {
   recent: RecentMessages;
   sendReadReceipts: boolean;
   /** The open socket, waiting up to `timeoutMs` for a reconnect; rejects when the account cannot connect. */
-  socket(timeoutMs: number): Promise<WaSocket>;
+  socket(timeoutMs: number, not?: WaSocket): Promise<WaSocket>;
   /** The open socket now, if any (typing is not worth waiting for). */
   current(): WaSocket | undefined;
 }
@@ -53,10 +53,11 @@ export class WhatsAppSender {
     const expiration = recent.expiration(o.to.id);
     if (expiration) options.ephemeralExpiration = expiration;
 
+    let failed: WaSocket | undefined;
     for (let attempt = 1; ; attempt++) {
       let sock: WaSocket;
       try {
-        sock = await this.deps.socket(SEND_WAIT_MS);
+        sock = await this.deps.socket(SEND_WAIT_MS, failed);
       } catch (err) {
         const loggedOut = /logged out|not running/.test((err as Error).message);
         throw new ChannelSendError(`whatsapp send to ${jid} failed: ${(err as Error).message}`, 'whatsapp', loggedOut, err);
@@ -69,6 +70,7 @@ export class WhatsAppSender {
         // Baileys checks the socket before it writes: "Connection Closed" means nothing left, so the next socket may
         // send it. Anything else may have reached WhatsApp; it is not repeated, so the chat never gets it twice.
         if (boomCode(err) === CONNECTION_CLOSED && attempt < SEND_ATTEMPTS) {
+          failed = sock;
           this.deps.log.warn('whatsapp: connection closed before sending; retrying on the next connection', { accountId, jid, attempt });
           continue;
         }
