@@ -33,6 +33,8 @@ import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
 import { createWebchatChannel } from '../bots/webchat/index.js';
 import { WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
 import { createTelegramChannels } from '../bots/telegram/index.js';
+import { whatsappLogin } from '../bots/whatsapp/login.js';
+import { createLoginCommand } from './cli/login.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -259,7 +261,19 @@ function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
   return out;
 }
 
+/** `login <channel> …` (see runtime/cli/login.ts) until the CLI's command table lists it. */
+async function loginCli(argv: string[]): Promise<never> {
+  const login = createLoginCommand({ logins: [whatsappLogin], home: (env) => resolveHome(env) });
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: Boolean(process.stdout.isTTY) };
+  const code = await login.run(argv, io).catch((err: unknown) => {
+    process.stderr.write(`login failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  });
+  process.exit(code);
+}
+
 async function cli(): Promise<void> {
+  if (process.argv[2] === 'login') return loginCli(process.argv.slice(3));
   const started = performance.now();
   const log = createLogger();
   process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));
