@@ -26,6 +26,9 @@ type KeyPair = ReturnType<typeof Curve.generateKeyPair>;
 
 const ca: KeyPair = Curve.generateKeyPair();
 
+/** The test CA's public key, for a process that installs it itself (the benchmark's child processes). */
+export const testCaPublicKey = (): Buffer => Buffer.from(ca.public);
+
 /** Makes Baileys trust this file's test CA instead of WhatsApp's; the returned function restores the real one. */
 export function trustTestCa(): () => void {
   const real = { key: WA_CERT_DETAILS.PUBLIC_KEY, serial: WA_CERT_DETAILS.SERIAL };
