@@ -9,6 +9,9 @@ import { credentialsDir, loginCommand, readLinkState } from './credentials.js';
 import type { BackoffPolicy } from './connection.js';
 import type { AuthOpener, SocketFactory } from './socket.js';
 
+/** `login whatsapp`, listed by the registry for the CLI (Baileys and qrcode are imported only when it runs). */
+export { whatsappLogin } from './login.js';
+
 export interface WhatsAppModuleOptions {
   /** Replaces makeWASocket (tests). */
   makeSocket?: SocketFactory;
@@ -28,13 +31,16 @@ export function createWhatsAppModule(opts: WhatsAppModuleOptions = {}): ChannelM
       return { dmPolicy: cfg?.dmPolicy ?? 'pairing', allowFrom: cfg?.allowFrom ?? [] };
     },
 
+    // A group's own entry, else "*"; a listed group without requireMention takes "*"'s.
     chatSettings(cfg, chat: ChatRef): ChatSettings | undefined {
       const groups = cfg?.groups ?? {};
-      const own = groups[chat.id];
-      const wildcard = groups['*'];
+      const own = Object.hasOwn(groups, chat.id) ? groups[chat.id] : undefined;
+      const wildcard = Object.hasOwn(groups, '*') ? groups['*'] : undefined;
       if (!own && !wildcard) return undefined;
       return { requireMention: own?.requireMention ?? wildcard?.requireMention ?? true };
     },
+
+    accountIds: (cfg) => resolveAccounts(cfg).map((a) => a.accountId),
 
     async create(cfg, deps: ChannelFactoryDeps): Promise<Channel[]> {
       if (!cfg) return [];
@@ -56,7 +62,7 @@ export function createWhatsAppModule(opts: WhatsAppModuleOptions = {}): ChannelM
       }
       if (linked.length === 0) return [];
       const [{ WhatsAppChannel }, real] = await Promise.all([
-        import('./channel.js'),
+        import('./index.js'),
         opts.makeSocket && opts.openAuth ? undefined : import('./real-socket.js'),
       ]);
       const makeSocket = opts.makeSocket ?? real!.makeBaileysSocket;

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WhatsAppChannel } from '../bots/whatsapp/channel.js';
+import type { WhatsAppChannel } from '../bots/whatsapp/index.js';
 import { whatsappConfigSchema, type WhatsAppConfigInput } from '../bots/whatsapp/config.js';
 import { credentialsDir } from '../bots/whatsapp/credentials.js';
 import { createWhatsAppModule } from '../bots/whatsapp/module.js';
@@ -434,9 +434,9 @@ describe('config', () => {
   it('the module looks up groups by JID, then "*"', () => {
     const mod = createWhatsAppModule();
     const cfg = whatsappConfigSchema.parse({ groups: { '120363012345678901@g.us': { requireMention: false }, '*': {} } });
-    expect(mod.chatSettings(cfg, { kind: 'group', id: '120363012345678901@g.us' })).toEqual({ requireMention: false });
-    expect(mod.chatSettings(cfg, { kind: 'group', id: '120363099999999999@g.us' })).toEqual({ requireMention: true });
-    expect(mod.chatSettings(whatsappConfigSchema.parse({}), { kind: 'group', id: GROUP })).toBeUndefined();
-    expect(mod.directSettings(undefined)).toEqual({ dmPolicy: 'pairing', allowFrom: [] });
+    expect(mod.chatSettings(cfg, { kind: 'group', id: '120363012345678901@g.us' }, 'default')).toEqual({ requireMention: false });
+    expect(mod.chatSettings(cfg, { kind: 'group', id: '120363099999999999@g.us' }, 'default')).toEqual({ requireMention: true });
+    expect(mod.chatSettings(whatsappConfigSchema.parse({}), { kind: 'group', id: GROUP }, 'default')).toBeUndefined();
+    expect(mod.directSettings(undefined, 'default')).toEqual({ dmPolicy: 'pairing', allowFrom: [] });
   });
 });
