@@ -384,6 +384,24 @@ describe('connection loop', () => {
     expect(ch.state).toBe('connecting');
   });
 
+  it('credentials that cannot be opened stop only this account, with a line naming the login command', async () => {
+    await writeLinkedCreds(credentialsDir(t.home, 'default'));
+    const factory = fakeSocketFactory();
+    const mod = createWhatsAppModule({
+      makeSocket: factory,
+      openAuth: async (dir) => {
+        throw Object.assign(new Error(`EACCES: permission denied, open '${dir}/creds.json'`), { code: 'EACCES' });
+      },
+    });
+    const [ch] = await mod.create(whatsappConfigSchema.parse({}), { log, env: {}, home: t.home, clock, offsets: { get: () => undefined, set: () => {} } });
+    running.push(ch);
+    await ch.start(() => {});
+    expect((ch as WhatsAppChannel).state).toBe('stopped');
+    expect(factory.sockets).toHaveLength(0);
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringContaining('npm run login -- whatsapp')]);
+    await expect(ch.send({ to: { kind: 'direct', id: ANA.jid }, text: 'x' })).rejects.toMatchObject({ permanent: true });
+  });
+
   it('stop() ends the socket and nothing reconnects', async () => {
     const { ch, factory } = await setup();
     await ch.stop();

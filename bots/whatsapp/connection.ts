@@ -75,7 +75,18 @@ export class WhatsAppConnection {
    */
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`whatsapp account ${this.deps.accountId}: start() called twice`);
-    this.auth = await this.deps.openAuth(this.deps.credsDir, this.deps.log);
+    const { accountId, credsDir, log } = this.deps;
+    try {
+      this.auth = await this.deps.openAuth(credsDir, log);
+    } catch (err) {
+      // Only this account stops; the gateway and its other channels start as usual.
+      this.state = 'stopped';
+      log.error(`WhatsApp account "${accountId}" could not open its credentials in ${credsDir}: move the folder away and run ${loginCommand(accountId)}. This account is stopped.`, {
+        accountId,
+        err,
+      });
+      return;
+    }
     const outcome = new Promise<void>((resolve) => (this.firstOutcome = resolve));
     const timer = this.deps.clock.setTimeout(() => this.settleStart(), START_WAIT_MS);
     await this.connect();
