@@ -43,6 +43,7 @@ interface ChildLine {
   rss: number;
   heapUsed: number;
   ms: number;
+  cpuMs: number;
   baileysLoaded: boolean;
   sharpLoaded: boolean;
 }
@@ -94,6 +95,7 @@ async function loadPhase(): Promise<string> {
         mib(median(lines.map((l) => l.rss))),
         mib(median(lines.map((l) => l.heapUsed))),
         mode === 'bare' ? '' : ms(median(lines.map((l) => l.ms)), 0),
+        ms(median(lines.map((l) => l.cpuMs)), 0),
         lines.every((l) => l.baileysLoaded) ? 'yes' : lines.some((l) => l.baileysLoaded) ? 'sometimes' : 'no',
         lines.some((l) => l.sharpLoaded) ? 'yes' : 'no',
       ]);
@@ -103,7 +105,7 @@ async function loadPhase(): Promise<string> {
   }
   return (
     `### What Baileys costs (fresh process each, median of ${runs}; load avg ${loadavg()[0].toFixed(2)})\n\n` +
-    markdownTable(['process', 'RSS after GC', 'heap', 'time', 'Baileys loaded', 'sharp loaded'], rows)
+    markdownTable(['process', 'RSS after GC', 'heap', 'time', 'process CPU', 'Baileys loaded', 'sharp loaded'], rows)
   );
 }
 

@@ -5,7 +5,8 @@
 //   baileys   import('@whiskeysockets/baileys') alone
 //   socket    the adapter's real socket (Baileys + credentials folder) connected to a local WhatsApp Web handshake
 //             (argv: ws URL, test CA public key hex, temp home), measured once Baileys offered its QR code
-// Prints one JSON line: { mode, rss, heapUsed (bytes), ms, baileysLoaded, sharpLoaded }.
+// Prints one JSON line: { mode, rss, heapUsed (bytes), ms, cpuMs, baileysLoaded, sharpLoaded }. cpuMs is the
+// process's CPU time (user + system, all threads) when measured: on a busy machine it moves far less than ms.
 import { createRequire } from 'node:module';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,7 @@ function report(mode: string, ms: number): void {
     rss: m.rss,
     heapUsed: m.heapUsed,
     ms,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     baileysLoaded: loaded(/[\\/]node_modules[\\/](protobufjs|libsignal)[\\/]/),
     sharpLoaded: loaded(/[\\/]node_modules[\\/](sharp|@img)[\\/]/),
   };
