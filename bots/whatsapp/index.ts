@@ -110,7 +110,11 @@ export class WhatsAppChannel implements Channel {
       return;
     }
     this.pending += n;
-    this.queue = this.queue.then(() => this.deliver(sock, upsert)).finally(() => (this.pending -= n));
+    this.queue = this.queue
+      .then(() => this.deliver(sock, upsert))
+      // deliver() handles the runtime's errors itself; anything else must not end the chain for later messages.
+      .catch((err: unknown) => this.deps.log.error('whatsapp: messages could not be handed to the runtime', { accountId: this.accountId, count: n, err }))
+      .finally(() => (this.pending -= n));
   }
 
   private async deliver(sock: WaSocket, upsert: BaileysEventMap['messages.upsert']): Promise<void> {

@@ -101,6 +101,7 @@ export async function linkWhatsApp(req: LoginRequest, io: LoginIo, deps: LoginDe
         if (u.connection === 'open') {
           const id = s.user?.id ?? auth.state.creds.me?.id;
           say(`\n✅ WhatsApp linked as ${id ? phoneOf(id) : 'an unknown number'}. Credentials are in ${dir}.`);
+          if (req.accountId !== 'default') say(`List it in switchyard.json as channels.whatsapp.accounts.${req.accountId}: {} (beside the others).`);
           say('Start (or restart) the gateway to connect it.');
           finish(0);
         } else if (u.connection === 'close') {
