@@ -127,6 +127,17 @@ describe('inbound', () => {
     expect(inbound.map((m) => m.sender.id)).toEqual(['+15551234567', '+15551234567']);
   });
 
+  it('an unexpected failure before decoding (the LID store throwing) loses that upsert only', async () => {
+    const { sock } = await setup();
+    (sock().signalRepository.lidMapping as { getPNForLID: unknown }).getPNForLID = () => {
+      throw new Error('store corrupted');
+    };
+    sock().upsert([textFrom({ jid: '201234567890123@lid' }, 'lost')]);
+    sock().upsert([textFrom(ANA, 'still heard')]);
+    await vi.waitFor(() => expect(inbound.map((m) => m.text)).toEqual(['still heard']));
+    expect(log.lines.some((l) => l.level === 'error' && l.msg.includes('could not be handed'))).toBe(true);
+  });
+
   it('messages are handed on in order, one at a time, and a runtime error loses only that message', async () => {
     const factory = fakeSocketFactory((s) => setImmediate(() => s.open()));
     await writeLinkedCreds(credentialsDir(t.home, 'default'));
