@@ -1,5 +1,11 @@
 // channels.whatsapp: the schema (the keys are product interface) and the module's lookups of it.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHANNEL_MODULES } from '../bots/registry.js';
+import { ConfigError } from '../runtime/config/errors.js';
+import { loadConfig } from '../runtime/config/load.js';
+import { useTempHome } from './fakes/temp-home.js';
 import { resolveAccounts, whatsappConfigSchema } from '../bots/whatsapp/config.js';
 import { createWhatsAppModule } from '../bots/whatsapp/module.js';
 
@@ -48,5 +54,32 @@ describe('config', () => {
     expect(mod.directSettings(undefined, 'default')).toEqual({ dmPolicy: 'pairing', allowFrom: [] });
     // A chat id that names an Object.prototype key is not a configured group.
     expect(mod.chatSettings(whatsappConfigSchema.parse({ groups: { [GROUP]: {} } }), { kind: 'group', id: 'constructor' }, 'default')).toBeUndefined();
+  });
+});
+
+describe('channels.whatsapp in switchyard.json (through the registry)', () => {
+  const t = useTempHome('sy-wa-cfg-');
+  const load = async (text: string) => {
+    await writeFile(join(t.home, 'switchyard.json'), text);
+    return loadConfig({ home: t.home, env: {}, modules: CHANNEL_MODULES });
+  };
+
+  it('a valid block loads, with owners named by number', async () => {
+    const { config } = await load(`{ channels: { whatsapp: { allowFrom: ["+15551234567"], groups: { "*": {} } } }, commands: { ownerAllowFrom: ["whatsapp:+15551234567"] } }`);
+    expect(config.channels.whatsapp).toMatchObject({ dmPolicy: 'pairing', allowFrom: ['+15551234567'], sendReadReceipts: true });
+  });
+
+  it('bad keys are reported with their dotted path', async () => {
+    const err = await load(`{ channels: { whatsapp: { botToken: "x", allowFrom: ["5551234567"], groups: { family: {} } } } }`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const text = (err as ConfigError).format();
+    expect(text).toContain('channels.whatsapp');
+    expect(text).toContain('botToken');
+    expect(text).toContain('E.164');
+    expect(text).toContain('group JID');
+  });
+
+  it('a binding may name a WhatsApp account the block lists', async () => {
+    await expect(load(`{ channels: { whatsapp: { accounts: { work: {} } } }, bindings: [{ agentId: "main", match: { channel: "whatsapp", accountId: "work" } }] }`)).resolves.toBeTruthy();
   });
 });
