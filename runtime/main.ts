@@ -36,7 +36,8 @@ import { createLogRing } from './protocol/log-ring.js';
 import { CONTROL_CSP, CONTROL_PAGE } from './control-page/page.js';
 import { VERSION } from './version.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
-import { CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
+import { CHANNEL_LOGINS, CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
+import { createLoginCommand } from './cli/login.js';
 import { channelSettings } from './channel-settings.js';
 import { createGatewayOutbound } from './gateway/outbound.js';
 
@@ -335,7 +336,19 @@ function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
   return out;
 }
 
+/** `login <channel> …` (see runtime/cli/login.ts) until the CLI's command table lists it. */
+async function loginCli(argv: string[]): Promise<never> {
+  const login = createLoginCommand({ logins: CHANNEL_LOGINS, home: (env) => resolveHome(env) });
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: Boolean(process.stdout.isTTY) };
+  const code = await login.run(argv, io).catch((err: unknown) => {
+    process.stderr.write(`login failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  });
+  process.exit(code);
+}
+
 async function cli(): Promise<void> {
+  if (process.argv[2] === 'login') return loginCli(process.argv.slice(3));
   const started = performance.now();
   const log = createLogger();
   process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));
