@@ -7,6 +7,8 @@ import type {
   IdempotencyRecord,
   IdempotencyStore,
 } from '../runtime/types/control.js';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { appendLinesNow, defaultLog, isRecord, readJsonl, serialised, writeFileAtomicNow, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
 
@@ -40,7 +42,45 @@ function jsonlStore<T>(file: string, valid: (v: unknown) => v is T, sync: boolea
 }
 
 export function createControlEventStore(home: string, log: Log = defaultLog): ControlEventStore {
-  return jsonlStore(statePaths(home).controlEvents, isEvent, false, log);
+  const file = statePaths(home).controlEvents;
+  const s = jsonlStore(file, isEvent, false, log);
+  // Events are appended many times a second while runs stream: one handle stays open (O_APPEND) instead of an
+  // open/stat/read/append/close per batch. The first append goes through appendLinesNow, which also mends a torn
+  // last line; a rewrite replaces the file, so the handle is closed before it and reopened after.
+  let fh: FileHandle | undefined;
+  const close = async () => {
+    const h = fh;
+    fh = undefined;
+    await h?.close();
+  };
+  return {
+    load: s.load,
+    append(events) {
+      if (events.length === 0) return Promise.resolve();
+      const text = events.map((e) => JSON.stringify(e) + '\n').join('');
+      return serialised(file, async () => {
+        if (!fh) {
+          await appendLinesNow(file, text.slice(0, -1).split('\n'), { create: true, sync: false, log });
+          fh = await open(file, constants.O_WRONLY | constants.O_APPEND);
+          return;
+        }
+        try {
+          await fh.appendFile(text, 'utf8');
+        } catch (err) {
+          await close().catch(() => undefined);
+          throw err;
+        }
+      });
+    },
+    rewrite(events) {
+      // One job: no append can reopen the handle on the old file between the close and the rename.
+      return serialised(file, async () => {
+        await close();
+        await writeFileAtomicNow(file, events.map((e) => JSON.stringify(e) + '\n').join(''));
+      });
+    },
+    close: () => serialised(file, close),
+  };
 }
 
 export function createIdempotencyStore(home: string, log: Log = defaultLog): IdempotencyStore {

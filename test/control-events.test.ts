@@ -55,6 +55,22 @@ describe('event hub', () => {
   });
 });
 
+describe('event store', () => {
+  it('appends through its open handle, and after a rewrite into the new file (not the replaced one)', async () => {
+    home = await mkdtemp(join(tmpdir(), 'sy-events-'));
+    const store = createControlEventStore(home);
+    const ev = (seq: number) => ({ seq, ts: seq, event: 'x', payload: { seq } });
+    await store.append([ev(1)]);
+    await store.append([ev(2), ev(3)]);
+    expect((await store.load()).map((e) => e.seq)).toEqual([1, 2, 3]);
+    await store.rewrite([ev(3)]);
+    await store.append([ev(4)]);
+    await store.append([ev(5)]);
+    expect((await store.load()).map((e) => e.seq)).toEqual([3, 4, 5]);
+    expect(await createControlEventStore(home).load()).toHaveLength(3);
+  });
+});
+
 describe('idempotency', () => {
   it('keeps the first answer (also across a restart), shares a running one, does not keep retryable failures, forgets after 24 h', async () => {
     home = await mkdtemp(join(tmpdir(), 'sy-idem-'));

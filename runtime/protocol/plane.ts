@@ -238,6 +238,7 @@ export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
       if (tickTimer) clock.clearTimeout(tickTimer);
       runs.flush();
       await hub.flush();
+      await opts.eventStore.close?.().catch((err: unknown) => log.warn('control event log could not be closed', { err }));
       unsubscribe();
       unfollow();
       wssRef?.off('connection', onConnection);

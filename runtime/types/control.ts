@@ -17,6 +17,8 @@ export interface ControlEventStore {
   append(events: ControlEventRecord[]): Promise<void>;
   /** Replaces the file with exactly these events (atomic), to drop what fell out of the retention window. */
   rewrite(events: ControlEventRecord[]): Promise<void>;
+  /** Releases what the store holds open (at shutdown). */
+  close?(): Promise<void>;
 }
 
 /** The first answer to a side-effecting request, kept so that a retry with the same key gets it again. */
