@@ -96,7 +96,7 @@ export class SlackConnection {
     await this.closeSocket();
     await this.loop;
     this.loop = undefined;
-    await this.queue;
+    // A delivery still in the runtime's hands is not waited for: a stuck runtime must not hold up shutdown.
     if (this.state !== 'unauthorized') this.state = 'stopped';
   }
 
