@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../runtime/config/load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const env = { SWITCHYARD_GATEWAY_TOKEN: 'a-token-of-twenty-chars', ANTHROPIC_KEY_WORK: 'sk-test', TELEGRAM_BOT_TOKEN: '1:test' };
+const env = { SWITCHYARD_GATEWAY_TOKEN: 'a-token-of-twenty-chars', ANTHROPIC_KEY_WORK: 'sk-test', TELEGRAM_BOT_TOKEN: '1:test', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test' };
 
 describe('README configuration examples', () => {
   it('every json5 block loads without a problem', async () => {
