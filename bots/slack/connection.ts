@@ -173,6 +173,8 @@ export class SlackConnection {
       botUserId: me.userId,
       receiver,
       logger,
+      // No conversation state is kept through bolt (the runtime owns sessions): one middleware less per event.
+      convoStore: false,
       clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
     });
     const listener = async ({ body }: { body: unknown }) => this.handle(body);

@@ -18,6 +18,9 @@ export interface Envelope {
   /** Connection numbers it was written to, in order. */
   sentOn: number[];
   ackedAt?: number;
+  /** performance.now() of the last write and, once acked, the time from that write to the ack (benchmarks). */
+  writtenAt?: number;
+  ackMs?: number;
   /** The payload the client sent back with its ack. */
   ackPayload?: unknown;
 }
@@ -31,6 +34,7 @@ interface Conn {
 
 export class FakeSocketMode {
   readonly envelopes: Envelope[] = [];
+  private readonly byId = new Map<string, Envelope>();
   /** Every frame a client sent that was not a valid ack (kept for assertions). */
   readonly strayFrames: string[] = [];
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -94,11 +98,12 @@ export class FakeSocketMode {
       return;
     }
     const id = typeof frame === 'object' && frame !== null ? (frame as Json).envelope_id : undefined;
-    const env = this.envelopes.find((e) => e.envelopeId === id && e.appToken === conn.appToken);
-    if (!env) {
+    const env = typeof id === 'string' ? this.byId.get(id) : undefined;
+    if (!env || env.appToken !== conn.appToken) {
       this.strayFrames.push(text);
       return;
     }
+    if (env.ackedAt === undefined && env.writtenAt !== undefined) env.ackMs = performance.now() - env.writtenAt;
     env.ackedAt ??= Date.now();
     env.ackPayload = (frame as Json).payload;
     this.changed();
@@ -108,6 +113,7 @@ export class FakeSocketMode {
   push(appToken: string, payload: Json): Envelope {
     const env: Envelope = { envelopeId: randomUUID(), appToken, payload, retryAttempt: 0, sentOn: [] };
     this.envelopes.push(env);
+    this.byId.set(env.envelopeId, env);
     const conn = this.openConns(appToken)[0];
     if (conn) this.write(conn, env, false);
     return env;
@@ -115,7 +121,7 @@ export class FakeSocketMode {
 
   /** Sends an envelope again with the next retry_attempt, as Slack does when it missed the ack. */
   redeliver(envelopeId: string): void {
-    const env = this.envelopes.find((e) => e.envelopeId === envelopeId);
+    const env = this.byId.get(envelopeId);
     if (!env) throw new Error(`fake slack: no envelope ${envelopeId}`);
     const conn = this.openConns(env.appToken)[0];
     if (!conn) throw new Error('fake slack: no open socket to redeliver on');
@@ -162,6 +168,7 @@ export class FakeSocketMode {
   private write(conn: Conn, env: Envelope, retry: boolean): void {
     if (retry) env.retryAttempt++;
     env.sentOn.push(conn.id);
+    env.writtenAt = performance.now();
     const frame = {
       envelope_id: env.envelopeId,
       payload: env.payload,
