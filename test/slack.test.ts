@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackChannels, resolveAccounts, type SlackChannel, type SlackTuning } from '../bots/slack/index.js';
 import { slackChatSettings, slackModule } from '../bots/slack/module.js';
+import { SLASH_HINT } from '../bots/slack/connection.js';
 import { IDLE_MS, WORKING_REACTION } from '../bots/slack/working.js';
 import type { Clock, Inbound } from '../runtime/types/channel.js';
 import { FakeClock } from './fakes/fake-clock.js';
@@ -132,6 +133,18 @@ describe('Slack adapter: receiving', () => {
     expect(got[0].sender).toEqual({ id: ANA, isBot: false, name: 'Ana', username: 'ana.r' });
     expect(got[2].sender).toEqual({ id: 'U0NOBODY1', isBot: false });
     expect(slack.calls.filter((x) => x.method === 'users.info').map((x) => x.params.user)).toEqual([ANA, 'U0NOBODY1']);
+  });
+
+  it('acks a slash command at once with a hint (commands are written in messages)', async () => {
+    const { got } = await started();
+    const env = slack.socket.push(
+      slack.app.appToken,
+      { token: 'x', team_id: slack.app.teamId, channel_id: GEN, user_id: ANA, command: '/bind', text: 'work', trigger_id: '1.2.abc', response_url: 'https://hooks.invalid/x' },
+      'slash_commands',
+    );
+    await slack.waitFor(() => env.ackedAt !== undefined, 'the ack');
+    expect(env.ackPayload).toEqual({ response_type: 'ephemeral', text: SLASH_HINT });
+    expect(got).toEqual([]);
   });
 
   it('survives junk on the socket: bad JSON, binary frames, unknown types, envelopes without payloads', async () => {

@@ -43,6 +43,9 @@ export interface ConnectionDeps {
   senderName?(userId: string): Promise<{ name?: string; username?: string } | undefined>;
 }
 
+export const SLASH_HINT =
+  'Slack slash commands are not used here: write the command in a message that mentions me, e.g. `@Switchyard /bind work` (or start it with a space: ` /status`).';
+
 /** A delivery the runtime keeps refusing is retried this often (the envelope is already acked), then logged. */
 const MAX_DELIVERY_ATTEMPTS = 3;
 
@@ -180,6 +183,11 @@ export class SlackConnection {
     const listener = async ({ body }: { body: unknown }) => this.handle(body);
     app.event('message', listener);
     app.event('app_mention', listener);
+    // Slash commands are not needed (a message `@bot /bind work` is a command), but a workspace may register some;
+    // their envelopes wait for the listener's ack, so one is given at once, with a hint of what works.
+    app.command(/.*/, async ({ ack }) => {
+      await ack({ response_type: 'ephemeral', text: SLASH_HINT });
+    });
     app.error(async (err) => {
       this.deps.log.error('slack: a listener failed', { accountId: this.deps.accountId, err });
     });

@@ -11,8 +11,10 @@ export type Json = Record<string, unknown>;
 
 export interface Envelope {
   envelopeId: string;
+  /** 'events_api' (events), 'slash_commands', 'interactive'. */
+  type: string;
   appToken: string;
-  /** The events_api payload (an event_callback body). */
+  /** The payload: an event_callback body for events_api, the command's fields for slash_commands. */
   payload: Json;
   retryAttempt: number;
   /** Connection numbers it was written to, in order. */
@@ -109,9 +111,9 @@ export class FakeSocketMode {
     this.changed();
   }
 
-  /** Sends an events_api envelope to one open socket of the app (or keeps it until one opens). */
-  push(appToken: string, payload: Json): Envelope {
-    const env: Envelope = { envelopeId: randomUUID(), appToken, payload, retryAttempt: 0, sentOn: [] };
+  /** Sends an envelope (events_api unless said otherwise) to one open socket of the app (or keeps it until one opens). */
+  push(appToken: string, payload: Json, type = 'events_api'): Envelope {
+    const env: Envelope = { envelopeId: randomUUID(), type, appToken, payload, retryAttempt: 0, sentOn: [] };
     this.envelopes.push(env);
     this.byId.set(env.envelopeId, env);
     const conn = this.openConns(appToken)[0];
@@ -172,8 +174,8 @@ export class FakeSocketMode {
     const frame = {
       envelope_id: env.envelopeId,
       payload: env.payload,
-      type: 'events_api',
-      accepts_response_payload: false,
+      type: env.type,
+      accepts_response_payload: env.type !== 'events_api',
       retry_attempt: env.retryAttempt,
       retry_reason: env.retryAttempt > 0 ? 'timeout' : '',
     };
