@@ -42,12 +42,28 @@ describe('Slack accounts and settings', () => {
   });
 
   it('channel settings: own entry, a thread by its channel, then "*"; none means not answered there', () => {
-    const cfg = { channels: { c07general: { requireMention: false }, '*': { requireMention: true } } };
-    expect(slackChatSettings(cfg, { kind: 'channel', id: GEN })).toEqual({ requireMention: false });
-    expect(slackChatSettings(cfg, { kind: 'channel', id: GEN, threadId: '1.2', parentId: GEN })).toEqual({ requireMention: false });
-    expect(slackChatSettings(cfg, { kind: 'channel', id: 'C0OTHER' })).toEqual({ requireMention: true });
+    const cfg = {
+      channels: {
+        c07general: { requireMention: false, allowFrom: ['U1'], tools: { deny: ['exec'] } },
+        C0MUTED: { enabled: false },
+        '*': { requireMention: true },
+      },
+    };
+    const general = { enabled: true, requireMention: false, allowFrom: ['U1'], tools: [{ deny: ['exec'], source: 'channels.slack.channels["c07general"].tools' }] };
+    expect(slackChatSettings(cfg, { kind: 'channel', id: GEN })).toEqual(general);
+    expect(slackChatSettings(cfg, { kind: 'channel', id: GEN, threadId: '1.2', parentId: GEN })).toEqual(general);
+    expect(slackChatSettings(cfg, { kind: 'channel', id: 'C0OTHER' })).toEqual({ enabled: true, requireMention: true, tools: [] });
+    expect(slackChatSettings(cfg, { kind: 'channel', id: 'C0MUTED' })).toMatchObject({ enabled: false });
     expect(slackChatSettings({ channels: { C1: {} } }, { kind: 'channel', id: 'C2' })).toBeUndefined();
-    expect(slackChatSettings({ channels: { C1: {} } }, { kind: 'channel', id: 'C1' })).toEqual({ requireMention: true });
-    expect(slackModule.directSettings(undefined)).toEqual({ dmPolicy: 'pairing', allowFrom: [] });
+    expect(slackChatSettings({ channels: { C1: {} } }, { kind: 'channel', id: 'C1' })).toMatchObject({ requireMention: true });
+    expect(slackModule.directSettings(undefined, 'default')).toEqual({ dmPolicy: 'pairing', allowFrom: [] });
+  });
+
+  it('accountIds: default and the named accounts; enabled: false starts nothing', async () => {
+    const parsed = slackModule.configSchema.parse({ botToken: 'xoxb-1', appToken: 'xapp-1', accounts: { work: { botToken: 'xoxb-2', appToken: 'xapp-2' } } });
+    expect(slackModule.accountIds!(parsed)).toEqual(['default', 'work']);
+    const off = slackModule.configSchema.parse({ enabled: false, botToken: 'xoxb-1', appToken: 'xapp-1' });
+    const deps = { log: f.log, env: {}, home: '/nonexistent', clock: new FakeClock(), offsets: { get: () => undefined, set: () => {} } };
+    expect(await slackModule.create(off, deps)).toEqual([]);
   });
 });

@@ -14,9 +14,20 @@ const apiUrl = z.string().url();
 /** "off": a top-level message gets a top-level answer; "all": every answer in a thread. */
 const replyToMode = z.enum(['off', 'all']);
 
+const toolPolicy = z.strictObject({
+  allow: z.array(z.string()).optional(),
+  deny: z.array(z.string()).optional(),
+});
+
 const slackChatSchema = z.strictObject({
   /** Default true: only messages that mention the bot (or reply in a thread the bot started) are answered. */
   requireMention: z.boolean().optional(),
+  /** false: the bot ignores this channel. */
+  enabled: z.boolean().optional(),
+  /** Only these members (user ids) may use the bot here. */
+  allowFrom: z.array(z.string()).optional(),
+  /** This channel's tool policy (may only restrict). */
+  tools: toolPolicy.optional(),
 });
 
 const slackAccountSchema = z.strictObject({
@@ -26,7 +37,9 @@ const slackAccountSchema = z.strictObject({
   replyToMode: replyToMode.optional(),
 });
 
-export const slackSchema = z.strictObject({
+export const slackConfigSchema = z.strictObject({
+  /** false: the block stays in the file but no Slack account starts. */
+  enabled: z.boolean().prefault(true),
   botToken: botToken.optional(),
   appToken: appToken.optional(),
   /** The Web API base; apps.connections.open is called there too and returns the Socket Mode URL. */
@@ -39,6 +52,6 @@ export const slackSchema = z.strictObject({
   accounts: z.record(z.string(), slackAccountSchema).optional(),
 });
 
-export type SlackConfig = z.output<typeof slackSchema>;
-export type SlackConfigInput = z.input<typeof slackSchema>;
+export type SlackConfig = z.output<typeof slackConfigSchema>;
+export type SlackConfigInput = z.input<typeof slackConfigSchema>;
 export type ReplyToMode = z.output<typeof replyToMode>;

@@ -26,13 +26,14 @@ export interface SlackAccount {
 }
 
 /** The part of `channels.slack` the adapter reads (accepts the block before or after schema defaults). */
-export type SlackAdapterConfig = Partial<Pick<SlackConfig, 'botToken' | 'appToken' | 'apiUrl' | 'replyToMode' | 'accounts'>>;
+export type SlackAdapterConfig = Partial<Pick<SlackConfig, 'enabled' | 'botToken' | 'appToken' | 'apiUrl' | 'replyToMode' | 'accounts'>>;
 
 /**
  * The accounts to run: the top-level keys are account `default`; `accounts.<id>` adds (or overrides) more. An
  * account with one token but not the other is reported and skipped: Socket Mode needs both.
  */
 export function resolveAccounts(cfg: SlackAdapterConfig | undefined, env: Record<string, string | undefined>, log?: Logger): SlackAccount[] {
+  if (cfg?.enabled === false) return [];
   const fromEnv = cfg === undefined || cfg.accounts === undefined;
   const top = {
     botToken: cfg?.botToken ?? (fromEnv ? env.SLACK_BOT_TOKEN : undefined),
