@@ -26,10 +26,13 @@ function lastUserText(req: FakeRequest): string {
   return (last.content as { type: string; text?: string }[]).map((b) => b.text ?? '').join('\n');
 }
 
+/** The message itself: in a shared channel the model sees it prefixed with who said it (`[U0…]: `). */
+const said = (req: FakeRequest) => lastUserText(req).replace(/^\[[^\]]*\]: /, '');
+
 async function start(config?: Json): Promise<SlackGateway> {
   g = await startSlackGateway({ config });
   // The model answers every turn with the text of that turn, so answers can be matched to their messages.
-  g.model.setDefault((req) => ({ text: `reply to: ${lastUserText(req)}` }));
+  g.model.setDefault((req) => ({ text: `reply to: ${said(req)}` }));
   return g;
 }
 
@@ -59,8 +62,7 @@ describe('Slack through the whole gateway', () => {
     expect(a.text).toBe('reply to: what is up?');
     expect(a.threadTs).toBeUndefined();
     // The model saw the text without the mention; Slack sent message + app_mention and both were acked.
-    expect(lastUserText(g!.model.requests[0])).toContain('what is up?');
-    expect(lastUserText(g!.model.requests[0])).not.toContain('<@');
+    expect(lastUserText(g!.model.requests[0])).toBe(`[${MEMBER}]: what is up?`);
     await until(acked, 'every envelope acked');
     expect(g!.slack.socket.envelopes.filter((e) => (e.payload.event as Json).type === 'app_mention')).toHaveLength(1);
     await g!.h.gw.gateway.lanes.idle();
@@ -130,7 +132,7 @@ describe('Slack through the whole gateway', () => {
     const gate = new Promise<void>((r) => (release = r));
     g!.model.setDefault(async (req) => {
       await gate;
-      return { text: `reply to: ${lastUserText(req)}` };
+      return { text: `reply to: ${said(req)}` };
     });
     g!.say(MEMBER, GEN, g!.mention('slow one'));
     await until(() => g!.model.requests.length === 1, 'the model request');
@@ -157,7 +159,7 @@ describe('Slack through the whole gateway', () => {
   it('a 5,000-character answer arrives in two messages cut at 4,000 without breaking the code block', async () => {
     await start();
     const code = Array.from({ length: 110 }, (_, i) => `const line${String(i).padStart(3, '0')} = ${i}; // filler text`).join('\n');
-    const long = `Here is the file:\n\n\`\`\`js\n${code}\n\`\`\`\n\n${'Afterword. '.repeat(100)}`;
+    const long = `Here is the file:\n\n\`\`\`js\n${code}\n\`\`\`\n\n${'Afterword. '.repeat(150)}`;
     expect(long.length).toBeGreaterThan(5000);
     g!.model.script(MODEL_KEY, { text: long });
     g!.say(MEMBER, GEN, g!.mention('the long one'));
@@ -213,7 +215,7 @@ describe('Slack through the whole gateway', () => {
     const gate = new Promise<void>((r) => (release = r));
     g!.model.setDefault(async (req) => {
       await gate;
-      return { text: `reply to: ${lastUserText(req)}` };
+      return { text: `reply to: ${said(req)}` };
     });
     const ts = g!.say(MEMBER, GEN, g!.mention('think'));
     await until(() => g!.slack.reactionsOn(GEN, ts).length === 1, 'the reaction');

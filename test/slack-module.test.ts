@@ -1,6 +1,11 @@
-// The Slack registry entry and account resolution: config schema, channel settings, env tokens, accounts
-// (bots/slack/module.ts, bots/slack/index.ts).
-import { describe, expect, it } from 'vitest';
+// The Slack registry entry and account resolution: config schema (alone and through the config loader), channel
+// settings, env tokens, accounts (bots/slack/module.ts, bots/slack/config.ts, bots/slack/index.ts).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANNEL_MODULES } from '../bots/registry.js';
+import { ConfigError, loadConfig } from '../runtime/config/load.js';
 import { createSlackChannels, resolveAccounts } from '../bots/slack/index.js';
 import { slackChatSettings, slackModule } from '../bots/slack/module.js';
 import { FakeClock } from './fakes/fake-clock.js';
@@ -65,5 +70,44 @@ describe('Slack accounts and settings', () => {
     const off = slackModule.configSchema.parse({ enabled: false, botToken: 'xoxb-1', appToken: 'xapp-1' });
     const deps = { log: f.log, env: {}, home: '/nonexistent', clock: new FakeClock(), offsets: { get: () => undefined, set: () => {} } };
     expect(await slackModule.create(off, deps)).toEqual([]);
+  });
+});
+
+describe('channels.slack through the config loader', () => {
+  let home: string;
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'sy-slack-config-'));
+  });
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+  const load = async (text: string | undefined, env: Record<string, string> = {}) => {
+    if (text !== undefined) await writeFile(join(home, 'switchyard.json'), text);
+    return loadConfig({ modules: CHANNEL_MODULES, home, env });
+  };
+  const problems = (text: string, env: Record<string, string> = {}) =>
+    load(text, env).then(
+      () => [] as string[],
+      (e: unknown) => (e as ConfigError).format().split('\n'),
+    );
+
+  it('SLACK_BOT_TOKEN and SLACK_APP_TOKEN alone create the block', async () => {
+    const { config } = await load(undefined, { SLACK_BOT_TOKEN: 'xoxb-env', SLACK_APP_TOKEN: 'xapp-env' });
+    expect(config.channels.slack).toMatchObject({ enabled: true, botToken: 'xoxb-env', appToken: 'xapp-env', dmPolicy: 'pairing', replyToMode: 'off' });
+  });
+
+  it('unknown keys, the wrong kind of token and a bad replyToMode are errors naming the key; token values are not echoed', async () => {
+    const lines = await problems('{ channels: { slack: { botToken: "xoxp-secret-user-token", replyToMode: "first", channels: { C1: { requireMention: true, topics: {} } } } } }');
+    expect(lines.join('\n')).not.toContain('secret-user-token');
+    expect(lines.some((l) => l.startsWith('switchyard.json: channels.slack.botToken: expected a bot token starting with xoxb-'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('switchyard.json: channels.slack.replyToMode:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('switchyard.json: channels.slack.channels.C1.topics: unknown key'))).toBe(true);
+  });
+
+  it('bindings by teamId load; a binding to an account the block does not configure is refused', async () => {
+    const base = 'channels: { slack: { botToken: "xoxb-1", appToken: "xapp-1", accounts: { work: { botToken: "xoxb-2", appToken: "xapp-2" } } } }';
+    await expect(load(`{ ${base}, bindings: [{ agentId: "main", match: { channel: "slack", teamId: "T1", accountId: "work" } }] }`)).resolves.toBeTruthy();
+    const lines = await problems(`{ ${base}, bindings: [{ agentId: "main", match: { channel: "slack", accountId: "nope" } }] }`);
+    expect(lines.join('\n')).toContain('bindings[0].match.accountId');
   });
 });
