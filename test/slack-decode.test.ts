@@ -1,6 +1,6 @@
 // Slack decode, table-driven from saved Socket Mode envelopes (test/fixtures/slack/): payload shapes as Slack
 // sends them for messages, mentions, threads, DMs, subtypes and other events.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, dedupeKeys, slackToPlain } from '../bots/slack/inbound.js';
 import type { Inbound } from '../runtime/types/channel.js';
@@ -208,4 +208,93 @@ describe('slackToPlain', () => {
     ['<https://a.example|https://a.example>', 'https://a.example'],
     ['&lt;b&gt; &amp;amp;', '<b> &amp;'],
   ])('%s → %s', (input, out) => expect(slackToPlain(input)).toBe(out));
+});
+
+describe('decodeEvent under fuzzing', () => {
+  const fixtures = readdirSync(new URL('./fixtures/slack/', import.meta.url))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => (JSON.parse(readFileSync(new URL(`./fixtures/slack/${f}`, import.meta.url), 'utf8')) as { payload?: unknown }).payload)
+    .filter((p) => p !== undefined);
+
+  /** A small seeded PRNG (LCG): the cases are the same on every run, so a failure can be reproduced. */
+  function prng(seed: number) {
+    let s = seed;
+    const next = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+    return { next, pick: <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)] };
+  }
+  const JUNK: (() => unknown)[] = [
+    () => null,
+    () => 0,
+    () => 1e308,
+    () => '',
+    () => 'x'.repeat(5000),
+    () => [],
+    () => ({}),
+    () => true,
+    () => '<@U07SYBOT01|' + '<'.repeat(2000),
+    () => '1732612345.123459',
+    () => '../../etc/passwd',
+    () => 'C1 with spaces',
+    () => '\u0000\ud800\u200b',
+    () => JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
+  ];
+  const FIELDS = ['text', 'channel', 'user', 'ts', 'thread_ts', 'subtype', 'channel_type', 'bot_id', 'files', 'parent_user_id', 'user_profile', 'team', 'type', 'event_id', 'team_id'];
+  function mutate(v: unknown, r: ReturnType<typeof prng>): unknown {
+    if (Array.isArray(v)) {
+      const a = v.map((x) => mutate(x, r));
+      if (r.next() < 0.2) a.push(r.pick(JUNK)());
+      return a;
+    }
+    if (v && typeof v === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const roll = r.next();
+        if (roll < 0.06) continue;
+        o[k] = roll < 0.15 ? r.pick(JUNK)() : mutate(x, r);
+      }
+      if (r.next() < 0.15) o[r.pick(FIELDS)] = r.pick(JUNK)();
+      return o;
+    }
+    if (typeof v === 'string' && r.next() < 0.15) return v.slice(0, Math.floor(r.next() * v.length));
+    return v;
+  }
+
+  it('never throws on 20,000 mutated and truncated payloads, and what it decodes is well-formed', () => {
+    const r = prng(20261201);
+    let decoded = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let json = JSON.stringify(mutate(r.pick(fixtures), r));
+      if (r.next() < 0.05) json = json.slice(0, Math.floor(r.next() * json.length));
+      let body: unknown;
+      try {
+        body = JSON.parse(json);
+      } catch {
+        continue; // not JSON any more: the SDK drops such frames before any listener
+      }
+      let m: Inbound | null;
+      try {
+        dedupeKeys(body);
+        m = decodeEvent(body, me, 'default', { replyToMode: r.next() < 0.5 ? 'off' : 'all' });
+      } catch (err) {
+        throw new Error(`decodeEvent threw ${String(err)} on ${json.slice(0, 2000)}`);
+      }
+      if (!m) continue;
+      decoded++;
+      expect(m.chat.id).toMatch(/^[A-Z0-9]+$/);
+      expect(m.sender.id).toMatch(/^[A-Z0-9]+$/);
+      expect(m.messageId).toMatch(/^\d+\.\d+$/);
+      if (m.chat.threadId !== undefined) expect(m.chat.threadId).toMatch(/^\d+\.\d+$/);
+      expect(['direct', 'channel']).toContain(m.chat.kind);
+      expect(typeof m.text).toBe('string');
+      expect(m.sender.id).not.toBe(me.userId);
+    }
+    expect(decoded).toBeGreaterThan(1000);
+  });
+
+  it('a megabyte of text and a pile of unclosed brackets decode in linear time', () => {
+    const body = structuredClone(envelope('channel-mention-message').payload) as { event: Record<string, unknown> };
+    body.event.text = `<@U07SYBOT01> ${'a'.repeat(1_000_000)} ${'<'.repeat(100_000)}`;
+    const m = decodeEvent(body, me, 'default', { replyToMode: 'off' });
+    expect(m!.text.length).toBeGreaterThan(1_000_000);
+  });
 });

@@ -41,6 +41,8 @@ const MESSAGE_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 
 /** Slack timestamps are "<seconds>.<micro>" strings and double as message ids. */
 const TS = /^\d{1,12}\.\d{1,9}$/;
+/** Slack ids (C…, D…, G…, U…, W…, T…, B…) are short upper-case alphanumerics; anything else is not from Slack. */
+const ID = /^[A-Z0-9]{2,40}$/;
 
 export function decodeEvent(body: unknown, me: SlackIdentity, accountId: string, opts: DecodeOptions, receivedAt?: number): Inbound | null {
   if (!isRec(body)) return null;
@@ -55,7 +57,7 @@ export function decodeEvent(body: unknown, me: SlackIdentity, accountId: string,
   const channel = str(event.channel);
   const ts = str(event.ts);
   const user = str(event.user);
-  if (!channel || !ts || !TS.test(ts) || !user) return null;
+  if (!channel || !ID.test(channel) || !ts || !TS.test(ts) || !user || !ID.test(user)) return null;
   const botId = str(event.bot_id);
   if (user === me.userId || (botId !== undefined && botId === me.botId)) return null;
 
@@ -69,7 +71,7 @@ export function decodeEvent(body: unknown, me: SlackIdentity, accountId: string,
   const inThread = threadTs !== undefined && threadTs !== ts && TS.test(threadTs);
   const parentUser = str(event.parent_user_id);
   const replyToBot = inThread && parentUser === me.userId;
-  const teamId = str(body.team_id) ?? str(event.team) ?? me.teamId;
+  const teamId = [str(body.team_id), str(event.team), me.teamId].find((t) => t !== undefined && ID.test(t));
 
   const chat: ChatRef = isDm ? { kind: 'direct', id: channel } : { kind: 'channel', id: channel };
   if (teamId) chat.teamId = teamId;
