@@ -11,6 +11,7 @@ import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
 import { createLogger } from './log.js';
+import { installProcessGuards } from './process-guards.js';
 import { createEventBus } from './events.js';
 import { createProviders } from './providers/registry.js';
 import { resolveCredentials } from './providers/credentials.js';
@@ -280,8 +281,7 @@ function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
 async function cli(): Promise<void> {
   const started = performance.now();
   const log = createLogger();
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));
-  process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { err: String(err), stack: err.stack }));
+  installProcessGuards(log);
   let running: RunningGateway;
   try {
     const args = parseArgs(process.argv.slice(2));
