@@ -43,7 +43,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     try {
       await deps.audit.append({ kind: 'admin', ...rec });
     } catch (err) {
-      log.error('could not write the admin audit record', { command: rec.command, err: errText(err) });
+      log.error('could not write the admin audit record', { command: rec.command, err });
     }
   };
 
@@ -51,7 +51,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     try {
       return deps.isAllowed(m);
     } catch (err) {
-      log.error('access check failed for a command; treating the sender as not allowed', { channel: m.channel, err: errText(err) });
+      log.error('access check failed for a command; treating the sender as not allowed', { channel: m.channel, err });
       return false;
     }
   };
@@ -62,7 +62,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     try {
       botUsername = deps.botUsername?.(m);
     } catch (err) {
-      log.warn('could not tell the bot username; commands addressed with @ are checked by mention only', { err: errText(err) });
+      log.warn('could not tell the bot username; commands addressed with @ are checked by mention only', { err });
     }
     const parsed = parseCommand(m.text, botUsername);
     if (!parsed) return false;
@@ -73,7 +73,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
       try {
         await answer(text);
       } catch (err) {
-        log.error('could not send a command reply', { command: parsed.name, channel: m.channel, chatId: m.chat.id, err: errText(err) });
+        log.error('could not send a command reply', { command: parsed.name, channel: m.channel, chatId: m.chat.id, err });
       }
     };
 
@@ -117,7 +117,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
         await reply(err.message ? `${err.message}\nUsage: ${cmd.usage}` : `Usage: ${cmd.usage}`);
       } else {
         const message = errText(err);
-        log.error('admin command failed', { command: cmd.name, sender, ...where, err: message });
+        log.error('admin command failed', { command: cmd.name, sender, ...where, err });
         await audit({ command: cmd.name, args, sender, ...where, decision: 'executed', result: 'error', error: oneLine(message, 300) });
         await reply(`Command failed: ${oneLine(String(safeRedact(deps, message)), 500)}`);
       }
@@ -138,7 +138,7 @@ function safeRedact(deps: AdminDeps, v: unknown): unknown {
   try {
     return deps.redact(v);
   } catch (err) {
-    deps.log.error('redaction failed; dropping the value', { err: errText(err) });
+    deps.log.error('redaction failed; dropping the value', { err });
     return '[unavailable]';
   }
 }

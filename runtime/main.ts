@@ -83,13 +83,14 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const token = configuredToken ?? (await loadOrCreateToken(join(home, 'gateway-token')));
 
   const agentIds = config.agents.list.map((a) => a.id);
+  const storageLog = (msg: string, data?: { err: unknown }) => log.warn(msg, data);
   const [state, sessions] = await Promise.all([
-    openStateStore(home, (m) => log.warn(m)),
-    openSessionStore(home, (m) => log.warn(m), agentIds),
+    openStateStore(home, storageLog),
+    openSessionStore(home, storageLog, agentIds),
   ]);
-  const transcripts = createTranscriptStore(home);
-  const audit = createAuditLog(home, clock);
-  const journal = createInboundJournal(home);
+  const transcripts = createTranscriptStore(home, storageLog);
+  const audit = createAuditLog(home, clock, storageLog);
+  const journal = createInboundJournal(home, storageLog);
 
   const bus = createEventBus(log);
   // Runs are traceable in the log by runId and sessionKey (text deltas stay off the log).
@@ -304,7 +305,7 @@ async function cli(): Promise<void> {
   process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
   const shutdown = async (sig: string) => {
     log.info('shutting down', { signal: sig });
-    await running.stop().catch((err) => log.error('shutdown failed', { err: String(err) }));
+    await running.stop().catch((err: unknown) => log.error('shutdown failed', { err }));
     log.info('stopped');
     process.exit(0);
   };

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { TextFile } from 'lowdb/node';
 import type { JsonDoc } from '../runtime/types/storage.js';
-import { isErrno } from './jsonl.js';
+import { isErrno, type Log } from './jsonl.js';
 
 /** The part of runtime/clock.ts's Clock this module uses (storage must not import runtime/ beyond types). */
 export interface DocClock {
@@ -22,7 +22,7 @@ const realClock: DocClock = {
 };
 
 export interface JsonDocOptions<T> {
-  log: (msg: string) => void;
+  log: Log;
   /** Updates within this window become one write. Default 50. */
   coalesceMs?: number;
   /** Decodes what was on disk (fill missing keys, upgrade old shapes). Throwing means "unusable": the file is
@@ -124,7 +124,7 @@ class CoalescedJsonDoc<T> implements JsonDoc<T> {
     private readonly adapter: Adapter<string>,
     private readonly clock: DocClock,
     private readonly coalesceMs: number,
-    private readonly log: (msg: string) => void,
+    private readonly log: Log,
   ) {}
 
   update(fn: (data: T) => void): void {
@@ -147,7 +147,7 @@ class CoalescedJsonDoc<T> implements JsonDoc<T> {
     const h = this.clock.setTimeout(() => {
       this.timer = null;
       this.start().catch((err: unknown) => {
-        this.log(`storage: writing ${this.file} failed: ${message(err)}; will retry on the next change or flush`);
+        this.log(`storage: writing ${this.file} failed; will retry on the next change or flush`, { err });
       });
     }, this.coalesceMs);
     // A pending write must not keep the process alive; shutdown calls flush() to write it out.

@@ -3,7 +3,7 @@
 // unusable, so it is moved aside whole (see json-doc) rather than half-kept.
 import type { GatewayState, JsonDoc } from '../runtime/types/storage.js';
 import { openJsonDoc, UnsupportedVersionError, type DocClock } from './json-doc.js';
-import { isRecord } from './jsonl.js';
+import { isRecord, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
 
 export const STATE_VERSION = 1;
@@ -55,7 +55,7 @@ export interface StateStoreOptions {
 
 export function openStateStore(
   home: string,
-  log: (msg: string) => void,
+  log: Log,
   opts: StateStoreOptions = {},
 ): Promise<JsonDoc<GatewayState>> {
   const file = statePaths(home).state;

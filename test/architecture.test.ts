@@ -104,4 +104,14 @@ describe('architecture', () => {
     });
     expect(bad).toEqual([]);
   });
+
+  it('errors are logged as errors: `err` carries the error object (stack and cause), never its text', () => {
+    // `{ err: String(err) }`, `{ err: errText(err) }`, `{ err: e.message }`, `{ err: f.detail }` … lose the stack.
+    const asText = /[{,]\s*err: (?!(?:err|e|error|unknown)\b)[^,}\n]+/g;
+    const found = ['runtime', 'admin', 'bots', 'storage'].flatMap((d) => files(d)).flatMap((f) =>
+      [...readFileSync(join(ROOT, f), 'utf8').matchAll(asText)].map((m) => `${f}: ${m[0]}`),
+    );
+    expect(found).toEqual([]);
+    expect('log.warn("x", { err: String(err) })'.match(asText)).not.toBeNull(); // the pattern finds what it is for
+  });
 });

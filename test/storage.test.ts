@@ -199,7 +199,8 @@ describe('json doc', () => {
     const doc = await openJsonDoc(file, () => ({ n: 0 }), { log, clock, adapter });
     doc.update((d) => void (d.n = 1));
     await clock.advance(50);
-    expect(logs.some((l) => l.includes(file) && l.includes('disk full'))).toBe(true);
+    expect(logs.some((l) => l.includes(file) && l.includes('failed'))).toBe(true);
+    expect(tmp.errors).toContainEqual(new Error('disk full')); // the error itself, so the log has its stack
     await expect(doc.flush()).rejects.toThrow('disk full');
     fail = false;
     await doc.flush();

@@ -62,7 +62,7 @@ export class TelegramSender {
     } catch (err) {
       if (!(err instanceof ChannelSendError) || !isEntityParseError(err.cause)) throw err;
       // Telegram rejected the markup, so nothing was shown: sending the text plain cannot duplicate it.
-      this.deps.log.warn('telegram: HTML rejected, resending as plain text', { ...ctx, accountId: this.deps.accountId, err: err.message });
+      this.deps.log.warn('telegram: HTML rejected, resending as plain text', { ...ctx, accountId: this.deps.accountId, err });
       return { messageId: String((await sendPlain()).message_id) };
     }
   }
@@ -98,7 +98,8 @@ export class TelegramSender {
         accountId: this.deps.accountId,
         chatId: chat.id,
         threadId: chat.threadId,
-        err: f.detail,
+        detail: f.detail,
+        err,
       });
     }
   }
@@ -122,7 +123,7 @@ export class TelegramSender {
         return await fn();
       } catch (err) {
         const f = classifyTelegramError(err);
-        const where = { ...ctx, accountId, method, err: f.detail };
+        const where = { ...ctx, accountId, method, detail: f.detail, err };
         const fail = (why: string, permanent: boolean) =>
           new ChannelSendError(`telegram ${method} to chat ${String(ctx.chatId)} failed: ${why}`, 'telegram', permanent, err);
         switch (f.kind) {
