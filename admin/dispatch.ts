@@ -14,11 +14,6 @@ import { oneLine } from './format.js';
 import { parseCommand } from './parse.js';
 import { UsageError, type AdminDeps, type Answer, type Command, type CommandContext, type CommandInterceptor, type Located } from './types.js';
 
-export function isOwnerOf(deps: Pick<AdminDeps, 'config'>, channel: string, senderId: string): boolean {
-  const key = `${channel}:${senderId}`.toLowerCase();
-  return deps.config().commands.ownerAllowFrom.some((o) => o.toLowerCase() === key);
-}
-
 /** The commands this sender can use, in registration order. */
 export function visibleCommands(commands: readonly Command[], owner: boolean): Command[] {
   return commands.filter((c) => owner || !c.ownerOnly);
@@ -44,6 +39,15 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
       await deps.audit.append({ kind: 'admin', ...rec });
     } catch (err) {
       log.error('could not write the admin audit record', { command: rec.command, err });
+    }
+  };
+
+  const isOwnerSafe = (m: Inbound): boolean => {
+    try {
+      return deps.isOwner(m.channel, m.sender.id);
+    } catch (err) {
+      log.error('owner check failed for a command; treating the sender as not an owner', { channel: m.channel, err });
+      return false;
     }
   };
 
@@ -78,7 +82,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     };
 
     const group = m.chat.kind !== 'direct';
-    const owner = isOwnerOf(deps, m.channel, m.sender.id);
+    const owner = isOwnerSafe(m);
     const sender = `${m.channel}:${m.sender.id}`;
     const where = { channel: m.channel, accountId: m.accountId, chatId: m.chat.id, ...(m.chat.threadId ? { threadId: m.chat.threadId } : {}) };
     const cmd = byName.get(parsed.name);

@@ -7,7 +7,8 @@
 // which would quietly start a new session over an existing one.
 import { readdir } from 'node:fs/promises';
 import type { JsonDoc, SessionEntry, SessionStore } from '../runtime/types/storage.js';
-import { openJsonDoc, type DocClock } from './json-doc.js';
+import { openJsonDoc } from './json-doc.js';
+import type { Clock } from '../runtime/types/clock.js';
 import { isErrno, isRecord, type Log } from './jsonl.js';
 import { assertAgentId, isAgentId, statePaths } from './paths.js';
 
@@ -22,7 +23,7 @@ export interface LoadableSessionStore extends SessionStore {
 
 export interface SessionStoreOptions {
   coalesceMs?: number;
-  clock?: DocClock;
+  clock?: Clock;
 }
 
 /** Keeps well-formed entries; drops (and names) the others — one bad entry must not cost every session. */

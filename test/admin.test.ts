@@ -3,6 +3,7 @@ import { builtinCommands, createCommandInterceptor, parseCommand, type AdminDeps
 import { parseDuration, parseQueueArgs } from '../admin/commands/queue.js';
 import { UsageError } from '../admin/types.js';
 import { describeChat } from '../admin/format.js';
+import { isOwner } from '../runtime/owners.js';
 import { configSchema, type Config, type ConfigInput } from '../runtime/config/schema.js';
 import { resolveRoute } from '../runtime/routing.js';
 import { sessionKeyFor } from '../runtime/session-key.js';
@@ -60,6 +61,7 @@ function harness(opts: { allowed?: (m: Inbound) => boolean; config?: Config } = 
     config: () => config,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     now: () => clock.now(),
+    isOwner: (channel, senderId) => isOwner(config, channel, senderId),
     isAllowed: opts.allowed ?? (() => true),
     botUsername: (m) => (m.channel === 'telegram' ? BOT : undefined),
     locate(m) {

@@ -10,7 +10,8 @@ import {
   type TranscriptEntry,
 } from '../runtime/types/storage.js';
 import { createAuditLog } from '../storage/audit-log.js';
-import { openJsonDoc, UnsupportedVersionError, type DocClock } from '../storage/json-doc.js';
+import { openJsonDoc, UnsupportedVersionError } from '../storage/json-doc.js';
+import type { Clock } from '../runtime/types/clock.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { resolveHome, statePaths } from '../storage/paths.js';
 import { redactSecrets } from '../storage/redact.js';
@@ -137,7 +138,7 @@ describe('json doc', () => {
 
   it('does not keep the process alive with its coalesce timer', async () => {
     const handles: NodeJS.Timeout[] = [];
-    const clock: DocClock = {
+    const clock: Clock = {
       now: () => Date.now(),
       setTimeout: (fn, ms) => {
         const h = setTimeout(fn, ms);

@@ -1,7 +1,7 @@
 // The Telegram adapter with the real grammY client against the fake Bot API server on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTelegramChannels, type TelegramAdapterConfig, type TelegramChannel, type TelegramDeps } from '../bots/telegram/index.js';
-import { systemTimers, type AdapterClock } from '../bots/telegram/timers.js';
+import { systemClock, type Clock } from '../runtime/types/clock.js';
 import { ChannelSendError, type Inbound } from '../runtime/types/channel.js';
 import { FakeTelegram } from './fakes/fake-telegram.js';
 
@@ -21,16 +21,16 @@ afterEach(async () => {
 });
 
 /** Delegates to real timers but remembers every wait the adapter asked for. */
-function recordingClock(): AdapterClock & { waits: number[] } {
+function recordingClock(): Clock & { waits: number[] } {
   const waits: number[] = [];
   return {
     waits,
     now: () => Date.now(),
     setTimeout: (fn, ms) => {
       waits.push(ms);
-      return systemTimers.setTimeout(fn, ms);
+      return systemClock.setTimeout(fn, ms);
     },
-    clearTimeout: (h) => systemTimers.clearTimeout(h),
+    clearTimeout: (h) => systemClock.clearTimeout(h),
   };
 }
 

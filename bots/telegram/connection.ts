@@ -5,7 +5,8 @@ import type { Api } from 'grammy';
 import type { Inbound, Logger } from '../../runtime/types/channel.js';
 import { classifyTelegramError } from './errors.js';
 import { decodeUpdate, type BotIdentity } from './inbound.js';
-import { backoffMs, pause, type AdapterClock, type RetryPolicy } from './timers.js';
+import type { Clock } from '../../runtime/types/clock.js';
+import { backoffMs, pause, type RetryPolicy } from './timers.js';
 
 /** Where offsets live (the runtime's state store). Keys: `telegram:<accountId>` and `telegram:<accountId>:botId`. */
 export interface OffsetStore {
@@ -20,7 +21,7 @@ export interface PollerDeps {
   accountId: string;
   offsets: OffsetStore;
   log: Logger;
-  clock: AdapterClock;
+  clock: Clock;
   retry: RetryPolicy;
   /** getUpdates long-poll timeout in seconds. */
   pollTimeoutSeconds: number;

@@ -6,7 +6,8 @@ import type { Api } from 'grammy';
 import { ChannelSendError, type ChatRef, type Logger, type Outbound, type SendResult } from '../../runtime/types/channel.js';
 import { classifyTelegramError, isEntityParseError, isNotModified } from './errors.js';
 import { markdownToTelegramHtml } from './format.js';
-import { backoffMs, pause, type AdapterClock, type RetryPolicy } from './timers.js';
+import type { Clock } from '../../runtime/types/clock.js';
+import { backoffMs, pause, type RetryPolicy } from './timers.js';
 
 /** The General topic of a forum: the Bot API rejects message_thread_id=1 ("message thread not found"). */
 export const GENERAL_TOPIC_ID = '1';
@@ -31,7 +32,7 @@ export interface SenderDeps {
   api: Api;
   accountId: string;
   log: Logger;
-  clock: AdapterClock;
+  clock: Clock;
   retry: RetryPolicy;
 }
 

@@ -46,6 +46,7 @@ export function createControl(deps: ControlDeps) {
     state: deps.state,
     audit: deps.audit,
     redact: deps.redact,
+    isOwner: (channel: string, senderId: string) => deps.gateway().isOwner(channel, senderId),
     isAllowed: (m: Inbound) => deps.gateway().access(m).allow,
     botUsername: (m: Inbound) => deps.gateway().getChannel(m.channel, m.accountId)?.botUsername,
     locate: (m: Inbound) => deps.gateway().locate(m),
