@@ -1,4 +1,4 @@
-// Keeps DESIGN.md's dependency rules true by reading import lines.
+// Keeps the layering rules of docs/architecture.md true by reading import lines.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Crash safety (issue 2, part 8) with the real product process: the gateway runs as a CHILD PROCESS
+// Crash safety with the real product process: the gateway runs as a CHILD PROCESS
 // (`node --import tsx runtime/main.ts`) on a temp state dir, talking to the fake Telegram Bot API and the fake
 // Anthropic server in this process. It is SIGKILLed at a known point and restarted on the same state dir; every
 // message must then be answered exactly once — nothing accepted is lost, nothing delivered is sent again.

@@ -1,4 +1,4 @@
-// Issue 6 through the whole gateway: keys rotate, a fallback model answers, and when every candidate is cooling
+// Model failover through the whole gateway: keys rotate, a fallback model answers, and when every candidate is cooling
 // down the user gets one short notice, the message stays queued and is answered exactly once after the cooldown.
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './fakes/fake-clock.js';
