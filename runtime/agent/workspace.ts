@@ -60,14 +60,26 @@ const rawCache = new Map<string, { version: string; mtimeMs: number; readAt: num
 const RAW_CACHE_LIMIT = 1000;
 const RACY_MS = 2000;
 
-async function readCurrent(path: string): Promise<string | null> {
+/**
+ * What the cache asks of the outside world: the file system, and the wall time its timestamps are compared with.
+ * Tests wrap the real ones to see which reads the cache saved.
+ */
+export interface WorkspaceIo {
+  stat(path: string): Promise<{ ino: number; size: number; mtimeMs: number; ctimeMs: number }>;
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  now(): number;
+}
+
+const realIo: WorkspaceIo = { stat, readFile, now: () => Date.now() };
+
+async function readCurrent(path: string, io: WorkspaceIo): Promise<string | null> {
   try {
-    const checkedAt = Date.now();
-    const st = await stat(path);
+    const checkedAt = io.now();
+    const st = await io.stat(path);
     const version = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     const hit = rawCache.get(path);
     if (hit?.version === version && hit.mtimeMs < hit.readAt - RACY_MS) return hit.raw;
-    const raw = await readFile(path, 'utf8');
+    const raw = await io.readFile(path, 'utf8');
     if (rawCache.size >= RAW_CACHE_LIMIT) rawCache.delete(rawCache.keys().next().value as string);
     rawCache.set(path, { version, mtimeMs: Math.max(st.mtimeMs, st.ctimeMs), readAt: checkedAt, raw });
     return raw;
@@ -78,8 +90,8 @@ async function readCurrent(path: string): Promise<string | null> {
   }
 }
 
-export async function loadWorkspaceFiles(dir: string): Promise<WorkspaceFile[]> {
-  const raws = await Promise.all(WORKSPACE_FILES.map((name) => readCurrent(join(dir, name))));
+export async function loadWorkspaceFiles(dir: string, io: WorkspaceIo = realIo): Promise<WorkspaceFile[]> {
+  const raws = await Promise.all(WORKSPACE_FILES.map((name) => readCurrent(join(dir, name), io)));
   const out: WorkspaceFile[] = [];
   let budget = TOTAL_LIMIT;
   for (const [i, name] of WORKSPACE_FILES.entries()) {
