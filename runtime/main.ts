@@ -18,7 +18,7 @@ import { resolveCredentials } from './providers/credentials.js';
 import type { ModelCaller } from './agent/model-caller.js';
 import { createContextAssembler } from './agent/context.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
-import { createControl } from './gateway/control.js';
+import { createControl, type Control } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
 import { noModelMessage } from './gateway/session-runner.js';
 import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
@@ -51,6 +51,8 @@ export interface StartOptions {
 
 export interface RunningGateway {
   gateway: Gateway;
+  /** What chat commands act on (admin/'s AdminDeps), as the command layer of this gateway uses it. */
+  control: Control;
   http: GatewayHttpServer;
   config: Config;
   home: string;
@@ -197,6 +199,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   let stopped = false;
   return {
     gateway,
+    control,
     http,
     config,
     home,

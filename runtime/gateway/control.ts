@@ -33,6 +33,8 @@ export interface ControlDeps {
   profileHealth(): { profileId: string; status: string }[];
 }
 
+export type Control = ReturnType<typeof createControl>;
+
 export function createControl(deps: ControlDeps) {
   const { clock } = deps;
 
