@@ -1,6 +1,6 @@
 // Workspace files are cached between runs (a stat per file instead of a read): an edit must still show up on
 // the very next load, and a deleted or re-created file must be seen as such.
-import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,10 +17,9 @@ afterEach(async () => {
 /** The real file system, counting the files it reads; `later` ms added to the wall time the loads happen at. */
 const reads: string[] = [];
 const io = (later = 0): WorkspaceIo => ({
-  stat: (p) => stat(p),
-  readFile: (p, enc) => {
+  read: (p, fh) => {
     reads.push(p);
-    return readFile(p, enc);
+    return fh.readFile('utf8');
   },
   now: () => Date.now() + later,
 });

@@ -111,9 +111,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     execute: (key, batch, handle) => runner.execute(key, batch, handle),
     describe: describeForSummary,
     onDropped: (key, items, reason) => {
-      // Shutdown: left pending in the journal, so the next start runs them.
+      // Shutdown: left pending in the journal, so the next start runs them. Summarize-held: pending until the
+      // run that carries their note finishes them.
       if (reason === 'shutdown') return;
       log.info('queued messages dropped', { sessionKey: key, count: items.length, reason });
+      if (reason === 'summarize-held') return;
       void stores.journal.append({ type: 'done', ids: items.map((i) => i.id), ts: clock.now() });
     },
     onError: (key, err) => log.error('run failed unexpectedly', { sessionKey: key, err }),

@@ -101,6 +101,8 @@ export interface PairingRequest {
 export interface ProfileHealth {
   /** Consecutive failures that drive the cooldown ladder. */
   errorCount: number;
+  /** Consecutive server faults (5xx, overload, cut streams, timeouts); the ladder starts after a few. */
+  serverFaults?: number;
   /** Failures per kind, for /status. */
   failureCounts: Record<string, number>;
   cooldownUntil?: number;
