@@ -116,7 +116,7 @@ export function createInboundJournal(home: string, log: Log = defaultLog, opts: 
         // Queued behind this batch on the file, so it sees every line appended so far; later appends wait for it.
         // The newest entries stay: the start-up compaction reports recently finished ids, which a platform whose
         // offset was saved a moment too late may deliver again after a crash.
-        void compact(Math.floor(compactEvery / 4)).catch((err: unknown) => log(`storage: compacting ${file} failed (tried again later): ${String(err)}`));
+        void compact(Math.floor(compactEvery / 4)).catch((err: unknown) => log(`storage: compacting ${file} failed (tried again later)`, { err }));
       }
       return written;
     },

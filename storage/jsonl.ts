@@ -5,9 +5,10 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export type Log = (msg: string) => void;
+/** Where storage reports what it repaired or could not do; a failure comes with its error (stack and cause). */
+export type Log = (msg: string, data?: { err: unknown }) => void;
 
-export const defaultLog: Log = (msg) => console.warn(msg);
+export const defaultLog: Log = (msg, data) => (data ? console.warn(msg, data.err) : console.warn(msg));
 
 // Keyed by path for the whole process, not per store, so two stores opened on the same home (tests, tools)
 // still never interleave writes to one file. An entry lives only while work on that file is queued.

@@ -79,7 +79,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
         try {
           onEvent?.(e);
         } catch (err) {
-          deps.logger?.warn('tool runner: event listener threw', { tool: call.name, err: String(err) });
+          deps.logger?.warn('tool runner: event listener threw', { tool: call.name, err });
         }
       };
       const finish = async (
@@ -108,7 +108,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
           });
         } catch (err) {
           // The result still goes back to the model; a broken audit log must be visible to the operator.
-          (deps.logger ?? console).error('tool runner: audit append failed', { tool: call.name, runId: ctx.runId, err: String(err) });
+          (deps.logger ?? console).error('tool runner: audit append failed', { tool: call.name, runId: ctx.runId, err });
         }
         if (extra.denied !== undefined) emit({ phase: 'denied', tool: call.name, callId: call.id, reason: extra.denied });
         else emit({ phase: 'end', tool: call.name, callId: call.id, isError: out.isError === true, resultChars: content.length, exitCode: out.exitCode, durationMs });
@@ -162,7 +162,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
         out = await tool.run(call.args, ctx);
       } catch (err) {
         const known = err instanceof ToolArgError || err instanceof WorkspacePathError;
-        if (!known) deps.logger?.warn('tool failed', { tool: call.name, runId: ctx.runId, err: String(err) });
+        if (!known) deps.logger?.warn('tool failed', { tool: call.name, runId: ctx.runId, err });
         out = { content: known ? (err as Error).message : `${call.name} failed: ${(err as Error).message ?? String(err)}`, isError: true };
       }
       return finish(out, decision, { command });
