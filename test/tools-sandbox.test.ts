@@ -14,6 +14,8 @@ import type { ToolContext } from '../runtime/tools/types.js';
 import { FakeClock } from './fakes/fake-clock.js';
 
 const hasBwrap = existsSync('/usr/bin/bwrap') || existsSync('/bin/bwrap');
+/** Starting bubblewrap takes a while on two loaded cores (other test files fork and allocate meanwhile). */
+const WAIT = { timeout: 10_000 };
 const bash = ['/usr/bin/bash', '/bin/bash'].find((p) => existsSync(p));
 
 let root: string;
@@ -134,13 +136,13 @@ describe.skipIf(!hasBwrap)('runSandboxed (bubblewrap)', () => {
     await vi.waitFor(async () => {
       expect(clock.pendingCount()).toBe(1);
       expect((await processesWith(`sleep\0${marker}`)).length).toBe(2);
-    });
+    }, WAIT);
     await clock.advance(5000);
     const res = await run;
     expect(res.timedOut).toBe(true);
     expect(res.exitCode).toBe(137);
     expect(res.output).toMatch(/killed: the command ran longer than 5s/);
-    await vi.waitFor(async () => expect(await processesWith(`sleep\0${marker}`)).toEqual([]));
+    await vi.waitFor(async () => expect(await processesWith(`sleep\0${marker}`)).toEqual([]), WAIT);
   });
 
   it('caps output and says so', async () => {
@@ -213,9 +215,9 @@ describe('exec tool and sandbox modes', () => {
     await vi.waitFor(async () => {
       expect(clock.pendingCount()).toBe(1);
       expect((await processesWith(`sleep\0${marker}`)).length).toBe(2);
-    });
+    }, WAIT);
     await clock.advance(1000);
     expect(await run).toMatchObject({ timedOut: true, exitCode: 137 });
-    await vi.waitFor(async () => expect(await processesWith(`sleep\0${marker}`)).toEqual([]));
+    await vi.waitFor(async () => expect(await processesWith(`sleep\0${marker}`)).toEqual([]), WAIT);
   });
 });
