@@ -261,20 +261,22 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       }
       case 'unavailable': {
         const wait = Math.max(1000, result.retryAt - clock.now());
-        if (!batch.items.some((i) => i.notifiedUnavailable)) {
-          await deps.delivery.notice(
-            target,
-            `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
-              `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
-          );
-          for (const i of batch.items) i.notifiedUnavailable = true;
-        }
+        const notify = !batch.items.some((i) => i.notifiedUnavailable);
+        for (const i of batch.items) i.notifiedUnavailable = true;
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
+        // Back on the lane before the notice is sent: the retry's time counts from now, not from when the notice got out.
         deps.retryLater(
           sessionKey,
           steered.length > 0 ? { ...batch, items: [...batch.items, ...steered], summarized: [...(batch.summarized ?? []), ...steeredDropped] } : batch,
           wait,
         );
+        if (notify) {
+          await deps.delivery.send(
+            target,
+            `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
+              `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
+          );
+        }
         return;
       }
       case 'aborted':
