@@ -14,6 +14,7 @@ import type { ToolContext } from '../runtime/tools/types.js';
 import { FakeClock } from './fakes/fake-clock.js';
 
 const hasBwrap = existsSync('/usr/bin/bwrap') || existsSync('/bin/bwrap');
+/** Starting bubblewrap takes a while on two loaded cores (other test files fork and allocate meanwhile). */
 const bash = ['/usr/bin/bash', '/bin/bash'].find((p) => existsSync(p));
 
 let root: string;

@@ -10,7 +10,7 @@ import type { ToolCall, ToolResultMessage, ToolSpec } from '../types/provider.js
 import type { AuditLog } from '../types/storage.js';
 import { ToolArgError } from './args.js';
 import type { Approvals } from './approvals.js';
-import { capText } from './output-cap.js';
+import { capMiddle } from './output-cap.js';
 import { configLayers, decide, type PolicyLayer } from './policy.js';
 import type { Tool, ToolContext, ToolOutput } from './types.js';
 import { WorkspacePathError } from './workspace-path.js';
@@ -87,7 +87,8 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
         decision: string,
         extra: { command?: string; denied?: string } = {},
       ): Promise<ToolResultMessage> => {
-        const content = capText(out.content, maxChars);
+        // Head and tail: an exec's exit code and last lines (usually the error) are at its end.
+        const content = capMiddle(out.content, maxChars);
         const durationMs = deps.clock.now() - started;
         try {
           await deps.audit.append({
