@@ -104,7 +104,7 @@ export class SlackConnection {
   }
 
   /** A call on the bot token was refused as unauthenticated: this account stops. */
-  unauthorized(which: 'botToken' | 'appToken', error: string): void {
+  unauthorized(which: 'botToken' | 'appToken', error: string, err?: unknown): void {
     if (this.state === 'unauthorized') return;
     this.state = 'unauthorized';
     const { accountId } = this.deps;
@@ -115,7 +115,7 @@ export class SlackConnection {
         : 'check the App-Level Token (xapp-…, scope connections:write) under Basic Information, and that Socket Mode is on';
     this.deps.log.error(
       `${key} was rejected by Slack (${error}): ${fix}. This Slack account is stopped; the rest of the gateway keeps running.`,
-      { accountId, err: error },
+      { accountId, error, err },
     );
     this.abort.abort(new Error('slack token rejected'));
     void this.closeSocket();
@@ -147,11 +147,11 @@ export class SlackConnection {
         if (signal.aborted) return null;
         const f = classifySlackError(err);
         if (f.kind === 'unauthorized') {
-          this.unauthorized('botToken', f.error);
+          this.unauthorized('botToken', f.error, err);
           return null;
         }
         const wait = f.kind === 'rate-limit' ? f.retryAfterMs : backoffMs(this.deps.retry, ++failures);
-        this.deps.log.warn('slack: auth.test failed; retrying', { accountId: this.deps.accountId, err: f.detail, waitMs: wait });
+        this.deps.log.warn('slack: auth.test failed; retrying', { accountId: this.deps.accountId, detail: f.detail, waitMs: wait, err });
         settle();
         await pause(this.deps.clock, wait, signal);
       }
@@ -234,7 +234,7 @@ export class SlackConnection {
         if (this.refused(err)) return settle();
         const f = classifySlackError(err);
         const wait = f.kind === 'rate-limit' ? f.retryAfterMs : backoffMs(this.deps.retry, ++failures);
-        this.deps.log.warn('slack: opening the socket failed; retrying', { accountId: this.deps.accountId, err: f.detail, waitMs: wait });
+        this.deps.log.warn('slack: opening the socket failed; retrying', { accountId: this.deps.accountId, detail: f.detail, waitMs: wait, err });
         settle();
         await pause(this.deps.clock, wait, signal);
       }
@@ -248,7 +248,7 @@ export class SlackConnection {
     this.reconnecting = true;
     const f = classifySlackError(err);
     const wait = f.kind === 'rate-limit' ? f.retryAfterMs : backoffMs(this.deps.retry, 1);
-    this.deps.log.warn('slack: reconnecting failed; retrying', { accountId: this.deps.accountId, err: f.detail, waitMs: wait });
+    this.deps.log.warn('slack: reconnecting failed; retrying', { accountId: this.deps.accountId, detail: f.detail, waitMs: wait, err });
     void pause(this.deps.clock, wait, signal)
       .then(() => (signal.aborted ? undefined : this.connect(signal, () => {})))
       .finally(() => (this.reconnecting = false));
@@ -258,7 +258,7 @@ export class SlackConnection {
   private refused(err: unknown): boolean {
     const name = slackErrorName(err);
     if (name === undefined || !AUTH_ERRORS.has(name)) return false;
-    this.unauthorized('appToken', name);
+    this.unauthorized('appToken', name, err);
     return true;
   }
 

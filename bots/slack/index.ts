@@ -140,7 +140,7 @@ export class SlackChannel implements Channel {
       log,
       clock,
       retry,
-      onUnauthorized: (error) => this.connection.unauthorized('botToken', error),
+      onUnauthorized: (error, err) => this.connection.unauthorized('botToken', error, err),
       onSent: (chat) => void this.working.done(chat),
     });
     this.working = new WorkingIndicator({ clock, react: (action, channel, ts, name) => this.sender.react(action, channel, ts, name) });

@@ -37,7 +37,7 @@ export class SenderNames {
         });
         return undefined;
       }
-      this.deps.log.debug?.('slack: users.info failed; going on without a name', { accountId: this.deps.accountId, userId, err: f.detail });
+      this.deps.log.debug?.('slack: users.info failed; going on without a name', { accountId: this.deps.accountId, userId, detail: f.detail, err });
     }
     if (this.cache.size >= MAX_NAMES) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(userId, { who, until: now + (who ? NAME_TTL_MS : FAILED_TTL_MS) });

@@ -34,7 +34,7 @@ export interface SenderDeps {
   clock: Clock;
   retry: RetryPolicy;
   /** Called when Slack rejects the bot token (the account is stopped by its owner object). */
-  onUnauthorized(error: string): void;
+  onUnauthorized(error: string, err: unknown): void;
   /** Called after a message went out to a chat (the working indicator there is cleared). */
   onSent?(chat: ChatRef): void;
 }
@@ -94,12 +94,13 @@ export class SlackSender {
       const f = classifySlackError(err);
       // Someone (or an earlier attempt) already did it: the state we wanted is there.
       if (f.kind === 'rejected' && (f.error === 'already_reacted' || f.error === 'no_reaction')) return;
-      if (f.kind === 'unauthorized') this.deps.onUnauthorized(f.error);
+      if (f.kind === 'unauthorized') this.deps.onUnauthorized(f.error, err);
       this.deps.log.warn(`slack: reactions.${action} failed (the working indicator is cosmetic; the answer is not affected)`, {
         accountId: this.deps.accountId,
         channel,
         ts,
-        err: f.detail,
+        detail: f.detail,
+        err,
       });
     }
   }
@@ -117,7 +118,7 @@ export class SlackSender {
         return await fn();
       } catch (err) {
         const f = classifySlackError(err);
-        const where = { ...ctx, accountId, method, err: f.detail };
+        const where = { ...ctx, accountId, method, detail: f.detail, err };
         const fail = (why: string, permanent: boolean) =>
           new ChannelSendError(`slack ${method} to ${String(ctx.channel ?? ctx.user)} failed: ${why}`, 'slack', permanent, err);
         switch (f.kind) {
@@ -141,7 +142,7 @@ export class SlackSender {
             continue;
           }
           case 'unauthorized':
-            this.deps.onUnauthorized(f.error);
+            this.deps.onUnauthorized(f.error, err);
             throw fail(`the bot token was rejected (${f.error}): check channels.slack.botToken`, true);
           case 'rejected':
             throw fail(`${f.error}${hintFor(f.error)}`, true);
