@@ -74,7 +74,8 @@ export function decodeMessage(data: unknown, ctx: DecodeContext): Inbound | null
   const replyToId = !forwarded ? str(reference?.message_id) : undefined;
   const replyToBot = replyToId !== undefined && str(rec(rec(data.referenced_message)?.author)?.id) === ctx.bot.id;
 
-  const rawText = forwarded ? forwardedText(data) : (typeof data.content === 'string' ? data.content : '');
+  const content = typeof data.content === 'string' ? data.content : '';
+  const rawText = (forwarded ? forwardedText(data) : '') || content;
   const text = normaliseText(rawText, ctx, mentions, botRoles);
   const attachments = decodeAttachments(forwarded ? snapshot(data) ?? data : data);
   if (text.trim() === '' && attachments.length === 0) return null;
