@@ -51,6 +51,9 @@ function recordingClock(): Clock & { waits: number[] } {
   };
 }
 
+/** The waits the adapter asked for, without each call's 5-minute deadline timer. */
+const backoffs = (a: Adapter) => a.clock.waits.filter((w) => w !== 5 * 60_000);
+
 async function until(cond: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
@@ -74,7 +77,7 @@ interface Adapter {
 
 async function adapter(
   f: FakeDiscord,
-  opts: { token?: string; apiRoot?: string; onInbound?: (m: Inbound) => void | Promise<void>; start?: boolean } = {},
+  opts: { token?: string; apiRoot?: string; onInbound?: (m: Inbound) => void | Promise<void>; start?: boolean; retry?: Record<string, number> } = {},
 ): Promise<Adapter> {
   const logs: LogLine[] = [];
   const received: Inbound[] = [];
@@ -86,7 +89,7 @@ async function adapter(
   };
   const [channel] = await createDiscordChannels(
     { token: opts.token ?? f.token, apiRoot: opts.apiRoot ?? f.apiRoot, dmPolicy: 'pairing', allowFrom: [], guilds: {} },
-    { log, clock, retry: { initialBackoffMs: 20, maxBackoffMs: 100 } },
+    { log, clock, retry: { initialBackoffMs: 20, maxBackoffMs: 100, ...opts.retry } },
   );
   cleanups.push(() => channel.stop());
   if (opts.start !== false)
@@ -274,7 +277,9 @@ describe('discord adapter: sending', () => {
     const dm = await a.channel.openDirect('1100000000000000042');
     expect(dm).toEqual({ kind: 'direct', id: f.dmChannels.get('1100000000000000042') });
     await a.channel.openDirect('1100000000000000042');
-    expect(f.calls.filter((c) => c.path === '/users/@me/channels')).toEqual([{ method: 'POST', path: '/users/@me/channels', body: { recipient_id: '1100000000000000042' } }]);
+    expect(f.calls.filter((c) => c.path === '/users/@me/channels')).toEqual([
+      { method: 'POST', path: '/users/@me/channels', body: { recipient_id: '1100000000000000042' }, at: expect.any(Number) },
+    ]);
     await a.channel.send({ to: dm, text: 'an approval request' });
     expect(f.sent[0].channelId).toBe(dm.id);
   });
@@ -285,9 +290,11 @@ describe('discord adapter: sending', () => {
     f.failSend({ status: 429, retryAfter: 0.3 });
     await a.channel.send({ to: { kind: 'channel', id: GENERAL }, text: 'after the wait' });
     expect(f.sent.map((s) => s.content)).toEqual(['after the wait']);
-    // Retry-After says 1 (whole seconds, as Discord sends it): the wait honours it.
-    expect(a.clock.waits.some((w) => w >= 1000 && w < 2000)).toBe(true);
-    expect(a.logs.some((l) => l.msg === 'discord: rate limited, waiting retry_after')).toBe(true);
+    const posts = f.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages'));
+    expect(posts).toHaveLength(2);
+    // The bucket's precise reset (X-RateLimit-Reset-After: 0.300) is honoured before the second attempt.
+    expect(posts[1].at - posts[0].at).toBeGreaterThanOrEqual(300);
+    expect(a.logs.find((l) => l.msg === 'discord: rate limited, waiting it out')?.data).toMatchObject({ route: '/channels/:id/messages', global: false });
   });
 
   it('a rate limit longer than a minute fails the send (retryable later) instead of blocking the chat', async () => {
@@ -298,7 +305,18 @@ describe('discord adapter: sending', () => {
     expect(err).toBeInstanceOf(ChannelSendError);
     expect((err as ChannelSendError).permanent).toBe(false);
     expect((err as Error).message).toMatch(/rate limited for 600s/);
-    expect(a.clock.waits).toEqual([]);
+    expect(backoffs(a)).toEqual([]);
+  });
+
+  it('a server that keeps answering 429 is given up on at the call deadline', async () => {
+    const f = await fake();
+    const a = await adapter(f, { start: false, retry: { callDeadlineMs: 600 } });
+    f.failSend({ status: 429, retryAfter: 0.2 }, 1000);
+    const err = (await a.channel.send({ to: { kind: 'channel', id: GENERAL }, text: 'x' }).catch((e: unknown) => e)) as ChannelSendError;
+    expect(err).toBeInstanceOf(ChannelSendError);
+    expect(err.permanent).toBe(false);
+    expect(err.message).toMatch(/no answer from Discord within 1s/);
+    expect(f.sent).toEqual([]);
   });
 
   it('retries a 5xx with backoff; a missing permission fails at once with what to do', async () => {
@@ -307,7 +325,7 @@ describe('discord adapter: sending', () => {
     f.failSend({ status: 502 }, 2);
     await a.channel.send({ to: { kind: 'channel', id: GENERAL }, text: 'eventually' });
     expect(f.sent).toHaveLength(1);
-    expect(a.clock.waits).toEqual([20, 40]);
+    expect(backoffs(a)).toEqual([20, 40]);
 
     f.failSend({ status: 403, code: 50013, message: 'Missing Permissions' });
     const err = (await a.channel.send({ to: { kind: 'channel', id: GENERAL }, text: 'no' }).catch((e: unknown) => e)) as ChannelSendError;

@@ -58,10 +58,16 @@ export class DiscordChannel implements Channel {
 
   constructor(deps: DiscordChannelDeps) {
     this.accountId = deps.account.accountId;
-    // Its own REST for everything we send: rate limits reject instead of sleeping inside the library, so the
-    // sender waits them out on the injected clock with its own bounds; retries are ours too (a library retry of
-    // a timed-out POST could post the message twice).
-    this.rest = new deps.djs.REST({ api: deps.account.apiRoot, retries: 0, rejectOnRateLimit: () => true }).setToken(deps.account.token);
+    // Its own REST for everything we send. It waits out rate limits (buckets, the global 50/s, 429s) itself,
+    // except a wait longer than we accept, which it hands back so the send fails instead of blocking the chat.
+    // Retries are ours (a library retry of a timed-out POST could post the message twice).
+    const maxWaitMs = deps.retry.maxRetryAfterSeconds * 1000;
+    this.rest = new deps.djs.REST({
+      api: deps.account.apiRoot,
+      retries: 0,
+      rejectOnRateLimit: (r) => Math.max(r.timeToReset, r.retryAfter) > maxWaitMs,
+    }).setToken(deps.account.token);
+    this.rest.on('rateLimited', logRateLimits(deps.log, this.accountId, deps.clock));
     this.sender = new DiscordSender({ rest: this.rest as RestLike, accountId: this.accountId, log: deps.log, clock: deps.clock, retry: deps.retry });
     this.connection = new DiscordConnection({ ...deps, sender: this.sender });
   }
@@ -101,4 +107,16 @@ export class DiscordChannel implements Channel {
   openDirect(userId: string): Promise<ChatRef> {
     return this.sender.openDirect(userId);
   }
+}
+
+/** Rate-limit waits in the log: one line per route per 10 s (a burst queues many requests behind one limit). */
+function logRateLimits(log: Logger, accountId: string, clock: Clock): (r: DiscordJs.RateLimitData) => void {
+  const last = new Map<string, number>();
+  return (r) => {
+    const now = clock.now();
+    if (now - (last.get(r.route) ?? -Infinity) < 10_000) return;
+    last.set(r.route, now);
+    if (last.size > 100) last.delete(last.keys().next().value as string);
+    log.warn('discord: rate limited, waiting it out', { accountId, route: r.route, global: r.global, waitMs: Math.max(r.timeToReset, r.retryAfter) });
+  };
 }

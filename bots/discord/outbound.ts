@@ -1,7 +1,8 @@
-// Everything the adapter asks of Discord's REST API goes through here, with one retry discipline: a rate limit
-// (429, or a bucket @discordjs/rest knows is empty) is waited out on the injected clock, 5xx and connections
-// that never reached Discord back off and retry, and a call whose fate is unknown is retried only when repeating
-// it cannot post a second message. Replies go to the channel or thread they belong to (a thread is a channel:
+// Everything the adapter asks of Discord's REST API goes through here, with one retry discipline. Rate limits are
+// @discordjs/rest's job (it tracks buckets and the global limit, and waits them out); it hands back only a wait
+// longer than we accept, which fails the call instead of blocking the chat. 5xx and connections that never
+// reached Discord back off and retry on the injected clock, a call whose fate is unknown is retried only when
+// repeating it cannot post a second message, and every call has a deadline. Replies go to the channel or thread they belong to (a thread is a channel:
 // its own id), as a Discord reply in servers; Markdown is sent as written because Discord renders it.
 import { ChannelSendError, type ChatRef, type Clock, type Logger, type Outbound, type SendResult } from '../../runtime/types/channel.js';
 import { classifyDiscordError } from './errors.js';
@@ -19,8 +20,8 @@ type Route = `/${string}`;
 
 /** The part of @discordjs/rest's REST the sender uses (structural, so tests and benches can pass their own). */
 export interface RestLike {
-  get(route: Route): Promise<unknown>;
-  post(route: Route, options?: { body?: unknown }): Promise<unknown>;
+  get(route: Route, options?: { signal?: AbortSignal }): Promise<unknown>;
+  post(route: Route, options?: { body?: unknown; signal?: AbortSignal }): Promise<unknown>;
 }
 
 export interface SenderDeps {
@@ -61,7 +62,7 @@ export class DiscordSender {
       allowed_mentions: { parse: [], replied_user: true },
     };
     if (o.replyToId) body.message_reference = { message_id: o.replyToId, fail_if_not_exists: false };
-    const res = await this.call('create message', { channelId }, false, () => this.deps.rest.post(`/channels/${channelId}/messages`, { body }));
+    const res = await this.call('create message', { channelId }, false, (signal) => this.deps.rest.post(`/channels/${channelId}/messages`, { body, signal }));
     const id = isRec(res) && typeof res.id === 'string' ? res.id : undefined;
     if (!id) throw new ChannelSendError(`discord: message to channel ${channelId} was accepted without an id`, 'discord', true);
     return { messageId: id };
@@ -86,7 +87,7 @@ export class DiscordSender {
   async openDirect(userId: string): Promise<ChatRef> {
     const known = this.dmChannels.get(userId);
     if (known) return { kind: 'direct', id: known };
-    const res = await this.call('open DM', { userId }, true, () => this.deps.rest.post('/users/@me/channels', { body: { recipient_id: userId } }));
+    const res = await this.call('open DM', { userId }, true, (signal) => this.deps.rest.post('/users/@me/channels', { body: { recipient_id: userId }, signal }));
     const id = isRec(res) && typeof res.id === 'string' ? res.id : undefined;
     if (!id) throw new ChannelSendError(`discord: opening a DM with user ${userId} returned no channel id`, 'discord', true);
     remember(this.dmChannels, userId, id);
@@ -95,7 +96,7 @@ export class DiscordSender {
 
   /** A channel's type, parent and name (GET /channels/{id}): how a thread's parent is found. */
   async fetchChannel(channelId: string): Promise<ChannelInfo> {
-    const res = await this.call('get channel', { channelId }, true, () => this.deps.rest.get(`/channels/${channelId}`));
+    const res = await this.call('get channel', { channelId }, true, (signal) => this.deps.rest.get(`/channels/${channelId}`, { signal }));
     if (!isRec(res)) return {};
     const info: ChannelInfo = {};
     if (typeof res.type === 'number') info.type = res.type;
@@ -107,46 +108,56 @@ export class DiscordSender {
   /**
    * Runs one REST call with retries. `idempotent`: repeating a call that may already have been executed is
    * harmless (lookups, opening a DM); creating a message is not, so it is retried only when Discord certainly
-   * did not process it (rate limit, 5xx, connection never made).
+   * did not process it (5xx, connection never made). The deadline bounds the whole call, waits included, so a
+   * server answering 429 forever cannot hold a chat's replies for good.
    */
-  private async call<T>(what: string, ctx: Record<string, unknown>, idempotent: boolean, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, ctx: Record<string, unknown>, idempotent: boolean, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { retry, clock, log, accountId } = this.deps;
+    const deadline = new AbortController();
+    const timer = clock.setTimeout(() => deadline.abort(), retry.callDeadlineMs);
+    const target = Object.values(ctx).join(' ');
+    const fail = (why: string, permanent: boolean, err?: unknown) => new ChannelSendError(`discord ${what} (${target}) failed: ${why}`, 'discord', permanent, err);
     let failures = 0;
     let rateLimited = 0;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (err) {
-        const f = classifyDiscordError(err);
-        const where = { ...ctx, accountId, call: what, reason: f.detail };
-        const target = Object.values(ctx).join(' ');
-        const fail = (why: string, permanent: boolean) => new ChannelSendError(`discord ${what} (${target}) failed: ${why}`, 'discord', permanent, err);
-        switch (f.kind) {
-          case 'rate-limit': {
-            if (f.retryAfterMs > retry.maxRetryAfterSeconds * 1000)
-              throw fail(`rate limited for ${Math.round(f.retryAfterMs / 1000)}s (more than the ${retry.maxRetryAfterSeconds}s we wait)`, false);
-            if (++rateLimited > retry.maxRateLimitRetries) throw fail(`still rate limited after ${rateLimited - 1} waits`, false);
-            log.warn('discord: rate limited, waiting retry_after', { ...where, retryAfterMs: f.retryAfterMs });
-            await pause(clock, f.retryAfterMs);
-            continue;
+    try {
+      for (;;) {
+        try {
+          return await fn(deadline.signal);
+        } catch (err) {
+          if (deadline.signal.aborted)
+            throw fail(`no answer from Discord within ${Math.round(retry.callDeadlineMs / 1000)}s (rate limits or a stalled connection)`, false, err);
+          const f = classifyDiscordError(err);
+          const where = { ...ctx, accountId, call: what, reason: f.detail };
+          switch (f.kind) {
+            case 'rate-limit': {
+              // The REST client waits out what it can; what reaches us is too long, or a RestLike that rejects all.
+              if (f.retryAfterMs > retry.maxRetryAfterSeconds * 1000)
+                throw fail(`rate limited for ${Math.round(f.retryAfterMs / 1000)}s (more than the ${retry.maxRetryAfterSeconds}s we wait)`, false, err);
+              if (++rateLimited > retry.maxRateLimitRetries) throw fail(`still rate limited after ${rateLimited - 1} waits`, false, err);
+              log.warn('discord: rate limited, waiting retry_after', { ...where, retryAfterMs: f.retryAfterMs });
+              await pause(clock, f.retryAfterMs, deadline.signal);
+              continue;
+            }
+            case 'server':
+            case 'network-unsent':
+            case 'network-unknown': {
+              if (f.kind === 'network-unknown' && !idempotent)
+                throw fail(`connection lost after sending (${f.detail}); delivery unknown, not retried so the chat never gets it twice`, true, err);
+              if (++failures >= retry.sendAttempts) throw fail(`${f.detail} (gave up after ${failures} attempts)`, false, err);
+              const wait = backoffMs(retry, failures);
+              log.warn('discord: call failed, retrying', { ...where, attempt: failures, waitMs: wait, err });
+              await pause(clock, wait, deadline.signal);
+              continue;
+            }
+            case 'unauthorized':
+              throw fail('the bot token was rejected (401): check channels.discord.token', true, err);
+            case 'rejected':
+              throw fail(f.detail, true, err);
           }
-          case 'server':
-          case 'network-unsent':
-          case 'network-unknown': {
-            if (f.kind === 'network-unknown' && !idempotent)
-              throw fail(`connection lost after sending (${f.detail}); delivery unknown, not retried so the chat never gets it twice`, true);
-            if (++failures >= retry.sendAttempts) throw fail(`${f.detail} (gave up after ${failures} attempts)`, false);
-            const wait = backoffMs(retry, failures);
-            log.warn('discord: call failed, retrying', { ...where, attempt: failures, waitMs: wait, err });
-            await pause(clock, wait);
-            continue;
-          }
-          case 'unauthorized':
-            throw fail('the bot token was rejected (401): check channels.discord.token', true);
-          case 'rejected':
-            throw fail(f.detail, true);
         }
       }
+    } finally {
+      clock.clearTimeout(timer);
     }
   }
 }

@@ -27,8 +27,10 @@ export interface RetryPolicy {
   sendAttempts: number;
   /** A rate limit asking for a longer wait than this fails the call instead of blocking the chat. */
   maxRetryAfterSeconds: number;
-  /** How many rate limits one call may wait out. */
+  /** How many rate limits one call may wait out (when the REST client hands them to us). */
   maxRateLimitRetries: number;
+  /** One call, all its waits and retries included, gives up after this long. */
+  callDeadlineMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -37,6 +39,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   sendAttempts: 4,
   maxRetryAfterSeconds: 60,
   maxRateLimitRetries: 5,
+  callDeadlineMs: 5 * 60_000,
 };
 
 export function backoffMs(policy: RetryPolicy, failures: number): number {

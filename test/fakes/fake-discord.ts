@@ -57,7 +57,7 @@ export class FakeDiscord {
   readonly sent: SentDiscordMessage[] = [];
   readonly typing: string[] = [];
   /** Every REST call in order. */
-  readonly calls: { method: string; path: string; body?: unknown }[] = [];
+  readonly calls: { method: string; path: string; body?: unknown; at: number }[] = [];
   readonly gatewayOps: { op: number; d?: unknown }[] = [];
   /** user id → DM channel id */
   readonly dmChannels = new Map<string, string>();
@@ -200,6 +200,13 @@ export class FakeDiscord {
     });
   }
 
+  /** Calls `fn` with each posted message the moment it is recorded (benchmarks timestamp replies). Returns an unsubscribe. */
+  onSent(fn: (m: SentDiscordMessage) => void): () => void {
+    const listener = () => fn(this.sent[this.sent.length - 1]);
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   /** Resolves once a gateway session is READY. */
   async waitForSession(timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
@@ -299,7 +306,7 @@ export class FakeDiscord {
     }
     if (!m) return send(res, 404, { message: '404: Not Found', code: 0 });
     const path = m[1];
-    this.calls.push({ method, path, ...(body !== undefined ? { body } : {}) });
+    this.calls.push({ method, path, ...(body !== undefined ? { body } : {}), at: Date.now() });
     if (req.headers.authorization !== `Bot ${this.token}`) return send(res, 401, { message: '401: Unauthorized', code: 0 });
 
     const injected = this.failures.find((f) => f.left > 0 && f.when(method, path, body));
