@@ -234,6 +234,17 @@ describe('discord adapter: refused logins stop only this account, with one plain
     expect(f.identifies).toBe(1); // not retried: it cannot work until the portal changes
   });
 
+  it('a gateway slow to say HELLO holds up start() only for a while; the login completes in the background', async () => {
+    const f = await fake();
+    f.helloDelayMs = 1000;
+    const a = await adapter(f, { retry: { loginWaitMs: 200 } });
+    expect(a.channel.state).toBe('connecting');
+    expect(a.logs.map((l) => l.msg)).toContain('discord: still connecting; continuing in the background');
+    await until(() => a.channel.state === 'ready', 'the login to complete');
+    f.pushMessage({ channelId: GENERAL, author: ANA, content: 'late but fine' });
+    await until(() => a.received.length === 1, 'a message');
+  });
+
   it('a Discord outage at login is retried in the background until it works', async () => {
     const f = await fake();
     // discord.js's own REST retries a 5xx three times; the fourth failure reaches our login loop.

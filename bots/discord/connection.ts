@@ -32,6 +32,8 @@ const MAX_DELIVERY_ATTEMPTS = 3;
 /** Thread → parent lookups remembered (threads outlive discord.js's cache once archived). */
 const CHANNEL_CACHE_LIMIT = 1000;
 
+/** How long stop() waits for discord.js to close the connection. */
+const DESTROY_WAIT_MS = 3000;
 const CLOSE_AUTH_FAILED = 4004;
 const CLOSE_DISALLOWED_INTENTS = 4014;
 /** Close codes after which discord.js does not reconnect: this account is down until the config is fixed. */
@@ -70,6 +72,13 @@ export class DiscordConnection {
     this.onInbound = onInbound;
     let firstAttempt!: () => void;
     const settled = new Promise<void>((r) => (firstAttempt = r));
+    // A gateway that takes the connection but never gets to READY keeps discord.js retrying inside login():
+    // after a while start() returns anyway and the login goes on in the background.
+    const patience = this.deps.clock.setTimeout(() => {
+      if (this.state === 'connecting') this.deps.log.warn('discord: still connecting; continuing in the background', { accountId: this.deps.account.accountId });
+      firstAttempt();
+    }, this.deps.retry.loginWaitMs);
+    void settled.then(() => this.deps.clock.clearTimeout(patience));
     this.run = this.loginLoop(firstAttempt).catch((err: unknown) => {
       // loginLoop handles every expected failure itself; reaching here is a bug, so say so loudly.
       this.deps.log.error('discord: login loop crashed', { accountId: this.deps.account.accountId, err });
@@ -82,16 +91,18 @@ export class DiscordConnection {
   /** Disconnects, then lets the messages already received reach the runtime (it journals them). */
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.run;
-    await this.client?.destroy().catch((err: unknown) => this.deps.log.warn('discord: client did not close cleanly', { accountId: this.deps.account.accountId, err }));
+    await this.run; // returns at once, even in the middle of a login
+    const client = this.client;
     this.client = undefined;
-    await this.draining;
+    if (client) await this.destroy(client);
+    while (this.draining) await this.draining;
     if (this.state === 'ready' || this.state === 'connecting' || this.state === 'idle') this.state = 'stopped';
   }
 
   private async loginLoop(firstAttempt: () => void): Promise<void> {
     const { account, log, clock, retry } = this.deps;
     const signal = this.abort.signal;
+    const stopped = whenAborted(signal);
     let failures = 0;
     while (!signal.aborted) {
       this.state = 'connecting';
@@ -99,14 +110,16 @@ export class DiscordConnection {
       const client = this.makeClient();
       this.client = client;
       try {
-        await client.login(account.token);
-        if (signal.aborted) return;
+        // discord.js's login can wait a long time (it reconnects by itself while no HELLO/READY comes): stop()
+        // must not wait for it, so the abort wins the race and stop() destroys the client.
+        const loggedIn = await Promise.race([client.login(account.token).then(() => true), stopped]);
+        if (!loggedIn || signal.aborted) return;
         this.state = 'ready';
         log.info('discord: connected', { accountId: account.accountId, bot: client.user?.username, servers: client.guilds.cache.size });
         firstAttempt();
         return;
       } catch (err) {
-        await client.destroy().catch(() => undefined);
+        await this.destroy(client);
         if (signal.aborted) return;
         if (this.stopFor(isTokenInvalid(err) ? CLOSE_AUTH_FAILED : this.lastCloseCode)) {
           firstAttempt();
@@ -118,6 +131,26 @@ export class DiscordConnection {
         await pause(clock, wait, signal);
       }
     }
+  }
+
+  /**
+   * client.destroy(), bounded: discord.js never settles it when destroyed while waiting for the gateway's HELLO
+   * (its shard reconnects instead of closing). A real Discord says HELLO at once; a stuck proxy may not.
+   */
+  private async destroy(client: DiscordJs.Client): Promise<void> {
+    const { clock, log, account } = this.deps;
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const gaveUp = new Promise<boolean>((r) => (timer = clock.setTimeout(() => r(false), DESTROY_WAIT_MS)));
+    const closed = client.destroy().then(
+      () => true,
+      (err: unknown) => {
+        log.warn('discord: client did not close cleanly', { accountId: account.accountId, err });
+        return true;
+      },
+    );
+    const done = await Promise.race([closed, gaveUp]);
+    if (timer) clock.clearTimeout(timer);
+    if (!done) log.warn('discord: the gateway connection did not close in time; leaving it to discord.js', { accountId: account.accountId });
   }
 
   /** Logs the one line for a close code that ends this account, and says whether it did. */
@@ -186,12 +219,17 @@ export class DiscordConnection {
       return;
     }
     this.inbox.push(d);
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    if (!this.draining) this.draining = this.drain();
   }
 
   /** One message at a time, in gateway order: a thread lookup for one never lets a later one overtake it. */
   private async drain(): Promise<void> {
-    for (let d = this.inbox.shift(); d !== undefined; d = this.inbox.shift()) await this.handle(d);
+    try {
+      for (let d = this.inbox.shift(); d !== undefined; d = this.inbox.shift()) await this.handle(d);
+    } finally {
+      // In the same step as the loop's last check, so a message arriving right after starts a new drain.
+      this.draining = undefined;
+    }
   }
 
   private async handle(d: unknown): Promise<void> {
@@ -269,6 +307,14 @@ export class DiscordConnection {
 
 function isRec(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
+}
+
+/** Resolves false once the signal aborts (never rejects). */
+function whenAborted(signal: AbortSignal): Promise<false> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(false);
+    else signal.addEventListener('abort', () => resolve(false), { once: true });
+  });
 }
 
 function isTokenInvalid(err: unknown): boolean {

@@ -31,6 +31,8 @@ export interface RetryPolicy {
   maxRateLimitRetries: number;
   /** One call, all its waits and retries included, gives up after this long. */
   callDeadlineMs: number;
+  /** start() returns after this long even if the first login is still going (it goes on in the background). */
+  loginWaitMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -40,6 +42,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxRetryAfterSeconds: 60,
   maxRateLimitRetries: 5,
   callDeadlineMs: 5 * 60_000,
+  loginWaitMs: 20_000,
 };
 
 export function backoffMs(policy: RetryPolicy, failures: number): number {

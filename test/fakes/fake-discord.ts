@@ -62,6 +62,8 @@ export class FakeDiscord {
   /** user id → DM channel id */
   readonly dmChannels = new Map<string, string>();
   messageContentAllowed: boolean;
+  /** The gateway says HELLO only this long after a connection opens (a slow or overloaded Discord). */
+  helloDelayMs = 0;
   /** Close every IDENTIFY with this code (e.g. 4004 for a token the gateway rejects although REST took it). */
   identifyCloseCode: number | undefined;
   apiRoot = '';
@@ -229,7 +231,11 @@ export class FakeDiscord {
 
   private onSocket(ws: WebSocket): void {
     let session: Session | undefined;
-    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs, _trace: ['fake-gateway'] }, s: null, t: null }));
+    const hello = () => ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs, _trace: ['fake-gateway'] }, s: null, t: null }));
+    if (this.helloDelayMs > 0) {
+      const t = setTimeout(hello, this.helloDelayMs);
+      ws.on('close', () => clearTimeout(t));
+    } else hello();
     ws.on('message', (raw) => {
       let p: { op?: number; d?: Json };
       try {
