@@ -3,10 +3,11 @@
 // channels. Adding a platform: its folder under bots/, one line below (see docs/architecture.md).
 // test/architecture.test.ts allows only this file to import a bots/<platform>/module.ts.
 import type { ChannelModule } from '../runtime/types/channel.js';
+import { discordModule } from './discord/module.js';
 import { telegramModule } from './telegram/module.js';
 import { webchatModule, webchatPage } from './webchat/module.js';
 
-export const CHANNEL_MODULES: readonly ChannelModule[] = [telegramModule, webchatModule];
+export const CHANNEL_MODULES: readonly ChannelModule[] = [telegramModule, discordModule, webchatModule];
 
 /** The web chat page, served by the gateway's HTTP server (the web chat's transport). */
 export const WEBCHAT_PAGE = webchatPage;

@@ -1,8 +1,12 @@
 // bots/discord/config.ts, settings.ts and module.ts: the channels.discord schema, the lookups the access check asks,
 // and the registry entry that loads discord.js only when a token exists.
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHANNEL_MODULES } from '../bots/registry.js';
+import { ConfigError, loadConfig } from '../runtime/config/load.js';
 import { discordConfigSchema, resolveAccounts, type DiscordConfig } from '../bots/discord/config.js';
 import { chatSettings, directSettings } from '../bots/discord/settings.js';
 import { discordModule } from '../bots/discord/module.js';
@@ -118,6 +122,34 @@ describe('settings lookups', () => {
     const c = parse({ guilds: { '1': { channels: { '5': {} } }, '*': { requireMention: false } } });
     expect(chatSettings(c, { kind: 'channel', id: '5', guildId: '1' })).toEqual({ requireMention: false });
     expect(chatSettings(parse({ guilds: { '1': {} } }), { kind: 'channel', id: '5', guildId: '1' })).toEqual({ requireMention: true });
+  });
+});
+
+describe('channels.discord through the config loader (the registered module)', () => {
+  async function load(text: string | undefined, env: Record<string, string> = {}) {
+    const home = await mkdtemp(join(tmpdir(), 'sy-discord-cfg-'));
+    try {
+      if (text !== undefined) await writeFile(join(home, 'switchyard.json'), text);
+      return await loadConfig({ home, env, modules: CHANNEL_MODULES });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }
+  const problems = async (text: string) => ((await load(text).catch((e: unknown) => e)) as ConfigError).format();
+
+  it('DISCORD_BOT_TOKEN alone enables Discord; the file\'s token wins; named accounts carry their own', async () => {
+    expect((await load(undefined, { DISCORD_BOT_TOKEN: 'from-env' })).config.channels.discord).toMatchObject({ token: 'from-env', dmPolicy: 'pairing' });
+    expect((await load('{ channels: { discord: { token: "from-file" } } }', { DISCORD_BOT_TOKEN: 'from-env' })).config.channels.discord).toMatchObject({ token: 'from-file' });
+    const named = (await load('{ channels: { discord: { accounts: { work: { token: "w" } } } } }', { DISCORD_BOT_TOKEN: 'from-env' })).config.channels.discord;
+    expect(named).not.toHaveProperty('token');
+  });
+
+  it('names the key of a numeric id, an unknown key and a binding to an unknown account', async () => {
+    expect(await problems('{ channels: { discord: { allowFrom: [1100000000000000042] } } }')).toMatch(/channels\.discord\.allowFrom\[0\]: expected an id in quotes/);
+    expect(await problems('{ channels: { discord: { guilds: { "1": { channels: { "2": { allowed: true } } } } } } }')).toContain('channels.discord.guilds.1.channels.2.allowed: unknown key');
+    expect(
+      await problems('{ channels: { discord: { token: "t" } }, bindings: [{ agentId: "main", match: { channel: "discord", accountId: "work" } }] }'),
+    ).toContain('bindings[0].match.accountId');
   });
 });
 

@@ -124,7 +124,7 @@ describe('discord adapter: gateway', () => {
       mentionsBot: true,
     });
     // The thread's parent comes from GUILD_CREATE (no REST lookup needed).
-    expect(inThread.chat).toEqual({ kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'backup failures' });
+    expect(inThread.chat).toEqual({ kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'general › backup failures' });
     expect(f.calls.some((c) => c.path === `/channels/${THREAD}`)).toBe(false);
     expect(dm.chat).toEqual({ kind: 'direct', id: f.dmChannels.get(ANA.id) });
   });
@@ -157,7 +157,7 @@ describe('discord adapter: gateway', () => {
     f.pushMessage({ channelId: GENERAL, author: ANA, content: 'second' });
     await until(() => a.received.length === 2, 'two messages');
     expect(a.received.map((m) => m.text)).toEqual(['first, in a new thread', 'second']);
-    expect(a.received[0].chat).toMatchObject({ id: '1187700000000000555', threadId: '1187700000000000555', parentId: RANDOM });
+    expect(a.received[0].chat).toMatchObject({ id: '1187700000000000555', threadId: '1187700000000000555', parentId: RANDOM, title: 'random › new thread' });
     expect(f.calls.filter((c) => c.path === '/channels/1187700000000000555')).toHaveLength(1);
     // Remembered: the next message in that thread needs no lookup.
     f.pushMessage({ channelId: '1187700000000000555', author: ANA, content: 'third' });

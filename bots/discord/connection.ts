@@ -274,6 +274,22 @@ export class DiscordConnection {
     return role ? [role.id] : [];
   }
 
+  /** A channel from discord.js's cache (filled by GUILD_CREATE, CHANNEL_CREATE and THREAD_CREATE). */
+  private cachedChannel(id: string): ChannelInfo | undefined {
+    const c = this.client?.channels.cache.get(id);
+    if (!c) return undefined;
+    const info: ChannelInfo = { type: c.type };
+    if ('parentId' in c && typeof c.parentId === 'string') info.parentId = c.parentId;
+    if ('name' in c && typeof c.name === 'string') info.name = c.name;
+    return info;
+  }
+
+  private withParentName(info: ChannelInfo): ChannelInfo {
+    if (!isThreadType(info.type) || !info.parentId || info.parentName) return info;
+    const parentName = this.cachedChannel(info.parentId)?.name;
+    return parentName ? { ...info, parentName } : info;
+  }
+
   /**
    * What is known about a server message's channel: discord.js's cache (filled by GUILD_CREATE and THREAD_CREATE),
    * else — for a thread, whose parent the payload does not carry — GET /channels/{id}, remembered.
@@ -281,19 +297,14 @@ export class DiscordConnection {
   private async channelInfo(d: unknown): Promise<ChannelInfo | undefined> {
     if (!isRec(d) || typeof d.channel_id !== 'string' || typeof d.guild_id !== 'string') return undefined;
     const id = d.channel_id;
-    const cached = this.client?.channels.cache.get(id);
-    if (cached) {
-      const info: ChannelInfo = { type: cached.type };
-      if ('parentId' in cached && typeof cached.parentId === 'string') info.parentId = cached.parentId;
-      if ('name' in cached && typeof cached.name === 'string') info.name = cached.name;
-      return info;
-    }
+    const cached = this.cachedChannel(id);
+    if (cached) return this.withParentName(cached);
     const type = typeof d.channel_type === 'number' ? d.channel_type : undefined;
     if (type !== undefined && !isThreadType(type)) return { type };
     const known = this.channels.get(id);
     if (known) return known;
     try {
-      const info = await this.deps.sender.fetchChannel(id);
+      const info = this.withParentName(await this.deps.sender.fetchChannel(id));
       this.channels.set(id, info);
       if (this.channels.size > CHANNEL_CACHE_LIMIT) this.channels.delete(this.channels.keys().next().value as string);
       return info;

@@ -29,6 +29,8 @@ export interface ChannelInfo {
   /** A thread's parent channel (a forum post's forum). */
   parentId?: string;
   name?: string;
+  /** A thread's parent channel's name: the title reads "general › backup failures", as Discord shows it. */
+  parentName?: string;
 }
 
 export interface DecodeContext {
@@ -111,6 +113,7 @@ function decodeChat(data: Rec, channelId: string, info: ChannelInfo | undefined)
     chat.threadId = channelId;
     chat.threadWord = 'thread';
     if (info?.parentId) chat.parentId = info.parentId;
+    if (info?.name && info.parentName) chat.title = `${info.parentName} › ${info.name}`;
   }
   return chat;
 }

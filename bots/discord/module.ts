@@ -9,8 +9,9 @@ export const discordModule: ChannelModule<DiscordConfig> = {
   configSchema: discordConfigSchema,
   // A block with named accounts carries its own tokens.
   envOverlays: [{ env: 'DISCORD_BOT_TOKEN', key: 'token', unless: ['accounts'] }],
-  directSettings,
-  chatSettings,
+  directSettings: (cfg) => directSettings(cfg),
+  chatSettings: (cfg, chat) => chatSettings(cfg, chat),
+  accountIds: (cfg) => ['default', ...Object.keys(cfg.accounts ?? {}).filter((id) => id !== 'default')],
   async create(cfg, deps) {
     if (resolveAccounts(cfg).length === 0) return [];
     const { createDiscordChannels } = await import('./index.js');

@@ -20,7 +20,7 @@ const fixture = (name: string): unknown => {
 
 const ctx = (extra: Partial<DecodeContext> = {}): DecodeContext => ({ accountId: 'default', bot: BOT, botRoleIds: [BOT_ROLE], receivedAt: 1_767_600_000_000, ...extra });
 const general = { type: 0, name: 'general' };
-const thread = { type: 11, parentId: GENERAL, name: 'backup failures' };
+const thread = { type: 11, parentId: GENERAL, name: 'backup failures', parentName: 'general' };
 
 describe('decodeMessage (saved payloads)', () => {
   const cases: [string, Partial<DecodeContext>, Record<string, unknown>][] = [
@@ -47,7 +47,7 @@ describe('decodeMessage (saved payloads)', () => {
       'thread-message',
       { channel: thread },
       {
-        chat: { kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'backup failures' },
+        chat: { kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'general › backup failures' },
         text: 'summarise this thread',
         mentionsBot: true,
       },
@@ -58,7 +58,7 @@ describe('decodeMessage (saved payloads)', () => {
       { chat: { kind: 'channel', id: FORUM_POST, threadId: FORUM_POST, parentId: FORUM, guildId: GUILD, threadWord: 'thread' }, mentionsBot: false },
     ],
     // Without channel_type the adapter's knowledge of the channel decides.
-    ['thread-without-channel-type', { channel: thread }, { chat: { kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'backup failures' } }],
+    ['thread-without-channel-type', { channel: { type: 11, parentId: GENERAL, name: 'backup failures' } }, { chat: { kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'backup failures' } }],
     [
       'dm-text',
       {},
