@@ -1,7 +1,8 @@
 // bots/discord/inbound.ts: saved gateway MESSAGE_CREATE dispatches → Inbound, table-driven.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, type DecodeContext } from '../bots/discord/inbound.js';
+import { mutate, prng } from './fakes/fuzz.js';
 
 const BOT = { id: '1187642011233112064', username: 'switchyard' };
 const BOT_ROLE = '1187650000000000001';
@@ -12,10 +13,12 @@ const FORUM = '1150000000000000020';
 const FORUM_POST = '1187700000000000200';
 const DM = '1187600000000000500';
 
+const FIXTURES = new URL('./fixtures/discord/', import.meta.url);
+const packet = (name: string) => JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as { t: string; d: unknown };
 const fixture = (name: string): unknown => {
-  const packet = JSON.parse(readFileSync(new URL(`./fixtures/discord/${name}.json`, import.meta.url), 'utf8')) as { t: string; d: unknown };
-  expect(packet.t).toBe('MESSAGE_CREATE');
-  return packet.d;
+  const p = packet(name);
+  expect(p.t).toBe('MESSAGE_CREATE');
+  return p.d;
 };
 
 const ctx = (extra: Partial<DecodeContext> = {}): DecodeContext => ({ accountId: 'default', bot: BOT, botRoleIds: [BOT_ROLE], receivedAt: 1_767_600_000_000, ...extra });
@@ -98,6 +101,16 @@ describe('decodeMessage (saved payloads)', () => {
     expect(decodeMessage(fixture(name), ctx())).toBeNull();
   });
 
+  it('an edit (MESSAGE_UPDATE) is not decoded: answering the correction would answer twice', () => {
+    const p = packet('edited-message');
+    expect(p.t).toBe('MESSAGE_UPDATE');
+    expect(decodeMessage(p.d, ctx())).toBeNull();
+  });
+
+  it("the bot's own message is reported as a bot's (the adapter drops it)", () => {
+    expect(decodeMessage(fixture('own-message'), ctx())!.sender).toMatchObject({ id: BOT.id, isBot: true });
+  });
+
   it('a thread whose parent is unknown keeps its own id and says it is a thread', () => {
     const m = decodeMessage(fixture('thread-message'), ctx());
     expect(m!.chat).toEqual({ kind: 'channel', id: THREAD, threadId: THREAD, guildId: GUILD, threadWord: 'thread' });
@@ -151,5 +164,42 @@ describe('decodeMessage never throws on odd payloads', () => {
     const m = decodeMessage(payload, ctx());
     expect(m).not.toBeNull();
     expect(m!.attachments?.length ?? 0).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('decodeMessage over mutated and truncated saved payloads (seeded, reproducible)', () => {
+  const all = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => packet(f.replace(/\.json$/, '')).d);
+
+  it('3,000 mutations never throw and always give an Inbound or null', () => {
+    const r = prng(20260105);
+    let decoded = 0;
+    for (let i = 0; i < 3000; i++) {
+      const m = decodeMessage(mutate(r.pick(all), r), ctx({ channel: r.next() < 0.5 ? thread : undefined }));
+      if (m) {
+        decoded++;
+        expect(typeof m.text).toBe('string');
+        expect(typeof m.messageId).toBe('string');
+        expect(m.chat.id).not.toBe('');
+      }
+    }
+    expect(decoded).toBeGreaterThan(100); // the mutations still exercise the decode, not just the early exits
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('truncated JSON of every fixture either fails to parse or decodes without throwing', () => {
+    for (const name of readdirSync(FIXTURES).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(new URL(name, FIXTURES), 'utf8');
+      for (let cut = 1; cut < text.length; cut += 37) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text.slice(0, cut));
+        } catch {
+          continue;
+        }
+        expect(() => decodeMessage((parsed as { d?: unknown })?.d ?? parsed, ctx())).not.toThrow();
+      }
+    }
   });
 });

@@ -2,7 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDiscordChannels, type DiscordChannel } from '../bots/discord/index.js';
 import { ChannelSendError, type Clock, type Inbound } from '../runtime/types/channel.js';
+import { readFileSync, readdirSync } from 'node:fs';
 import { FakeDiscord, type FakeGuild, type FakeUser } from './fakes/fake-discord.js';
+import { mutate, prng } from './fakes/fuzz.js';
 
 const GUILD = '1150000000000000001';
 const GENERAL = '1150000000000000010';
@@ -178,6 +180,23 @@ describe('discord adapter: gateway', () => {
     expect(a.received.map((m) => m.text)).toEqual(['before', 'while away', 'after']);
     expect(f.identifies).toBe(1);
     expect(a.logs.some((l) => l.msg === 'discord: gateway session resumed')).toBe(true);
+  });
+
+  it('400 mutated MESSAGE_CREATE payloads through the real client: nothing throws (in discord.js either), later messages arrive', async () => {
+    const f = await fake();
+    const a = await adapter(f);
+    const dir = new URL('./fixtures/discord/', import.meta.url);
+    const saved = readdirSync(dir).map((n) => (JSON.parse(readFileSync(new URL(n, dir), 'utf8')) as { d: Record<string, unknown> }).d);
+    const r = prng(4242);
+    for (let i = 0; i < 400; i++) {
+      // Keep them in this server's channels, so discord.js really processes them (and would throw on junk).
+      const d = mutate({ ...r.pick(saved), channel_id: r.pick([GENERAL, THREAD, RANDOM]), guild_id: GUILD }, r);
+      f.dispatch('MESSAGE_CREATE', d as Record<string, unknown>);
+    }
+    f.pushMessage({ channelId: GENERAL, author: ANA, content: 'still here' });
+    await until(() => a.received.some((m) => m.text === 'still here'), 'the message after the junk');
+    expect(a.logs.filter((l) => l.level === 'error')).toEqual([]);
+    expect(a.channel.state).toBe('ready');
   });
 
   it('a message the runtime keeps refusing is retried, then skipped; the next one still arrives', async () => {

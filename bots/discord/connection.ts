@@ -196,7 +196,12 @@ export class DiscordConnection {
       }),
     });
     client.on('raw', (packet: { t?: unknown; d?: unknown }) => {
-      if (packet.t === 'MESSAGE_CREATE') this.enqueue(packet.d);
+      if (packet.t !== 'MESSAGE_CREATE') return;
+      this.enqueue(packet.d);
+      // discord.js handles this same packet object right after this listener. We decode messages ourselves and need
+      // nothing it does with them, and on a payload with odd field values it throws out of its packet handler (an
+      // unhandled rejection, which ends the gateway): renamed, no handler matches and it skips the packet.
+      packet.t = 'MESSAGE_CREATE_HANDLED_BY_SWITCHYARD';
     });
     client.on('shardDisconnect', (event: { code: number }) => {
       this.lastCloseCode = event.code;

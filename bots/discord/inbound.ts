@@ -3,7 +3,7 @@
 //
 // Decisions (the adapter's contract):
 // - Only user messages (type 0 DEFAULT, 19 REPLY) are decoded; joins, pins, thread-created notices and other
-//   system messages return null. So do messages with neither text nor anything attached.
+//   system messages return null, and so do edits and messages with neither text nor anything attached.
 // - A DM (no guild_id) is `direct` with the DM channel's id; a server channel is `channel` with its guildId; a
 //   thread (channel types 10/11/12, forum posts included) is `channel` with `id` and `threadId` both the thread's
 //   own id and `parentId` its parent channel (the adapter looks that up; Discord's payload does not carry it).
@@ -64,6 +64,8 @@ export function decodeMessage(data: unknown, ctx: DecodeContext): Inbound | null
   if (!id || !channelId || !author || !authorId) return null;
   const type = num(data.type) ?? MESSAGE_TYPE_DEFAULT;
   if (type !== MESSAGE_TYPE_DEFAULT && type !== MESSAGE_TYPE_REPLY) return null;
+  // An edit (MESSAGE_UPDATE carries the whole message again): answering the correction would answer twice.
+  if (str(data.edited_timestamp) !== undefined) return null;
 
   const chat = decodeChat(data, channelId, ctx.channel);
   if (!chat) return null;
