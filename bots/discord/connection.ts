@@ -181,7 +181,8 @@ export class DiscordConnection {
     const { account, log } = this.deps;
     const client = new Client({
       intents: [I.Guilds, I.GuildMessages, I.DirectMessages, I.MessageContent],
-      // DMs arrive for channels discord.js has never seen; without this partial it drops them.
+      // DM channels discord.js has never seen are otherwise dropped from its events (we decode MESSAGE_CREATE from
+      // the raw packet ourselves, so this keeps its other DM events consistent with ours).
       partials: [Partials.Channel],
       // This client's REST only fetches the gateway URL; messages go through the sender's own REST.
       rest: { api: account.apiRoot },
