@@ -156,7 +156,8 @@ async function gatewayRig(o: Options): Promise<Rig> {
   const home = await mkdtemp(join(tmpdir(), 'sy-bench-dc-'));
   const config = {
     agents: { defaults: { model: { primary: 'anthropic/claude-bench' }, maxConcurrent: 4 } },
-    messages: { queue: { mode: 'followup' } },
+    // followup: one reply per message; the cap above a channel's share of the burst, so nothing is dropped.
+    messages: { queue: { mode: 'followup', cap: 1000 } },
     channels: { webchat: { enabled: false }, discord: { token: discord.token, apiRoot: discord.apiRoot, guilds: { [GUILD]: { requireMention: false } } } },
   };
   await writeFile(join(home, 'switchyard.json'), JSON.stringify(config));
