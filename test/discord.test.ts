@@ -131,6 +131,17 @@ describe('discord adapter: gateway', () => {
     expect(dm.chat).toEqual({ kind: 'direct', id: f.dmChannels.get(ANA.id) });
   });
 
+  it('heartbeats are acknowledged: the session stays up without reconnects', async () => {
+    const f = await fake({ heartbeatIntervalMs: 100 });
+    const a = await adapter(f);
+    await until(() => f.gatewayOps.filter((o) => o.op === 1).length >= 4, 'four heartbeats');
+    // Without an ACK discord.js would call the connection a zombie and resume on a new one.
+    expect(f.resumes).toBe(0);
+    expect(f.identifies).toBe(1);
+    f.pushMessage({ channelId: GENERAL, author: ANA, content: 'alive' });
+    await until(() => a.received.length === 1, 'a message');
+  });
+
   it('a mention of its managed role addresses the bot', async () => {
     const f = await fake();
     const a = await adapter(f);
