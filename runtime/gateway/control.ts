@@ -38,6 +38,8 @@ export interface ControlDeps {
   dropWebchatUser?(userId: string): void;
 }
 
+export type Control = ReturnType<typeof createControl>;
+
 export function createControl(deps: ControlDeps) {
   const { clock } = deps;
 
@@ -51,6 +53,7 @@ export function createControl(deps: ControlDeps) {
     state: deps.state,
     audit: deps.audit,
     redact: deps.redact,
+    isOwner: (channel: string, senderId: string) => deps.gateway().isOwner(channel, senderId),
     isAllowed: (m: Inbound) => deps.gateway().access(m).allow,
     botUsername: (m: Inbound) => deps.gateway().getChannel(m.channel, m.accountId)?.botUsername,
     locate: (m: Inbound) => deps.gateway().locate(m),
