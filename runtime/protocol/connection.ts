@@ -117,13 +117,13 @@ export class Connection implements ConnHandle {
     this.sendFrame(answer.ok ? { type: 'res', id, ok: true, payload: answer.payload } : { type: 'res', id, ok: false, error: answer.error });
   }
 
-  private replyError(id: string | null, err: RequestError): void {
-    this.reply(id, { ok: false, error: errorShape(err) });
+  private replyError(id: string | null, problem: RequestError): void {
+    this.reply(id, { ok: false, error: errorShape(problem) });
   }
 
-  private fail(id: string | null, err: RequestError, code: number): void {
-    this.replyError(id, err);
-    this.close(code, err.message);
+  private fail(id: string | null, problem: RequestError, code: number): void {
+    this.replyError(id, problem);
+    this.close(code, problem.message);
   }
 
   private onFrame(data: unknown, isBinary: boolean): void {
@@ -138,18 +138,18 @@ export class Connection implements ConnHandle {
   }
 
   /** Parses a text frame into a req, or explains what is wrong with it (and the id to answer, when there is one). */
-  private parseReq(data: unknown, isBinary: boolean): { ok: true; req: { id: string; method: string; params?: unknown } } | { ok: false; id: string | null; err: RequestError } {
-    if (isBinary) return { ok: false, id: null, err: new RequestError('bad_frame', 'binary frames are not supported; send JSON text frames') };
+  private parseReq(data: unknown, isBinary: boolean): { ok: true; req: { id: string; method: string; params?: unknown } } | { ok: false; id: string | null; problem: RequestError } {
+    if (isBinary) return { ok: false, id: null, problem: new RequestError('bad_frame', 'binary frames are not supported; send JSON text frames') };
     let value: unknown;
     try {
       value = JSON.parse(rawText(data));
     } catch {
-      return { ok: false, id: null, err: new RequestError('bad_frame', 'frame is not JSON: send {"type":"req","id":"…","method":"…","params":{…}}') };
+      return { ok: false, id: null, problem: new RequestError('bad_frame', 'frame is not JSON: send {"type":"req","id":"…","method":"…","params":{…}}') };
     }
     const parsed = reqFrameSchema.safeParse(value);
     if (!parsed.success) {
       const id = typeof (value as { id?: unknown })?.id === 'string' ? ((value as { id: string }).id.slice(0, 128)) : null;
-      return { ok: false, id, err: new RequestError('bad_frame', `not a request frame (${describeIssues(parsed.error, 'frame')}): send {"type":"req","id":"…","method":"…","params":{…}}`) };
+      return { ok: false, id, problem: new RequestError('bad_frame', `not a request frame (${describeIssues(parsed.error, 'frame')}): send {"type":"req","id":"…","method":"…","params":{…}}`) };
     }
     return { ok: true, req: parsed.data };
   }
@@ -159,7 +159,7 @@ export class Connection implements ConnHandle {
       return this.fail(null, new RequestError('bad_frame', `frames before connect are limited to ${this.limits.preConnectFrameBytes} bytes`), CLOSE.tooBig);
     }
     const r = this.parseReq(data, isBinary);
-    if (!r.ok) return this.fail(r.id, r.err, CLOSE.policy);
+    if (!r.ok) return this.fail(r.id, r.problem, CLOSE.policy);
     const { id, method, params } = r.req;
     if (method !== 'connect') {
       return this.fail(id, new RequestError('bad_request', `the first request must be "connect", not "${method.slice(0, 64)}"`), CLOSE.policy);
@@ -204,7 +204,7 @@ export class Connection implements ConnHandle {
 
   private onOpenFrame(data: unknown, isBinary: boolean): void {
     const r = this.parseReq(data, isBinary);
-    if (!r.ok) return this.replyError(r.id, r.err);
+    if (!r.ok) return this.replyError(r.id, r.problem);
     const { id, method, params } = r.req;
     if (method === 'connect') return this.replyError(id, new RequestError('bad_request', 'already connected: connect is only the first request'));
     const def = this.deps.methods.get(method);

@@ -235,7 +235,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     try {
       deps.onSettled?.(final);
     } catch (err) {
-      log.warn('approvals: settle listener failed', { id: final.id, err: String(err) });
+      log.warn('approvals: settle listener failed', { id: final.id, err });
     }
     audit({ event: 'decided', id: final.id, runId: final.runId, sessionKey: final.sessionKey, agentId: final.agentId, command: final.command, status, by });
     background(notifier.notifyOrigin(final.origin, decisionText(final)), 'origin notice', { id: final.id });
