@@ -44,7 +44,7 @@ function usedPackages(text: string): Set<string> {
 /** The packages of package.json nothing uses; `@types/x` counts as used when x is (`@types/node`: any node: import). */
 function unusedDependencies(declared: string[], used: Set<string>, scripts: string[]): string[] {
   const run = scripts.join(' ');
-  const tools: Record<string, RegExp> = { typescript: /\btsc\b/, tsx: /\btsx\b/, vitest: /\bvitest\b/ };
+  const tools: Record<string, RegExp> = { typescript: /\btsc\b/, tsx: /\btsx\b/, vitest: /\bvitest\b/, '@biomejs/biome': /\bbiome\b/ };
   return declared.filter((dep) => {
     if (used.has(dep)) return false;
     if (tools[dep]?.test(run)) return false;
