@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { checkAccess, senderAllowed, type AccessOptions } from '../runtime/access.js';
 import type { ChatSettings, Inbound } from '../runtime/types/channel.js';
 import { telegramConfigSchema } from '../bots/telegram/config.js';

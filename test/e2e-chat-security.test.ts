@@ -20,7 +20,6 @@ import {
   requestText,
   startTelegramGateway,
   until,
-  type Json,
   type TelegramGateway,
 } from './fakes/telegram-gateway.js';
 

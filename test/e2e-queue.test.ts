@@ -31,7 +31,7 @@ function gated() {
     (req) =>
       new Promise<FakeResponse>((release) => {
         waiting.push({ req, release });
-        arrivals.splice(0).forEach((f) => f());
+        for (const f of arrivals.splice(0)) f();
       }),
   );
   return {

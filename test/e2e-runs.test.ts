@@ -285,7 +285,10 @@ describe('graceful stop with work pending', () => {
     const all = web.fake.requests.slice(2).map(seen).join('\n');
     expect(all).toContain('part one');
     expect(all).toContain('part two');
-    for (const r of web.fake.requests.slice(2)) expect(badRequests()).toEqual([]), expect(count(seen(r), 'part one')).toBeLessThanOrEqual(1);
+    for (const r of web.fake.requests.slice(2)) {
+      expect(badRequests()).toEqual([]);
+      expect(count(seen(r), 'part one')).toBeLessThanOrEqual(1);
+    }
     expect(await pendingIds(h.home)).toEqual([]);
   });
 });

@@ -34,8 +34,8 @@ describe('web chat end to end', () => {
 
     await h.gw.gateway.lanes.idle();
     const sessionsDir = join(h.home, 'agents', 'main', 'sessions');
-    const sessions = JSON.parse(await readFile(join(sessionsDir, 'sessions.json'), 'utf8'));
-    const entry = sessions['agent:main:webchat:direct:alice'] ?? Object.values(sessions).find((e: any) => e?.sessionKey === 'agent:main:webchat:direct:alice');
+    const sessions = JSON.parse(await readFile(join(sessionsDir, 'sessions.json'), 'utf8')) as Record<string, { sessionKey: string; sessionId: string }>;
+    const entry = sessions['agent:main:webchat:direct:alice'] ?? Object.values(sessions).find((e) => e.sessionKey === 'agent:main:webchat:direct:alice');
     expect(entry).toBeTruthy();
     const lines = (await readFile(join(sessionsDir, `${entry.sessionId}.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ type: 'header', version: 1, sessionKey: 'agent:main:webchat:direct:alice', agentId: 'main' });
@@ -51,7 +51,7 @@ describe('web chat end to end', () => {
   });
 
   it('keeps two users apart: neither sees the other context', async () => {
-    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
     web.fake.setDefault((req) => ({ text: `echo ${bodyText(req.body).length}` }));
     const alice = await web.connect('alice');
     const bob = await web.connect('bob');
@@ -74,7 +74,7 @@ describe('web chat end to end', () => {
   });
 
   it('runs a tool round: the model calls `time`, sees the result, answers', async () => {
-    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
     web.fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { text: 'It is later than you think.' });
     const alice = await web.connect('alice');
     alice.send('what time is it?');
@@ -99,7 +99,7 @@ describe('web chat end to end', () => {
   });
 
   it('answers bad frames with a clear error and loses nothing after them', async () => {
-    const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
+    await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a' } });
     web.fake.script('key-a', { text: 'still here' });
     const alice = await web.connect('alice');
     alice.sendRaw('not json');

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema, type ConfigInput } from '../runtime/config/schema.js';
 import { execTool } from '../runtime/tools/exec.js';
 import { findBwrap, runOnHost, runSandboxed, SandboxUnavailableError, type SandboxRequest } from '../runtime/tools/sandbox.js';

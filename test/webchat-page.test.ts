@@ -126,7 +126,7 @@ describe('web chat channel before start()', () => {
     const waiters: (() => void)[] = [];
     ws.on('message', (d) => {
       frames.push(JSON.parse(d.toString()) as Record<string, unknown>);
-      waiters.splice(0).forEach((w) => w());
+      for (const w of waiters.splice(0)) w();
     });
     const frame = async (type: string) => {
       for (;;) {

@@ -10,7 +10,7 @@ import { credentialsDir } from '../bots/whatsapp/credentials.js';
 import { createWhatsAppModule } from '../bots/whatsapp/module.js';
 import { ChannelSendError, type Channel, type Inbound } from '../runtime/types/channel.js';
 import { FakeClock, flushMicrotasks } from './fakes/fake-clock.js';
-import { BOT_PN, closeError, fakeSocketFactory, FakeWaSocket, textFrom, writeLinkedCreds } from './fakes/fake-whatsapp.js';
+import { BOT_PN, closeError, fakeSocketFactory, type FakeWaSocket, textFrom, writeLinkedCreds } from './fakes/fake-whatsapp.js';
 import { memoryLogger } from './fakes/gateway-harness.js';
 import { useTempHome } from './fakes/temp-home.js';
 
