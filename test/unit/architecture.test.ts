@@ -1,0 +1,117 @@
+// Keeps the layering rules of docs/architecture.md true by reading import lines.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PLATFORM_SDKS = ['grammy', 'discord.js', '@whiskeysockets/baileys', '@slack/bolt'];
+
+function files(dir: string): string[] {
+  const abs = join(ROOT, dir);
+  const out: string[] = [];
+  for (const name of readdirSync(abs)) {
+    const p = join(abs, name);
+    if (statSync(p).isDirectory()) out.push(...files(relative(ROOT, p)));
+    else if (name.endsWith('.ts')) out.push(relative(ROOT, p));
+  }
+  return out;
+}
+
+interface Imp {
+  spec: string;
+  typeOnly: boolean;
+  target?: string; // repo-relative path for relative imports
+}
+
+function imports(file: string): Imp[] {
+  const src = readFileSync(join(ROOT, file), 'utf8');
+  const out: Imp[] = [];
+  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const m of src.matchAll(re)) {
+    const spec = m[3] ?? m[4];
+    const typeOnly = Boolean(m[2]);
+    const target = spec.startsWith('.') ? relative(ROOT, resolve(dirname(join(ROOT, file)), spec)) : undefined;
+    out.push({ spec, typeOnly, target });
+  }
+  return out;
+}
+
+function violations(dir: string, allowed: (file: string, imp: Imp) => boolean): string[] {
+  const bad: string[] = [];
+  for (const f of files(dir)) for (const imp of imports(f)) if (!allowed(f, imp)) bad.push(`${f} imports ${imp.spec}`);
+  return bad;
+}
+
+const under = (p: string | undefined, dir: string) => p !== undefined && (p === dir || p.startsWith(dir + '/'));
+
+describe('architecture', () => {
+  it('parses imports (self-check)', () => {
+    expect(imports('runtime/main.ts').some((i) => i.spec === '../storage/paths.js')).toBe(true);
+  });
+
+  it('bots/ import only runtime/types and their own adapter folder; never another adapter', () => {
+    const bad = violations('bots', (f, imp) => {
+      if (f === 'bots/registry.ts') return true; // checked below
+      if (!imp.target) return true; // packages: each adapter its own SDK
+      const own = f.split('/').slice(0, 2).join('/');
+      return under(imp.target, own) || under(imp.target, 'runtime/types');
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('bots/registry.ts is the list of adapters: it imports each bots/<platform>/module.ts, and nothing else does', () => {
+    const isModule = (t: string | undefined) => t !== undefined && /^bots\/[^/]+\/module\.ts$/.test(t.replace(/\.js$/, '.ts'));
+    const registry = imports('bots/registry.ts');
+    expect(registry.filter((i) => isModule(i.target)).length).toBeGreaterThanOrEqual(2);
+    expect(registry.filter((i) => !isModule(i.target) && !under(i.target, 'runtime/types')).map((i) => i.spec)).toEqual([]);
+    const others = ['bots', 'runtime', 'admin', 'storage'].flatMap((d) =>
+      violations(d, (f, imp) => f === 'bots/registry.ts' || !isModule(imp.target)),
+    );
+    expect(others).toEqual([]);
+  });
+
+  it('the composition root reaches bots/ only through the registry', () => {
+    const fromBots = imports('runtime/main.ts').filter((i) => under(i.target, 'bots'));
+    expect(fromBots.map((i) => i.target)).toEqual(['bots/registry.js']);
+  });
+
+  it('one outbound path: only runtime/gateway/delivery.ts calls Channel.send', () => {
+    // A call that hands send() an Outbound literal, or send() on something named channel.
+    const sendCall = /\.send\(\s*\{\s*to\s*:|\b[cC]hannel\??\.send\(/;
+    const callers = ['runtime', 'admin', 'bots', 'storage'].flatMap((d) => files(d)).filter((f) => sendCall.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(callers).toEqual(['runtime/gateway/delivery.ts']);
+  });
+
+  it('storage/ imports only runtime/types and itself', () => {
+    const bad = violations('storage', (_f, imp) => !imp.target || under(imp.target, 'storage') || under(imp.target, 'runtime/types'));
+    expect(bad).toEqual([]);
+  });
+
+  it('admin/ imports runtime types (type-only beyond runtime/types) and itself', () => {
+    const bad = violations('admin', (_f, imp) => {
+      if (!imp.target) return !PLATFORM_SDKS.includes(imp.spec);
+      if (under(imp.target, 'admin') || under(imp.target, 'runtime/types')) return true;
+      return under(imp.target, 'runtime') && imp.typeOnly;
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('runtime/ never imports bots/, admin/, storage/ or a platform SDK (main.ts excepted)', () => {
+    const bad = violations('runtime', (f, imp) => {
+      if (f === 'runtime/main.ts') return true;
+      if (!imp.target) return !PLATFORM_SDKS.some((s) => imp.spec === s || imp.spec.startsWith(s + '/'));
+      return under(imp.target, 'runtime');
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('errors are logged as errors: `err` carries the error object (stack and cause), never its text', () => {
+    // `{ err: String(err) }`, `{ err: errText(err) }`, `{ err: e.message }`, `{ err: f.detail }` … lose the stack.
+    const asText = /[{,]\s*err: (?!(?:err|e|error|unknown)\b)[^,}\n]+/g;
+    const found = ['runtime', 'admin', 'bots', 'storage'].flatMap((d) => files(d)).flatMap((f) =>
+      [...readFileSync(join(ROOT, f), 'utf8').matchAll(asText)].map((m) => `${f}: ${m[0]}`),
+    );
+    expect(found).toEqual([]);
+    expect('log.warn("x", { err: String(err) })'.match(asText)).not.toBeNull(); // the pattern finds what it is for
+  });
+});
