@@ -6,6 +6,7 @@
 //
 //   node test/place-tests.mjs            move and rewrite (git mv for tracked files)
 //   node test/place-tests.mjs --dry-run  print what it would do
+//   node test/place-tests.mjs --check    list tests that are not where the rule puts them (exit 1 if any)
 //
 // No dependencies: it runs before `npm ci` if need be.
 import { spawnSync } from 'node:child_process';
@@ -45,13 +46,13 @@ const RENAMED = {
 
 /**
  * End to end: the test starts a whole gateway — through a harness or fixture of test/fakes/ (startHarness,
- * useGateway, start<Platform>Gateway, startGatewayChild) or by running runtime/main.ts as a child
- * process — or its name says so (e2e-…).
+ * useGateway, start<Platform>Gateway, startGatewayChild) or by spawning runtime/main.ts (spawn, fork, exec…
+ * with runtime/main.ts among the next few lines) — or its name says so (e2e-…).
  */
 export function isEndToEnd(name, text) {
   if (name.startsWith('e2e-')) return true;
   if (/\b(?:startHarness|useGateway|start\w*Gateway\w*)\s*\(/.test(text)) return true;
-  return /node:child_process/.test(text) && /runtime\/main\.ts/.test(text);
+  return /\b(?:spawn|fork|exec|execFile)(?:Sync)?\([\s\S]{0,300}?runtime\/main\.ts/.test(text);
 }
 
 /** Where a file in test/ itself belongs (relative to test/), or null when it stays. */
@@ -115,7 +116,31 @@ function sources(dir) {
   });
 }
 
+/** Tests that are not where the rule puts them (for --check). */
+export function misplaced() {
+  const out = [];
+  for (const name of readdirSync(TEST)) {
+    const p = join(TEST, name);
+    if (statSync(p).isFile() && name.endsWith('.test.ts')) out.push(`test/${name}: not in test/unit/ or test/e2e/ (vitest runs only those); run node test/place-tests.mjs`);
+  }
+  for (const [dir, e2e] of [['unit', false], ['e2e', true]]) {
+    if (!existsSync(join(TEST, dir))) continue;
+    for (const file of sources(join(TEST, dir)).filter((f) => f.endsWith('.test.ts'))) {
+      if (isEndToEnd(basename(file), readFileSync(file, 'utf8')) === e2e) continue;
+      const where = e2e ? 'starts no whole gateway: it belongs in test/unit/' : 'starts a whole gateway: it belongs in test/e2e/';
+      out.push(`test/${relative(TEST, file).split(sep).join('/')} ${where}`);
+    }
+  }
+  return out;
+}
+
 function main() {
+  if (process.argv.includes('--check')) {
+    const bad = misplaced();
+    for (const b of bad) console.error(b);
+    if (bad.length > 0) process.exitCode = 1;
+    return;
+  }
   const moved = new Map(); // absolute old path → absolute new path
   const problems = [];
   for (const name of readdirSync(TEST).sort()) {

@@ -1,4 +1,5 @@
 // Keeps the layering rules of docs/architecture.md true by reading import lines.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,18 +24,20 @@ interface Imp {
   target?: string; // repo-relative path for relative imports
 }
 
-function imports(file: string): Imp[] {
-  const src = readFileSync(join(ROOT, file), 'utf8');
+/** The imports of a source text: `import … from`, `export … from`, side-effect `import '…'` and `import(…)`. */
+function importsOf(src: string, file: string): Imp[] {
   const out: Imp[] = [];
-  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of src.matchAll(re)) {
-    const spec = m[3] ?? m[4];
+    const spec = m[3] ?? m[4] ?? m[5];
     const typeOnly = Boolean(m[2]);
     const target = spec.startsWith('.') ? relative(ROOT, resolve(dirname(join(ROOT, file)), spec)) : undefined;
     out.push({ spec, typeOnly, target });
   }
   return out;
 }
+
+const imports = (file: string): Imp[] => importsOf(readFileSync(join(ROOT, file), 'utf8'), file);
 
 function violations(dir: string, allowed: (file: string, imp: Imp) => boolean): string[] {
   const bad: string[] = [];
@@ -47,6 +50,18 @@ const under = (p: string | undefined, dir: string) => p !== undefined && (p === 
 describe('architecture', () => {
   it('parses imports (self-check)', () => {
     expect(imports('runtime/main.ts').some((i) => i.spec === '../storage/paths.js')).toBe(true);
+    const sample = "import './polyfill.js';\nimport type { A } from '../types/a.js';\nexport * from './b.js';\nconst c = await import('../../bots/x.js');\n";
+    expect(importsOf(sample, 'runtime/gateway/s.ts')).toEqual([
+      { spec: './polyfill.js', typeOnly: false, target: 'runtime/gateway/polyfill.js' },
+      { spec: '../types/a.js', typeOnly: true, target: 'runtime/types/a.js' },
+      { spec: './b.js', typeOnly: false, target: 'runtime/gateway/b.js' },
+      { spec: '../../bots/x.js', typeOnly: false, target: 'bots/x.js' },
+    ]);
+  });
+
+  it('runtime/types imports nothing else of runtime (and packages only for their types)', () => {
+    const bad = violations('runtime/types', (_f, imp) => (imp.target ? under(imp.target, 'runtime/types') : imp.typeOnly));
+    expect(bad).toEqual([]);
   });
 
   it('bots/ import only runtime/types and their own adapter folder; never another adapter', () => {
@@ -103,6 +118,12 @@ describe('architecture', () => {
       return under(imp.target, 'runtime');
     });
     expect(bad).toEqual([]);
+  });
+
+  it('tests are where docs/architecture.md ("Tests") puts them: whole-gateway tests in test/e2e/, the rest in test/unit/', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'test/place-tests.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.stderr.trim().split('\n').filter(Boolean)).toEqual([]);
+    expect(r.status).toBe(0);
   });
 
   it('errors are logged as errors: `err` carries the error object (stack and cause), never its text', () => {
