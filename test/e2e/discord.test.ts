@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeRequest } from './fakes/fake-anthropic.js';
+import type { FakeRequest } from '../fakes/fake-anthropic.js';
 import {
   CODING,
   GENERAL,
@@ -18,8 +18,8 @@ import {
   THREAD,
   startDiscordGateway,
   type DiscordGateway,
-} from './fakes/discord-gateway.js';
-import type { Json } from './fakes/telegram-gateway.js';
+} from '../fakes/discord-gateway.js';
+import type { Json } from '../fakes/telegram-gateway.js';
 
 let g: DiscordGateway | undefined;
 afterEach(async () => {

@@ -4,12 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANNEL_MODULES } from '../bots/registry.js';
-import { ConfigError, loadConfig } from '../runtime/config/load.js';
-import { createSlackChannels, resolveAccounts } from '../bots/slack/index.js';
-import { slackChatSettings, slackModule } from '../bots/slack/module.js';
-import { FakeClock } from './fakes/fake-clock.js';
-import { useSlack } from './fakes/slack-fixture.js';
+import { CHANNEL_MODULES } from '../../bots/registry.js';
+import { ConfigError, loadConfig } from '../../runtime/config/load.js';
+import { createSlackChannels, resolveAccounts } from '../../bots/slack/index.js';
+import { slackChatSettings, slackModule } from '../../bots/slack/module.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { useSlack } from '../fakes/slack-fixture.js';
 
 const GEN = 'C07GENERAL';
 const f = useSlack();

@@ -1,7 +1,7 @@
 // Markdown → Slack mrkdwn: what a model writes renders in Slack, and nothing in it can become Slack markup
 // (mentions, broadcasts, links) that the model did not write as a Markdown link.
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, markdownToMrkdwn } from '../bots/slack/format.js';
+import { escapeMrkdwn, markdownToMrkdwn } from '../../bots/slack/format.js';
 
 describe('markdownToMrkdwn', () => {
   it.each([

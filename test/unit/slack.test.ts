@@ -2,10 +2,10 @@
 // Socket Mode over a real WebSocket on 127.0.0.1. Connecting, acks, duplicates, junk frames, reconnects and
 // rejected tokens (bots/slack/connection.ts).
 import { describe, expect, it } from 'vitest';
-import { SLASH_HINT } from '../bots/slack/connection.js';
-import { createSlackChannels } from '../bots/slack/index.js';
-import { FakeClock } from './fakes/fake-clock.js';
-import { useSlack } from './fakes/slack-fixture.js';
+import { SLASH_HINT } from '../../bots/slack/connection.js';
+import { createSlackChannels } from '../../bots/slack/index.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { useSlack } from '../fakes/slack-fixture.js';
 
 const ANA = 'U05ANA1234';
 const GEN = 'C07GENERAL';

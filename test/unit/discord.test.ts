@@ -1,10 +1,10 @@
 // The Discord adapter with the REAL discord.js Client against the fake Discord (REST + gateway) on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDiscordChannels, type DiscordChannel } from '../bots/discord/index.js';
-import { ChannelSendError, type Clock, type Inbound } from '../runtime/types/channel.js';
+import { createDiscordChannels, type DiscordChannel } from '../../bots/discord/index.js';
+import { ChannelSendError, type Clock, type Inbound } from '../../runtime/types/channel.js';
 import { readFileSync, readdirSync } from 'node:fs';
-import { FakeDiscord, type FakeGuild, type FakeUser } from './fakes/fake-discord.js';
-import { mutate, prng } from './fakes/fuzz.js';
+import { FakeDiscord, type FakeGuild, type FakeUser } from '../fakes/fake-discord.js';
+import { mutate, prng } from '../fakes/fuzz.js';
 
 const GUILD = '1150000000000000001';
 const GENERAL = '1150000000000000010';
@@ -196,7 +196,7 @@ describe('discord adapter: gateway', () => {
   it('400 mutated MESSAGE_CREATE payloads through the real client: nothing throws (in discord.js either), later messages arrive', async () => {
     const f = await fake();
     const a = await adapter(f);
-    const dir = new URL('./fixtures/discord/', import.meta.url);
+    const dir = new URL('../fixtures/discord/', import.meta.url);
     const saved = readdirSync(dir).map((n) => (JSON.parse(readFileSync(new URL(n, dir), 'utf8')) as { d: Record<string, unknown> }).d);
     const r = prng(4242);
     for (let i = 0; i < 400; i++) {

@@ -2,9 +2,9 @@
 // DMs, mrkdwn, 429s and retries, refusals, conversations.open, chat.update and the working-indicator reaction
 // (bots/slack/outbound.ts, bots/slack/working.ts).
 import { describe, expect, it } from 'vitest';
-import { IDLE_MS, WORKING_REACTION } from '../bots/slack/working.js';
-import { FakeClock } from './fakes/fake-clock.js';
-import { useSlack } from './fakes/slack-fixture.js';
+import { IDLE_MS, WORKING_REACTION } from '../../bots/slack/working.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { useSlack } from '../fakes/slack-fixture.js';
 
 const ANA = 'U05ANA1234';
 const GEN = 'C07GENERAL';

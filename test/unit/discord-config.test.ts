@@ -5,12 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_MODULES } from '../bots/registry.js';
-import { ConfigError, loadConfig } from '../runtime/config/load.js';
-import { discordConfigSchema, resolveAccounts, type DiscordConfig } from '../bots/discord/config.js';
-import { chatSettings, directSettings } from '../bots/discord/settings.js';
-import { discordModule } from '../bots/discord/module.js';
-import type { ChatRef } from '../runtime/types/channel.js';
+import { CHANNEL_MODULES } from '../../bots/registry.js';
+import { ConfigError, loadConfig } from '../../runtime/config/load.js';
+import { discordConfigSchema, resolveAccounts, type DiscordConfig } from '../../bots/discord/config.js';
+import { chatSettings, directSettings } from '../../bots/discord/settings.js';
+import { discordModule } from '../../bots/discord/module.js';
+import type { ChatRef } from '../../runtime/types/channel.js';
 
 const parse = (v: unknown): DiscordConfig => {
   const r = discordConfigSchema.safeParse(v);
@@ -160,7 +160,7 @@ describe('the registry entry', () => {
   });
 
   it('loads discord.js only when an account has a token', () => {
-    const moduleUrl = new URL('../bots/discord/module.ts', import.meta.url).href;
+    const moduleUrl = new URL('../../bots/discord/module.ts', import.meta.url).href;
     const script = `
       import { createRequire } from 'node:module';
       const { discordModule } = await import(${JSON.stringify(moduleUrl)});
@@ -173,7 +173,7 @@ describe('the registry entry', () => {
       for (const c of one) await c.stop();
       console.log(JSON.stringify({ none: none.length, noToken: noToken.length, before, after: loaded(), one: one.length }));
     `;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '..'), encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), encoding: 'utf8', timeout: 30_000 });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ none: 0, noToken: 0, before: false, after: true, one: 1 });
   });

@@ -4,11 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFences } from '../runtime/chunk.js';
-import type { FakeRequest } from './fakes/fake-anthropic.js';
-import type { Posted } from './fakes/fake-slack.js';
-import { GEN, MEMBER, MODEL_KEY, OPEN, OWNER, startSlackGateway, type SlackGateway } from './fakes/slack-gateway.js';
-import { until, type Json } from './fakes/telegram-gateway.js';
+import { findFences } from '../../runtime/chunk.js';
+import type { FakeRequest } from '../fakes/fake-anthropic.js';
+import type { Posted } from '../fakes/fake-slack.js';
+import { GEN, MEMBER, MODEL_KEY, OPEN, OWNER, startSlackGateway, type SlackGateway } from '../fakes/slack-gateway.js';
+import { until, type Json } from '../fakes/telegram-gateway.js';
 
 let g: SlackGateway | undefined;
 

@@ -2,13 +2,13 @@
 // sends them for messages, mentions, threads, DMs, subtypes and other events.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, dedupeKeys, slackToPlain } from '../bots/slack/inbound.js';
-import type { Inbound } from '../runtime/types/channel.js';
+import { decodeEvent, dedupeKeys, slackToPlain } from '../../bots/slack/inbound.js';
+import type { Inbound } from '../../runtime/types/channel.js';
 
 const me = { userId: 'U07SYBOT01', botId: 'B07SYBOT01', teamId: 'T07QD1ZK3AB' };
 const TEAM = 'T07QD1ZK3AB';
 const envelope = (name: string): { payload: Record<string, unknown> } =>
-  JSON.parse(readFileSync(new URL(`./fixtures/slack/${name}.json`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../fixtures/slack/${name}.json`, import.meta.url), 'utf8'));
 const decode = (name: string, replyToMode: 'off' | 'all' = 'off') => decodeEvent(envelope(name).payload, me, 'default', { replyToMode }, 1_000);
 
 describe('decodeEvent (saved envelopes)', () => {
@@ -211,9 +211,9 @@ describe('slackToPlain', () => {
 });
 
 describe('decodeEvent under fuzzing', () => {
-  const fixtures = readdirSync(new URL('./fixtures/slack/', import.meta.url))
+  const fixtures = readdirSync(new URL('../fixtures/slack/', import.meta.url))
     .filter((f) => f.endsWith('.json'))
-    .map((f) => (JSON.parse(readFileSync(new URL(`./fixtures/slack/${f}`, import.meta.url), 'utf8')) as { payload?: unknown }).payload)
+    .map((f) => (JSON.parse(readFileSync(new URL(`../fixtures/slack/${f}`, import.meta.url), 'utf8')) as { payload?: unknown }).payload)
     .filter((p) => p !== undefined);
 
   /** A small seeded PRNG (LCG): the cases are the same on every run, so a failure can be reproduced. */

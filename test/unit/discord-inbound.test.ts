@@ -1,8 +1,8 @@
 // bots/discord/inbound.ts: saved gateway MESSAGE_CREATE dispatches → Inbound, table-driven.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, type DecodeContext } from '../bots/discord/inbound.js';
-import { mutate, prng } from './fakes/fuzz.js';
+import { decodeMessage, type DecodeContext } from '../../bots/discord/inbound.js';
+import { mutate, prng } from '../fakes/fuzz.js';
 
 const BOT = { id: '1187642011233112064', username: 'switchyard' };
 const BOT_ROLE = '1187650000000000001';
@@ -13,7 +13,7 @@ const FORUM = '1150000000000000020';
 const FORUM_POST = '1187700000000000200';
 const DM = '1187600000000000500';
 
-const FIXTURES = new URL('./fixtures/discord/', import.meta.url);
+const FIXTURES = new URL('../fixtures/discord/', import.meta.url);
 const packet = (name: string) => JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as { t: string; d: unknown };
 const fixture = (name: string): unknown => {
   const p = packet(name);
