@@ -148,16 +148,12 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
    */
   const pump = (lane: Lane<T>, afterRun: boolean): void => {
     if (lane.slot !== 'idle' || lane.debounce) return;
-    if (lane.front.length > 0) {
-      requestSlot(lane);
-      return;
-    }
+    if (lane.front.length > 0) return requestSlot(lane);
     if (lane.retries.size > 0) return;
     const head = lane.backlog[0];
     if (!head) {
       if (lanes.get(lane.key) === lane) lanes.delete(lane.key);
-      settleIdle();
-      return;
+      return settleIdle();
     }
     if (afterRun && head.mode === 'collect') {
       const wait = lane.lastArrivalAt + lane.quietMs - clock.now();

@@ -306,10 +306,7 @@ export class FakeTelegram {
     if (offset !== undefined && offset > 0) this.updates.set(token, queue.filter((u) => (u.update_id as number) >= offset));
     if (offset !== undefined && offset < 0) this.updates.set(token, queue.slice(offset));
     const ready = this.updates.get(token)!.slice(0, limit);
-    if (ready.length || timeout <= 0) {
-      ok(ready);
-      return;
-    }
+    if (ready.length || timeout <= 0) return ok(ready);
     const waiter: Waiter = {
       token,
       offset,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_MODULES } from '../../bots/registry.js';
-import { ConfigError, loadConfig } from '../../runtime/config/load.js';
+import { type ConfigError, loadConfig } from '../../runtime/config/load.js';
 import { discordConfigSchema, resolveAccounts, type DiscordConfig } from '../../bots/discord/config.js';
 import { chatSettings, directSettings } from '../../bots/discord/settings.js';
 import { discordModule } from '../../bots/discord/module.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNEL_MODULES } from '../../bots/registry.js';
-import { ConfigError, loadConfig } from '../../runtime/config/load.js';
+import { type ConfigError, loadConfig } from '../../runtime/config/load.js';
 import { createSlackChannels, resolveAccounts } from '../../bots/slack/index.js';
 import { slackChatSettings, slackModule } from '../../bots/slack/module.js';
 import { FakeClock } from '../fakes/fake-clock.js';

@@ -37,7 +37,10 @@ describe('Slack adapter: sending', () => {
     const c = await f.channel({ clock });
     f.slack.failNext('chat.postMessage', { status: 429, retryAfter: 7 });
     let done = false;
-    const sending = c.send({ to: { kind: 'channel', id: GEN }, text: 'patience' }).then((r) => ((done = true), r));
+    const sending = c.send({ to: { kind: 'channel', id: GEN }, text: 'patience' }).then((r) => {
+      done = true;
+      return r;
+    });
     await f.slack.waitFor(() => f.slack.calls.length === 1, 'the first attempt');
     await clock.advance(6_900);
     expect(done).toBe(false);
