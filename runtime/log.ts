@@ -1,6 +1,10 @@
 // The process logger: pino (JSON lines, cheap on a Raspberry Pi) behind our message-first Logger interface.
-import { pino, type Logger as Pino } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger as Pino } from 'pino';
 import type { Logger } from './types/index.js';
+
+// pino is CommonJS: require() loads it without the ESM loader's CommonJS export scan (start-up time and memory).
+const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
 
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const p: Pino = pino(

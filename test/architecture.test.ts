@@ -24,11 +24,15 @@ interface Imp {
 }
 
 function imports(file: string): Imp[] {
-  const src = readFileSync(join(ROOT, file), 'utf8');
+  return importsIn(readFileSync(join(ROOT, file), 'utf8'), file);
+}
+
+function importsIn(src: string, file: string): Imp[] {
   const out: Imp[] = [];
-  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  // Static imports, dynamic import() and require() (CommonJS packages are loaded with createRequire).
+  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:\brequire|\))\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of src.matchAll(re)) {
-    const spec = m[3] ?? m[4];
+    const spec = m[3] ?? m[4] ?? m[5];
     const typeOnly = Boolean(m[2]);
     const target = spec.startsWith('.') ? relative(ROOT, resolve(dirname(join(ROOT, file)), spec)) : undefined;
     out.push({ spec, typeOnly, target });
@@ -47,6 +51,8 @@ const under = (p: string | undefined, dir: string) => p !== undefined && (p === 
 describe('architecture', () => {
   it('parses imports (self-check)', () => {
     expect(imports('runtime/main.ts').some((i) => i.spec === '../storage/paths.js')).toBe(true);
+    const required = importsIn("const { Api } = createRequire(import.meta.url)('grammy') as X;\nconst p = require('pino');", 'runtime/x.ts');
+    expect(required.map((i) => i.spec)).toEqual(['grammy', 'pino']);
   });
 
   it('bots/ import only runtime/types and their own adapter folder; never another adapter', () => {
