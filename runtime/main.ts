@@ -5,8 +5,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Channel, Logger } from './types/index.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Channel, ChannelModule, Clock, Logger } from './types/index.js';
+import { systemClock } from './clock.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
@@ -30,9 +30,9 @@ import { createAuditLog } from '../storage/audit-log.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { redactSecrets } from '../storage/redact.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
-import { createWebchatChannel } from '../bots/webchat/index.js';
-import { WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
-import { createTelegramChannels } from '../bots/telegram/index.js';
+import { CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
+import { channelSettings } from './channel-settings.js';
+import { createGatewayOutbound } from './gateway/outbound.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -44,6 +44,8 @@ export interface StartOptions {
   port?: number;
   /** Replaces the provider-backed model caller (benchmarks). */
   modelCaller?: ModelCaller;
+  /** The channel adapter modules (default: bots/registry.ts). */
+  modules?: readonly ChannelModule[];
 }
 
 export interface RunningGateway {
@@ -63,7 +65,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const clock = opts.clock ?? systemClock;
   const home = opts.home ?? resolveHome(env);
   await ensureWritableHome(home);
-  const { config } = await loadConfig({ home, configPath: opts.configPath, env });
+  const modules = opts.modules ?? CHANNEL_MODULES;
+  const { config } = await loadConfig({ home, configPath: opts.configPath, env, modules });
 
   const host = bindHost(config.gateway.bind);
   const configuredToken = config.gateway.auth.token;
@@ -109,27 +112,40 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     port,
     token,
     log,
-    page: WEBCHAT_PAGE,
-    pageCsp: WEBCHAT_CSP,
+    page: WEBCHAT_PAGE.html,
+    pageCsp: WEBCHAT_PAGE.csp,
     health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   }).catch((err: unknown) => {
     throw listenError(err, host, port, config.gateway.bind);
   });
 
-  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
-  channels.push(
-    ...(await createTelegramChannels(config.channels.telegram, {
-      log,
-      offsets: {
-        get: (key) => state.data.channelOffsets[key],
-        set: (key, v) => state.update((d) => void (d.channelOffsets[key] = v)),
-      },
-    })),
-  );
+  // Every registered module makes its channels (none when its block is absent or has no credentials, and then
+  // its platform SDK is never loaded).
+  const factoryDeps = {
+    log,
+    env,
+    home,
+    clock,
+    wss: http.wss,
+    offsets: {
+      get: (key: string) => state.data.channelOffsets[key],
+      set: (key: string, v: number) => state.update((d) => void (d.channelOffsets[key] = v)),
+    },
+  };
+  for (const m of modules) {
+    try {
+      channels.push(...(await m.create(config.channels[m.id], factoryDeps)));
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
+  }
+  const settings = channelSettings(modules, getConfig);
+  const outbound = createGatewayOutbound({ config: getConfig, channels: () => channels, journal, audit, log, clock });
 
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
-  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels });
+  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, settings, outbound });
   const assemble = createContextAssembler({ transcripts });
   const control = createControl({
     config: getConfig,
@@ -167,6 +183,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     tools,
     assemble,
     channels,
+    settings,
+    outbound,
     interceptors,
   });
   gatewayReady = () => gateway.ready;

@@ -24,7 +24,7 @@ import type { ContextAssembler } from '../agent/context.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
-import { messageText, turnText, type QueuedMessage } from './queued.js';
+import { droppedNote, messageText, turnText, type QueuedMessage } from './queued.js';
 
 export interface ToolHost {
   visibleTools(ctx: ToolContext): ToolSpec[];
@@ -96,7 +96,9 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
 
   async function execute(sessionKey: string, batch: Batch<QueuedMessage>, handle: RunHandle<QueuedMessage>): Promise<void> {
     const last = batch.items[batch.items.length - 1];
-    const ids = batch.items.map((i) => i.id);
+    // The messages the dropped-note stands for are finished with this run's reply, not before: a crash until
+    // then leaves them pending, and the restart runs them again.
+    const ids = [...batch.items, ...(batch.summarized ?? [])].map((i) => i.id);
     const channel = deps.getChannel(last.inbound.channel, last.inbound.accountId);
     if (!channel) {
       log.error('no channel to answer on; message dropped', { sessionKey, channel: last.inbound.channel, accountId: last.inbound.accountId });
@@ -166,6 +168,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const stopTyping = startTyping(channel, last);
     // Steered messages the run took: they belong to this turn, so a repeat of the turn must carry them too.
     const steered: QueuedMessage[] = [];
+    const steeredDropped: QueuedMessage[] = [];
     let result: RunResult;
     const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
     try {
@@ -189,10 +192,16 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         executeTool: (call, signal) => deps.tools.execute(call, { ...toolCtx, signal }, emit),
         takeSteered: () => {
           const taken = handle.takeSteered();
+          if (taken.length === 0) return [];
           if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = false; // read by every later tool call of this run
           for (const t of taken) ids.push(t.id);
           steered.push(...taken);
-          return taken.map((t) => messageText(t.inbound));
+          const texts = taken.map((t) => messageText(t.inbound));
+          const dropped = handle.takeDropped();
+          if (!dropped) return texts;
+          for (const d of dropped.items) ids.push(d.id);
+          steeredDropped.push(...dropped.items);
+          return [droppedNote(dropped.summary), ...texts];
         },
         signal: handle.signal,
         timeoutMs: config.agents.defaults.timeoutSeconds * 1000,
@@ -252,16 +261,22 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       }
       case 'unavailable': {
         const wait = Math.max(1000, result.retryAt - clock.now());
-        if (!batch.items.some((i) => i.notifiedUnavailable)) {
-          await deps.delivery.notice(
+        const notify = !batch.items.some((i) => i.notifiedUnavailable);
+        for (const i of batch.items) i.notifiedUnavailable = true;
+        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
+        // Back on the lane before the notice is sent: the retry's time counts from now, not from when the notice got out.
+        deps.retryLater(
+          sessionKey,
+          steered.length > 0 ? { ...batch, items: [...batch.items, ...steered], summarized: [...(batch.summarized ?? []), ...steeredDropped] } : batch,
+          wait,
+        );
+        if (notify) {
+          await deps.delivery.send(
             target,
             `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
               `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
           );
-          for (const i of batch.items) i.notifiedUnavailable = true;
         }
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
-        deps.retryLater(sessionKey, steered.length > 0 ? { ...batch, items: [...batch.items, ...steered] } : batch, wait);
         return;
       }
       case 'aborted':
