@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { doctorCommand, runDoctor } from '../runtime/cli/doctor.js';
+import { createDoctorCommand, runDoctor } from '../runtime/cli/doctor.js';
+import { CHANNEL_MODULES } from '../bots/registry.js';
 import { checkNode, type CheckResult, type DoctorEnv } from '../runtime/cli/doctor-checks.js';
 import type { CliIo } from '../runtime/cli/types.js';
 import { FakeTelegram } from './fakes/fake-telegram.js';
@@ -48,6 +49,7 @@ async function writeConfig(c: unknown): Promise<void> {
 function doctorEnv(over: Partial<DoctorEnv> = {}): DoctorEnv {
   return {
     home,
+    modules: CHANNEL_MODULES,
     env: { OPENAI_BASE_URL: modelUrl, SWITCHYARD_MODEL: 'openai/llama3.2' },
     now: () => Date.now(),
     fetch: globalThis.fetch,
@@ -73,6 +75,7 @@ describe('switchyard doctor', () => {
   it('the command prints one line per check and exits 0 without FAIL, 1 with one', async () => {
     const out = { s: '' };
     const io: CliIo = { env: { SWITCHYARD_HOME: home }, isTTY: false, stdout: { write: (s: string) => (out.s += s) }, stderr: { write: () => {} } };
+    const doctorCommand = createDoctorCommand({ channelModules: CHANNEL_MODULES });
     expect(await doctorCommand.run(['--offline'], io)).toBe(0);
     expect(out.s).toMatch(/^OK +node /m);
     expect(out.s).toMatch(/failed, \d+ warnings/);

@@ -6,6 +6,7 @@ import { access, readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import type { ChannelModule } from '../types/channel.js';
 import { agentModelCandidates, defaultAgentId } from '../config/agents.js';
 
 export type Level = 'OK' | 'WARN' | 'FAIL';
@@ -18,6 +19,8 @@ export interface CheckResult {
 
 export interface DoctorEnv {
   home: string;
+  /** The channel adapter modules (their schemas validate channels.<id>); passed in by the composition root. */
+  modules: readonly ChannelModule[];
   env: Record<string, string | undefined>;
   now: () => number;
   fetch: typeof globalThis.fetch;
@@ -79,7 +82,7 @@ export async function checkPermissions(d: DoctorEnv): Promise<CheckResult[]> {
 
 export async function checkConfig(d: DoctorEnv): Promise<{ result: CheckResult; config?: Config }> {
   try {
-    const { config, path, exists } = await loadConfig({ home: d.home, env: d.env as NodeJS.ProcessEnv });
+    const { config, path, exists } = await loadConfig({ home: d.home, env: d.env as NodeJS.ProcessEnv, modules: d.modules });
     return { result: ok('config', exists ? `${path} is valid` : 'no switchyard.json: the embedded defaults apply'), config };
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -2,6 +2,7 @@
 // Exits 1 only when something FAILs; network checks that cannot reach their server WARN.
 import { freemem, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { ChannelModule } from '../types/channel.js';
 import type { CliCommand, CliIo } from './types.js';
 import { cliHome } from './home.js';
 import {
@@ -56,32 +57,36 @@ export function formatResults(results: CheckResult[], colour: boolean): string {
     .join('\n');
 }
 
-export const doctorCommand: CliCommand = {
-  name: 'doctor',
-  summary: 'check this machine, the state directory, the config, tokens and the model (OK / WARN / FAIL)',
-  usage: USAGE,
-  async run(argv: string[], io: CliIo): Promise<number> {
-    let values: { json?: boolean; offline?: boolean };
-    try {
-      ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, offline: { type: 'boolean' } } }));
-    } catch (err) {
-      io.stderr.write(`doctor: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    const d: DoctorEnv = {
-      home: cliHome(io.env),
-      env: io.env,
-      now: () => Date.now(),
-      fetch: globalThis.fetch,
-      memory: () => ({ total: totalmem(), available: freemem() }),
-      timeoutMs: 5000,
-      run: runProgram,
-    };
-    const results = await runDoctor(d, { offline: values.offline });
-    const failed = results.filter((r) => r.level === 'FAIL').length;
-    const warned = results.filter((r) => r.level === 'WARN').length;
-    if (values.json) io.stdout.write(JSON.stringify({ ok: failed === 0, results }, null, 2) + '\n');
-    else io.stdout.write(`${formatResults(results, io.isTTY)}\n\n${failed} failed, ${warned} warnings, ${results.length - failed - warned} ok\n`);
-    return failed > 0 ? 1 : 0;
-  },
-};
+/** The command; `channelModules` is bots/registry.ts's list, which only the composition root may import. */
+export function createDoctorCommand(deps: { channelModules: readonly ChannelModule[] }): CliCommand {
+  return {
+    name: 'doctor',
+    summary: 'check this machine, the state directory, the config, tokens and the model (OK / WARN / FAIL)',
+    usage: USAGE,
+    async run(argv: string[], io: CliIo): Promise<number> {
+      let values: { json?: boolean; offline?: boolean };
+      try {
+        ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, offline: { type: 'boolean' } } }));
+      } catch (err) {
+        io.stderr.write(`doctor: ${(err as Error).message}\n${USAGE}`);
+        return 2;
+      }
+      const d: DoctorEnv = {
+        home: cliHome(io.env),
+        modules: deps.channelModules,
+        env: io.env,
+        now: () => Date.now(),
+        fetch: globalThis.fetch,
+        memory: () => ({ total: totalmem(), available: freemem() }),
+        timeoutMs: 5000,
+        run: runProgram,
+      };
+      const results = await runDoctor(d, { offline: values.offline });
+      const failed = results.filter((r) => r.level === 'FAIL').length;
+      const warned = results.filter((r) => r.level === 'WARN').length;
+      if (values.json) io.stdout.write(JSON.stringify({ ok: failed === 0, results }, null, 2) + '\n');
+      else io.stdout.write(`${formatResults(results, io.isTTY)}\n\n${failed} failed, ${warned} warnings, ${results.length - failed - warned} ok\n`);
+      return failed > 0 ? 1 : 0;
+    },
+  };
+}
