@@ -10,7 +10,7 @@ import { systemClock } from './clock.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
-import { createLogger } from './log.js';
+import { createLogger, isLogLevel, LOG_LEVELS } from './log.js';
 import { createEventBus } from './events.js';
 import { createProviders } from './providers/registry.js';
 import { resolveCredentials } from './providers/credentials.js';
@@ -256,15 +256,19 @@ async function loadOrCreateToken(file: string): Promise<string> {
 
 const USAGE = `Usage: npm start [-- --config PATH]   (or: node dist/runtime/main.js [--config PATH])
 
-  --config PATH   the config file (JSON5); default: $SWITCHYARD_HOME/switchyard.json, itself optional
-  --help          this text
+  --config PATH       the config file (JSON5); default: $SWITCHYARD_HOME/switchyard.json, itself optional
+  --log-level LEVEL   trace, debug, info (default), warn, error, fatal or silent ($SWITCHYARD_LOG_LEVEL)
+  --help              this text
+
+Logs are JSON lines, or readable coloured lines when the output is a terminal. Editing switchyard.json (or
+SIGHUP) reloads it without a restart.
 
 State goes to $SWITCHYARD_HOME (default ~/.switchyard). Models from ANTHROPIC_API_KEY, OPENAI_API_KEY or
 OPENAI_BASE_URL (a local OpenAI-compatible server such as Ollama) with SWITCHYARD_MODEL; see README.md.
 `;
 
-function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
-  const out: { configPath?: string; help?: boolean } = {};
+function parseArgs(argv: string[]): { configPath?: string; help?: boolean; logLevel?: string } {
+  const out: { configPath?: string; help?: boolean; logLevel?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') out.help = true;
@@ -272,23 +276,39 @@ function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
       if (!argv[i + 1]) throw new Error('--config needs a path: --config /path/to/switchyard.json');
       out.configPath = argv[++i];
     } else if (a.startsWith('--config=')) out.configPath = a.slice('--config='.length);
-    else throw new Error(`unknown argument ${a}: the only option is --config PATH (--help for usage)`);
+    else if (a === '--log-level' || a.startsWith('--log-level=')) {
+      const v = a === '--log-level' ? argv[++i] : a.slice('--log-level='.length);
+      if (!v || !isLogLevel(v)) throw new Error(`--log-level needs one of ${LOG_LEVELS.join(', ')}${v ? `, not "${v}"` : ''}`);
+      out.logLevel = v;
+    } else throw new Error(`unknown argument ${a}: the options are --config PATH and --log-level LEVEL (--help for usage)`);
   }
   return out;
 }
 
 async function cli(): Promise<void> {
   const started = performance.now();
-  const log = createLogger();
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`Switchyard could not start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  let log: Logger;
+  try {
+    log = createLogger({ level: args.logLevel });
+  } catch (err) {
+    process.stderr.write(`Switchyard could not start: ${(err as Error).message} (SWITCHYARD_LOG_LEVEL)\n`);
+    process.exit(1);
+  }
   process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));
   process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { err: String(err), stack: err.stack }));
   let running: RunningGateway;
   try {
-    const args = parseArgs(process.argv.slice(2));
-    if (args.help) {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
     running = await startGateway({ configPath: args.configPath, log });
   } catch (err) {
     if (err instanceof ConfigError) {
