@@ -9,6 +9,7 @@ import type { Channel, ChannelModule, Clock, Logger } from './types/index.js';
 import { systemClock } from './clock.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { createConfigReloader, type ReloadResult } from './config/reload.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.js';
 import { createEventBus } from './events.js';
@@ -42,6 +43,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Overrides gateway.port (tests and benchmarks use 0). */
   port?: number;
+  /** Watch the config file and reload it on edits (default true). */
+  watchConfig?: boolean;
   /** Replaces the provider-backed model caller (benchmarks). */
   modelCaller?: ModelCaller;
   /** The channel adapter modules (default: bots/registry.ts). */
@@ -56,6 +59,8 @@ export interface RunningGateway {
   token: string;
   /** The web chat URL with its token. */
   chatUrl: string;
+  /** Loads switchyard.json again and applies what can change without a restart (what SIGHUP does). */
+  reload(reason?: string): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -66,7 +71,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const home = opts.home ?? resolveHome(env);
   await ensureWritableHome(home);
   const modules = opts.modules ?? CHANNEL_MODULES;
-  const { config } = await loadConfig({ home, configPath: opts.configPath, env, modules });
+  const loaded = await loadConfig({ home, configPath: opts.configPath, env, modules });
+  // Replaced by a hot reload; everything reads it through getConfig() when it needs it.
+  let config = loaded.config;
 
   const host = bindHost(config.gateway.bind);
   const configuredToken = config.gateway.auth.token;
@@ -192,17 +199,28 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
 
   const chatUrl = `${http.url}/#token=${token}`;
   if (agentModelCandidates(config, defaultAgentId(config), undefined, env).length === 0) log.warn(noModelMessage());
+  const reloader = createConfigReloader({
+    load: async () => (await loadConfig({ home, configPath: opts.configPath, env, modules })).config,
+    current: getConfig,
+    apply: (next) => void (config = next),
+    log,
+    file: opts.watchConfig === false ? undefined : loaded.path,
+  });
   let stopped = false;
   return {
     gateway,
     http,
-    config,
+    get config() {
+      return config;
+    },
     home,
     token,
     chatUrl,
+    reload: (reason = 'requested') => reloader.reload(reason),
     async stop() {
       if (stopped) return;
       stopped = true;
+      reloader.close();
       await gateway.stop();
       tools.approvals.dispose();
       await http.close();
@@ -328,6 +346,7 @@ async function cli(): Promise<void> {
     log.info('stopped');
     process.exit(0);
   };
+  process.on('SIGHUP', () => void running.reload('SIGHUP'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
