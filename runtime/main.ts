@@ -12,13 +12,14 @@ import type { Config } from './config/schema.js';
 import { createConfigReloader, type ReloadResult } from './config/reload.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.js';
+import { installProcessGuards } from './process-guards.js';
 import { createEventBus } from './events.js';
 import { createProviders } from './providers/registry.js';
 import { resolveCredentials } from './providers/credentials.js';
 import type { ModelCaller } from './agent/model-caller.js';
 import { createContextAssembler } from './agent/context.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
-import { createControl } from './gateway/control.js';
+import { createControl, type Control } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
 import { noModelMessage } from './gateway/session-runner.js';
 import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
@@ -31,7 +32,8 @@ import { createAuditLog } from '../storage/audit-log.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { redactSecrets } from '../storage/redact.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
-import { CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
+import { CHANNEL_LOGINS, CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
+import { createLoginCommand } from './cli/login.js';
 import { channelSettings } from './channel-settings.js';
 import { createGatewayOutbound } from './gateway/outbound.js';
 
@@ -53,6 +55,8 @@ export interface StartOptions {
 
 export interface RunningGateway {
   gateway: Gateway;
+  /** What chat commands act on (admin/'s AdminDeps), as the command layer of this gateway uses it. */
+  control: Control;
   http: GatewayHttpServer;
   config: Config;
   home: string;
@@ -89,13 +93,14 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const token = configuredToken ?? (await loadOrCreateToken(join(home, 'gateway-token')));
 
   const agentIds = config.agents.list.map((a) => a.id);
+  const storageLog = (msg: string, data?: { err: unknown }) => log.warn(msg, data);
   const [state, sessions] = await Promise.all([
-    openStateStore(home, (m) => log.warn(m)),
-    openSessionStore(home, (m) => log.warn(m), agentIds),
+    openStateStore(home, storageLog),
+    openSessionStore(home, storageLog, agentIds),
   ]);
-  const transcripts = createTranscriptStore(home);
-  const audit = createAuditLog(home, clock);
-  const journal = createInboundJournal(home);
+  const transcripts = createTranscriptStore(home, storageLog);
+  const audit = createAuditLog(home, clock, storageLog);
+  const journal = createInboundJournal(home, storageLog);
 
   const bus = createEventBus(log);
   // Runs are traceable in the log by runId and sessionKey (text deltas stay off the log).
@@ -209,6 +214,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   let stopped = false;
   return {
     gateway,
+    control,
     http,
     get config() {
       return config;
@@ -303,7 +309,19 @@ function parseArgs(argv: string[]): { configPath?: string; help?: boolean; logLe
   return out;
 }
 
+/** `login <channel> …` (see runtime/cli/login.ts) until the CLI's command table lists it. */
+async function loginCli(argv: string[]): Promise<never> {
+  const login = createLoginCommand({ logins: CHANNEL_LOGINS, home: (env) => resolveHome(env) });
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: Boolean(process.stdout.isTTY) };
+  const code = await login.run(argv, io).catch((err: unknown) => {
+    process.stderr.write(`login failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  });
+  process.exit(code);
+}
+
 async function cli(): Promise<void> {
+  if (process.argv[2] === 'login') return loginCli(process.argv.slice(3));
   const started = performance.now();
   let args: ReturnType<typeof parseArgs>;
   try {
@@ -323,8 +341,7 @@ async function cli(): Promise<void> {
     process.stderr.write(`Switchyard could not start: ${(err as Error).message} (SWITCHYARD_LOG_LEVEL)\n`);
     process.exit(1);
   }
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));
-  process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { err: String(err), stack: err.stack }));
+  installProcessGuards(log);
   let running: RunningGateway;
   try {
     running = await startGateway({ configPath: args.configPath, log });
@@ -342,7 +359,7 @@ async function cli(): Promise<void> {
   process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
   const shutdown = async (sig: string) => {
     log.info('shutting down', { signal: sig });
-    await running.stop().catch((err) => log.error('shutdown failed', { err: String(err) }));
+    await running.stop().catch((err: unknown) => log.error('shutdown failed', { err }));
     log.info('stopped');
     process.exit(0);
   };

@@ -6,6 +6,7 @@
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditLog, AuditRecord } from '../runtime/types/storage.js';
+import { systemClock, type Clock } from '../runtime/types/clock.js';
 import { appendLinesNow, defaultLog, isErrno, isRecord, readJsonl, serialised, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
 import { redactSecrets } from './redact.js';
@@ -36,7 +37,7 @@ function utcDay(ts: number): string {
 
 export function createAuditLog(
   home: string,
-  clock: { now(): number } = { now: () => Date.now() },
+  clock: Pick<Clock, 'now'> = systemClock,
   log: Log = defaultLog,
   limits: AuditLimits = {},
 ): AuditLog {

@@ -95,7 +95,7 @@ async function contextLine(ctx: CommandContext): Promise<string> {
     const window = report.contextWindow ? ` of ${num(report.contextWindow)} tokens` : '';
     return `Context: ${charsAndTokens(t.total)}${window}`;
   } catch (err) {
-    ctx.deps.log.warn('context report failed for /status', { sessionKey: here.sessionKey, err: String(err) });
+    ctx.deps.log.warn('context report failed for /status', { sessionKey: here.sessionKey, err });
     return 'Context: unknown (the report failed; see the log)';
   }
 }
