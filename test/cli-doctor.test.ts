@@ -140,6 +140,12 @@ describe('switchyard doctor', () => {
     expect(find(await runDoctor(doctorEnv({ memory: () => ({ total: 512 * MiB, available: 60 * MiB }) })), 'memory')?.level).toBe('WARN');
   });
 
+  it('a state dir that does not exist yet WARNs: the gateway makes it at its first start', async () => {
+    const fresh = await runDoctor(doctorEnv({ home: join(home, 'not-yet') }));
+    expect(find(fresh, 'state dir')).toMatchObject({ level: 'WARN', detail: expect.stringContaining('creates it') });
+    expect(fresh.some((r) => r.level === 'FAIL')).toBe(false);
+  });
+
   it('an old Node FAILs', () => {
     expect(checkNode('18.19.0').level).toBe('FAIL');
     expect(checkNode('20.11.1').level).toBe('OK');

@@ -51,7 +51,8 @@ export async function checkPermissions(d: DoctorEnv): Promise<CheckResult[]> {
     out.push(ok('state dir', `${d.home} is writable`));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return [fail('state dir', `${d.home} is not writable (${code}): ${code === 'ENOENT' ? 'start the gateway once to create it, or set SWITCHYARD_HOME' : `chown -R $USER ${d.home}`}`)];
+    if (code === 'ENOENT') return [warn('state dir', `${d.home} does not exist yet: the gateway creates it at its first start`)];
+    return [fail('state dir', `${d.home} is not writable (${code}): chown -R $USER ${d.home}, or set SWITCHYARD_HOME to a directory you own`)];
   }
   const secrets = ['gateway-token', 'service.env', 'switchyard.json'];
   for (const f of secrets) {

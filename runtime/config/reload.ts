@@ -50,6 +50,8 @@ function needsRestart(path: string[]): boolean {
 /** Dotted paths under which prev and next differ and a restart is needed (the shallowest such path of each change). */
 export function restartKeys(prev: unknown, next: unknown, path: string[] = []): string[] {
   if (same(prev, next)) return [];
+  // A platform block added or removed: its adapter is created (or stopped) only at start.
+  if (path.length === 2 && path[0] === 'channels' && (prev === undefined || next === undefined)) return [path.join('.')];
   if (path.length > 0 && needsRestart(path)) {
     // Name the leaf keys (gateway.port, not gateway) so the log says exactly what waits for a restart.
     if (isObject(prev) && isObject(next) && path.length < 3) return childDiffs(prev, next, path, () => true);
