@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { createDoctorCommand, runDoctor } from '../runtime/cli/doctor.js';
 import { CHANNEL_MODULES } from '../bots/registry.js';
-import { checkNode, type CheckResult, type DoctorEnv } from '../runtime/cli/doctor-checks.js';
+import { checkNode, checkPlatforms, type CheckResult, type DoctorEnv } from '../runtime/cli/doctor-checks.js';
+import type { Config } from '../runtime/config/schema.js';
 import type { CliIo } from '../runtime/cli/types.js';
 import { FakeTelegram } from './fakes/fake-telegram.js';
 
@@ -144,6 +145,40 @@ describe('switchyard doctor', () => {
     const fresh = await runDoctor(doctorEnv({ home: join(home, 'not-yet') }));
     expect(find(fresh, 'state dir')).toMatchObject({ level: 'WARN', detail: expect.stringContaining('creates it') });
     expect(fresh.some((r) => r.level === 'FAIL')).toBe(false);
+  });
+
+  it('Discord and Slack: token shapes, and the platform asked (users/@me, auth.test) when reachable', async () => {
+    const DISCORD = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz012345';
+    const api = createServer((req, res) => {
+      const auth = req.headers.authorization ?? '';
+      if (req.url === '/v10/users/@me') {
+        res.writeHead(auth === `Bot ${DISCORD}` ? 200 : 401, { 'content-type': 'application/json' });
+        return void res.end('{}');
+      }
+      if (req.url === '/api/auth.test') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(auth === 'Bearer xoxb-good' ? { ok: true } : { ok: false, error: 'invalid_auth' }));
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const root = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const check = (channels: Record<string, unknown>) => checkPlatforms(doctorEnv(), { channels } as unknown as Config);
+    try {
+      expect(await check({ discord: { token: DISCORD, apiRoot: root }, slack: { botToken: 'xoxb-good', appToken: 'xapp-1', apiUrl: `${root}/api/` } })).toEqual([
+        { name: 'discord', level: 'OK', detail: expect.stringContaining('accepted') },
+        { name: 'slack', level: 'OK', detail: expect.stringContaining('accepted') },
+      ]);
+      const bad = await check({ discord: { token: `${DISCORD}x`, apiRoot: root }, slack: { botToken: 'xoxb-revoked', appToken: 'xapp-1', apiUrl: `${root}/api/` } });
+      expect(bad.map((r) => [r.name, r.level])).toEqual([['discord', 'FAIL'], ['slack', 'FAIL']]);
+      expect(bad[1].detail).toContain('invalid_auth');
+      const shapes = await check({ discord: { token: 'abc' }, slack: { botToken: 'xoxp-user', appToken: 'xapp-1' } });
+      expect(shapes.map((r) => r.level)).toEqual(['FAIL', 'FAIL']);
+      const offline = await check({ discord: { token: DISCORD, apiRoot: 'http://127.0.0.1:9' } });
+      expect(offline[0].level).toBe('WARN');
+    } finally {
+      await new Promise((r) => api.close(r));
+    }
   });
 
   it('an old Node FAILs', () => {

@@ -95,11 +95,26 @@ export async function checkConfig(d: DoctorEnv): Promise<{ result: CheckResult; 
   }
 }
 
-async function probe(d: DoctorEnv, url: string, init: RequestInit = {}): Promise<{ status: number; date?: string } | { offline: string }> {
+async function probe(
+  d: DoctorEnv,
+  url: string,
+  init: RequestInit = {},
+  readSlackError = false,
+): Promise<{ status: number; date?: string; slackError?: string } | { offline: string }> {
   try {
     const res = await d.fetch(url, { ...init, signal: AbortSignal.timeout(d.timeoutMs) });
-    await res.arrayBuffer().catch(() => undefined);
-    return { status: res.status, date: res.headers.get('date') ?? undefined };
+    const text = await res.text().catch(() => '');
+    let slackError: string | undefined;
+    if (readSlackError) {
+      // Slack's Web API answers 200 with { ok: false, error } for a bad token.
+      try {
+        const body = JSON.parse(text) as { ok?: boolean; error?: string };
+        if (body.ok === false) slackError = body.error ?? 'not ok';
+      } catch {
+        slackError = 'not JSON';
+      }
+    }
+    return { status: res.status, date: res.headers.get('date') ?? undefined, slackError };
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     return { offline: cause ?? (err as Error).name ?? 'network error' };
@@ -134,12 +149,30 @@ export async function checkPlatforms(d: DoctorEnv, config: Config): Promise<Chec
     if (id === 'telegram' || id === 'webchat' || !block || typeof block !== 'object') continue;
     const b = block as Record<string, unknown>;
     if (id === 'discord' && typeof b.token === 'string') {
-      const shape = /^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/.test(b.token);
-      out.push(shape ? ok('discord', 'token has the shape of a bot token') : fail('discord', 'channels.discord.token does not look like a bot token: copy it from the Developer Portal (Bot → Reset Token)'));
+      if (!/^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/.test(b.token.trim())) {
+        out.push(fail('discord', 'channels.discord.token does not look like a bot token: copy it from the Developer Portal (Bot → Reset Token)'));
+        continue;
+      }
+      const root = (typeof b.apiRoot === 'string' ? b.apiRoot : 'https://discord.com/api').replace(/\/+$/, '');
+      const r = await probe(d, `${root}/v10/users/@me`, { headers: { authorization: `Bot ${b.token.trim()}` } });
+      if ('offline' in r) out.push(warn('discord', `token looks right; Discord not reachable to check it (${r.offline}): check the network`));
+      else if (r.status === 401) out.push(fail('discord', 'channels.discord.token was rejected by Discord (401): reset it in the Developer Portal and paste the new one'));
+      else if (r.status >= 400) out.push(warn('discord', `Discord answered ${r.status}: try again later`));
+      else out.push(ok('discord', 'token accepted by Discord (users/@me)'));
     } else if (id === 'slack') {
       const bot = typeof b.botToken === 'string' && b.botToken.startsWith('xoxb-');
       const app = typeof b.appToken === 'string' && b.appToken.startsWith('xapp-');
-      out.push(bot && app ? ok('slack', 'bot (xoxb-) and app (xapp-) tokens have the right shape') : fail('slack', 'channels.slack needs botToken xoxb-… and appToken xapp-… (Socket Mode): see README, Slack'));
+      if (!bot || !app) {
+        out.push(fail('slack', 'channels.slack needs botToken xoxb-… and appToken xapp-… (Socket Mode): see README, Slack'));
+        continue;
+      }
+      const base = (typeof b.apiUrl === 'string' ? b.apiUrl : 'https://slack.com/api/').replace(/\/*$/, '/');
+      const r = await probe(d, `${base}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${String(b.botToken)}` } }, true);
+      if ('offline' in r) out.push(warn('slack', `tokens look right; Slack not reachable to check them (${r.offline}): check the network`));
+      else if (r.status === 401 || r.slackError === 'invalid_auth' || r.slackError === 'not_authed' || r.slackError === 'account_inactive')
+        out.push(fail('slack', `channels.slack.botToken was rejected by Slack (${r.slackError ?? r.status}): reinstall the app and copy the Bot User OAuth Token`));
+      else if (r.status >= 400 || r.slackError) out.push(warn('slack', `Slack answered ${r.slackError ?? r.status}: try again later`));
+      else out.push(ok('slack', 'bot token accepted by Slack (auth.test)'));
     } else if (id === 'whatsapp') {
       const creds = await readdir(join(d.home, 'credentials', 'whatsapp')).catch(() => []);
       out.push(creds.length > 0 ? ok('whatsapp', `linked (${creds.length} account${creds.length === 1 ? '' : 's'})`) : warn('whatsapp', 'not linked yet: run npm run login -- whatsapp'));
