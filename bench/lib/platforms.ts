@@ -1,7 +1,9 @@
 // The chat platforms a footprint benchmark can configure, each against its fake server on 127.0.0.1 (or, for
-// WhatsApp, with no credentials: configured but not linked, as a fresh install is). One entry per platform: start
+// WhatsApp, with no credentials: configured but not linked, as a fresh install is; Baileys cannot talk to a fake). One entry per platform: start
 // what it needs, give the `channels.<id>` block (and env), tell whether the gateway really connected, close.
-import type { FakeTelegram } from '../../test/fakes/fake-telegram.js';
+import { FakeDiscord } from '../../test/fakes/fake-discord.js';
+import { FakeSlack } from '../../test/fakes/fake-slack.js';
+import { FakeTelegram } from '../../test/fakes/fake-telegram.js';
 
 export type PlatformId = 'telegram' | 'discord' | 'slack' | 'whatsapp';
 export const PLATFORM_IDS: readonly PlatformId[] = ['telegram', 'discord', 'slack', 'whatsapp'];
@@ -18,40 +20,9 @@ export interface PlatformFixture {
 
 type Starter = () => Promise<PlatformFixture>;
 
-/**
- * Imports a fake from test/fakes/ by file name. Discord's and Slack's fakes come with their adapters; until those
- * are merged this says so instead of failing with a bare module-not-found.
- */
-async function importFake(file: string, platform: PlatformId): Promise<Record<string, unknown>> {
-  try {
-    return (await import(`../../test/fakes/${file}`)) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(
-      `${platform}: cannot load test/fakes/${file} (${(err as Error).message}); the ${platform} adapter and its fake are not on this branch yet`,
-      { cause: err },
-    );
-  }
-}
-
-/** The first exported class of a fake module that has a start() method. */
-function fakeClass(mod: Record<string, unknown>, platform: PlatformId): new () => { start(): Promise<unknown>; close(): Promise<void> } {
-  const cls = Object.values(mod).find((v) => typeof v === 'function' && typeof (v as { prototype?: { start?: unknown } }).prototype?.start === 'function');
-  if (!cls) throw new Error(`${platform}: its fake exports no class with start(); adapt bench/lib/platforms.ts to it`);
-  return cls as new () => { start(): Promise<unknown>; close(): Promise<void> };
-}
-
-function stringProp(o: object, names: string[], platform: PlatformId): string {
-  for (const n of names) {
-    const v = (o as Record<string, unknown>)[n];
-    if (typeof v === 'string' && v !== '') return v;
-  }
-  throw new Error(`${platform}: its fake has none of ${names.join(', ')}; adapt bench/lib/platforms.ts to it`);
-}
-
 const starters: Record<PlatformId, Starter> = {
   async telegram() {
-    const { FakeTelegram: Fake } = (await import('../../test/fakes/fake-telegram.js')) as { FakeTelegram: new () => FakeTelegram };
-    const tg = await new Fake().start();
+    const tg = await new FakeTelegram().start();
     return {
       id: 'telegram',
       config: { botToken: tg.defaultToken, apiRoot: tg.apiRoot, dmPolicy: 'open' },
@@ -59,22 +30,25 @@ const starters: Record<PlatformId, Starter> = {
       close: () => tg.close(),
     };
   },
-  // Keys as the Discord issue names them: token, apiRoot (the gateway URL comes from GET {apiRoot}/v10/gateway/bot).
+  // The fake REST API and gateway WebSocket; the real discord.js client connects (GET /gateway/bot, IDENTIFY).
   async discord() {
-    const fake = new (fakeClass(await importFake('fake-discord.ts', 'discord'), 'discord'))();
-    await fake.start();
-    const token = stringProp(fake, ['token', 'defaultToken', 'botToken'], 'discord');
-    const apiRoot = stringProp(fake, ['apiRoot', 'restUrl', 'url'], 'discord');
-    return { id: 'discord', config: { token, apiRoot, dmPolicy: 'open' }, connections: () => undefined, close: () => fake.close() };
+    const dc = await new FakeDiscord().start();
+    return {
+      id: 'discord',
+      config: { token: dc.token, apiRoot: dc.apiRoot, dmPolicy: 'open' },
+      connections: () => dc.identifies,
+      close: () => dc.close(),
+    };
   },
-  // Keys as the Slack issue names them: botToken, appToken, apiUrl (apps.connections.open returns the socket URL).
+  // The fake Web API and Socket Mode; the real bolt App opens its socket through apps.connections.open.
   async slack() {
-    const fake = new (fakeClass(await importFake('fake-slack.ts', 'slack'), 'slack'))();
-    await fake.start();
-    const botToken = stringProp(fake, ['botToken', 'defaultBotToken'], 'slack');
-    const appToken = stringProp(fake, ['appToken', 'defaultAppToken'], 'slack');
-    const apiUrl = stringProp(fake, ['apiUrl', 'url'], 'slack');
-    return { id: 'slack', config: { botToken, appToken, apiUrl, dmPolicy: 'open' }, connections: () => undefined, close: () => fake.close() };
+    const sl = await new FakeSlack().start();
+    return {
+      id: 'slack',
+      config: { botToken: sl.app.botToken, appToken: sl.app.appToken, apiUrl: sl.apiUrl, dmPolicy: 'open' },
+      connections: () => sl.socket.connectionsMade(sl.app.appToken),
+      close: () => sl.close(),
+    };
   },
   // No credentials: the gateway must start, stay healthy and not connect (a fresh install before linking).
   async whatsapp() {
