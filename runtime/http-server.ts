@@ -2,9 +2,14 @@
 // control plane's WebSocket on `/ws` (authenticated in its first frame: runtime/protocol). Loopback by default.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer as WsServer } from 'ws';
 import type { Logger } from './types/index.js';
+
+// ws is CommonJS: require() loads it without the ESM loader's CommonJS export scan (start-up time and memory).
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof import('ws');
+type WebSocketServer = WsServer;
 
 export interface HttpServerOptions {
   host: string;

@@ -9,8 +9,9 @@ import type { Channel, ChannelModule, Clock, Logger } from './types/index.js';
 import { systemClock } from './clock.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { createConfigReloader, type ReloadResult } from './config/reload.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
-import { createLogger } from './log.js';
+import { createLogger, isLogLevel, LOG_LEVELS } from './log.js';
 import { installProcessGuards } from './process-guards.js';
 import { createEventBus } from './events.js';
 import { createProviders } from './providers/registry.js';
@@ -37,8 +38,7 @@ import { createLogRing } from './protocol/log-ring.js';
 import { CONTROL_CSP, CONTROL_PAGE } from './control-page/page.js';
 import { VERSION } from './version.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
-import { CHANNEL_LOGINS, CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
-import { createLoginCommand } from './cli/login.js';
+import { CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
 import { channelSettings } from './channel-settings.js';
 import { createGatewayOutbound } from './gateway/outbound.js';
 
@@ -50,6 +50,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Overrides gateway.port (tests and benchmarks use 0). */
   port?: number;
+  /** Watch the config file and reload it on edits (default true). */
+  watchConfig?: boolean;
   /** Replaces the provider-backed model caller (benchmarks). */
   modelCaller?: ModelCaller;
   /** The channel adapter modules (default: bots/registry.ts). */
@@ -70,6 +72,8 @@ export interface RunningGateway {
   plane: ControlPlane;
   /** Personal web chat credentials (what /webchat invite uses). */
   webchatUsers: ControlPlane['webchatUsers'];
+  /** Loads switchyard.json again and applies what can change without a restart (what SIGHUP does). */
+  reload(reason?: string): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -82,7 +86,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const home = opts.home ?? resolveHome(env);
   await ensureWritableHome(home);
   const modules = opts.modules ?? CHANNEL_MODULES;
-  const { config } = await loadConfig({ home, configPath: opts.configPath, env, modules });
+  const loaded = await loadConfig({ home, configPath: opts.configPath, env, modules });
+  // Replaced by a hot reload; everything reads it through getConfig() when it needs it.
+  let config = loaded.config;
 
   const host = bindHost(config.gateway.bind);
   const configuredToken = config.gateway.auth.token;
@@ -251,20 +257,31 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
 
   const chatUrl = `${http.url}/#token=${token}`;
   if (agentModelCandidates(config, defaultAgentId(config), undefined, env).length === 0) log.warn(noModelMessage());
+  const reloader = createConfigReloader({
+    load: async () => (await loadConfig({ home, configPath: opts.configPath, env, modules })).config,
+    current: getConfig,
+    apply: (next) => void (config = next),
+    log,
+    file: opts.watchConfig === false ? undefined : loaded.path,
+  });
   let stopped = false;
   return {
     gateway,
     control,
     http,
-    config,
+    get config() {
+      return config;
+    },
     home,
     token,
     chatUrl,
     plane,
     webchatUsers: plane.webchatUsers,
+    reload: (reason = 'requested') => reloader.reload(reason),
     async stop() {
       if (stopped) return;
       stopped = true;
+      reloader.close();
       plane.announceShutdown('the gateway is stopping');
       await gateway.stop();
       tools.approvals.dispose();
@@ -320,15 +337,19 @@ async function loadOrCreateToken(file: string): Promise<string> {
 
 const USAGE = `Usage: npm start [-- --config PATH]   (or: node dist/runtime/main.js [--config PATH])
 
-  --config PATH   the config file (JSON5); default: $SWITCHYARD_HOME/switchyard.json, itself optional
-  --help          this text
+  --config PATH       the config file (JSON5); default: $SWITCHYARD_HOME/switchyard.json, itself optional
+  --log-level LEVEL   trace, debug, info (default), warn, error, fatal or silent ($SWITCHYARD_LOG_LEVEL)
+  --help              this text
+
+Logs are JSON lines, or readable coloured lines when the output is a terminal. Editing switchyard.json (or
+SIGHUP) reloads it without a restart.
 
 State goes to $SWITCHYARD_HOME (default ~/.switchyard). Models from ANTHROPIC_API_KEY, OPENAI_API_KEY or
 OPENAI_BASE_URL (a local OpenAI-compatible server such as Ollama) with SWITCHYARD_MODEL; see README.md.
 `;
 
-function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
-  const out: { configPath?: string; help?: boolean } = {};
+function parseArgs(argv: string[]): { configPath?: string; help?: boolean; logLevel?: string } {
+  const out: { configPath?: string; help?: boolean; logLevel?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') out.help = true;
@@ -336,34 +357,38 @@ function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
       if (!argv[i + 1]) throw new Error('--config needs a path: --config /path/to/switchyard.json');
       out.configPath = argv[++i];
     } else if (a.startsWith('--config=')) out.configPath = a.slice('--config='.length);
-    else throw new Error(`unknown argument ${a}: the only option is --config PATH (--help for usage)`);
+    else if (a === '--log-level' || a.startsWith('--log-level=')) {
+      const v = a === '--log-level' ? argv[++i] : a.slice('--log-level='.length);
+      if (!v || !isLogLevel(v)) throw new Error(`--log-level needs one of ${LOG_LEVELS.join(', ')}${v ? `, not "${v}"` : ''}`);
+      out.logLevel = v;
+    } else throw new Error(`unknown argument ${a}: the options are --config PATH and --log-level LEVEL (--help for usage)`);
   }
   return out;
 }
 
-/** `login <channel> …` (see runtime/cli/login.ts) until the CLI's command table lists it. */
-async function loginCli(argv: string[]): Promise<never> {
-  const login = createLoginCommand({ logins: CHANNEL_LOGINS, home: (env) => resolveHome(env) });
-  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: Boolean(process.stdout.isTTY) };
-  const code = await login.run(argv, io).catch((err: unknown) => {
-    process.stderr.write(`login failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  });
-  process.exit(code);
-}
-
 async function cli(): Promise<void> {
-  if (process.argv[2] === 'login') return loginCli(process.argv.slice(3));
   const started = performance.now();
-  const log = createLogger();
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`Switchyard could not start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  let log: Logger;
+  try {
+    log = createLogger({ level: args.logLevel });
+  } catch (err) {
+    process.stderr.write(`Switchyard could not start: ${(err as Error).message} (SWITCHYARD_LOG_LEVEL)\n`);
+    process.exit(1);
+  }
   installProcessGuards(log);
   let running: RunningGateway;
   try {
-    const args = parseArgs(process.argv.slice(2));
-    if (args.help) {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
     running = await startGateway({ configPath: args.configPath, log });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -384,6 +409,7 @@ async function cli(): Promise<void> {
     log.info('stopped');
     process.exit(0);
   };
+  process.on('SIGHUP', () => void running.reload('SIGHUP'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }

@@ -1,5 +1,6 @@
 // Slack adapter factory: one Channel per configured account (a bot token + an app-level token). bolt is loaded
-// with a dynamic import only when at least one account has both, so an unconfigured Slack costs nothing.
+// (require, on first use) only when at least one account has both, so an unconfigured Slack costs nothing.
+import { createRequire } from 'node:module';
 import type { Channel, ChannelFactoryDeps, ChatRef, Clock, Inbound, Logger, Outbound, SendResult } from '../../runtime/types/channel.js';
 import { DEFAULT_SLACK_API_URL, type ReplyToMode, type SlackConfig } from './config.js';
 import { SlackConnection, type BoltModule, type ConnectionState } from './connection.js';
@@ -100,7 +101,8 @@ export async function createSlackChannels(cfg: SlackAdapterConfig | undefined, d
     seen.set(a.appToken, a.accountId);
     return true;
   });
-  const bolt = (await import('@slack/bolt')) as BoltModule;
+  // @slack/bolt is CommonJS: require() skips the ESM loader's scan of it for named exports (start-up time).
+  const bolt = createRequire(import.meta.url)('@slack/bolt') as BoltModule;
   return unique.map((account) => new SlackChannel({ bolt, account, log: deps.log, clock: deps.clock ?? systemClock, tuning: deps.tuning ?? {} }));
 }
 

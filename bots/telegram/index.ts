@@ -1,5 +1,6 @@
-// Telegram adapter factory: one Channel per configured bot account. grammY is loaded with a dynamic import only
+// Telegram adapter factory: one Channel per configured bot account. grammY is loaded (require, on first use) only
 // when at least one account has a token, so an unconfigured Telegram costs nothing.
+import { createRequire } from 'node:module';
 import type { Api } from 'grammy';
 import type { Channel, ChatRef, Inbound, Logger, Outbound, SendResult } from '../../runtime/types/channel.js';
 import { TelegramPoller, type OffsetStore, type PollerState } from './connection.js';
@@ -76,7 +77,9 @@ export async function createTelegramChannels(cfg: TelegramAdapterConfig | undefi
     seen.set(a.botToken, a.accountId);
     return true;
   });
-  const { Api: GrammyApi } = await import('grammy');
+  // grammY is CommonJS: require() skips the ESM loader's scan of its re-exported files for named exports, which
+  // costs ~0.25 s and a few MB at start on a small board.
+  const { Api: GrammyApi } = createRequire(import.meta.url)('grammy') as typeof import('grammy');
   return unique.map(
     (a) =>
       new TelegramChannel({

@@ -1,5 +1,11 @@
-// The command table of `switchyard <command>`: one CliCommand module each, in the order --help lists them.
+// The command table of `switchyard <command>`: one CliCommand module each, in the order --help lists them. Like
+// runtime/main.ts it is a composition root: the commands that need the platform adapters (doctor validates the
+// config with their schemas; login runs their link flows) get them from bots/registry.ts here.
+import { CHANNEL_LOGINS, CHANNEL_MODULES } from '../../bots/registry.js';
+import { resolveHome } from '../../storage/paths.js';
 import type { CliCommand } from './types.js';
+import { createLoginCommand } from './login.js';
+import { opsCommands } from './ops-commands.js';
 import { statusCommand } from './status.js';
 import { sessionsCommand } from './sessions.js';
 import { sendCommand } from './send.js';
@@ -14,6 +20,6 @@ export const commands: readonly CliCommand[] = [
   approveCommand,
   logsCommand,
   auditCommand,
-  // ── deployment: doctor, backup, restore, service (their modules come with the ops work; one line each here) ──
-  // ── login <platform> (WhatsApp pairing; its module comes with the WhatsApp work; one line here) ──
+  ...opsCommands({ channelModules: CHANNEL_MODULES }),
+  createLoginCommand({ logins: CHANNEL_LOGINS, home: (env) => resolveHome(env) }),
 ];

@@ -27,7 +27,7 @@ export function createLoginCommand(deps: LoginCommandDeps): CliCommand {
   const names = deps.logins.map((l) => l.channel).join(', ');
   return {
     name: 'login',
-    summary: 'Link a WhatsApp number (QR code in the terminal, or a pairing code)',
+    summary: 'link a WhatsApp number (QR code in the terminal, or a pairing code)',
     usage: usage(names),
     async run(argv: string[], io: CliIo): Promise<number> {
       const parsed = parseArgs(argv);

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import JSON5 from 'json5';
+import { createRequire } from 'node:module';
 import { ConfigError, type ConfigProblem, valueAt } from './errors.js';
 import { substituteEnv } from './env-subst.js';
 import { checkRawShape } from './raw-shape.js';
@@ -11,6 +11,9 @@ import { CHANNEL_IDS, type ChannelModule } from '../types/channel.js';
 import { type Config, configSchema, configSchemaFor } from './schema.js';
 import { checkConfig } from './semantic.js';
 import { issuesToProblems } from './zod-issues.js';
+
+// json5 is CommonJS: require() loads it without the ESM loader's CommonJS export scan (start-up time and memory).
+const JSON5 = createRequire(import.meta.url)('json5') as typeof import('json5');
 
 export { ConfigError, type ConfigProblem } from './errors.js';
 

@@ -262,10 +262,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     submit,
     async start() {
       await recoverJournal({ journal: stores.journal, lanes, delivery, getChannel, log, remember });
-      for (const c of deps.channels) {
-        await c.start((m) => handleInbound(m));
-        log.info('channel started', { channel: c.id, accountId: c.accountId });
-      }
+      // All at once: each start is mostly a network handshake (getMe, Discord's IDENTIFY, Slack's socket), so the
+      // gateway is ready after the slowest one, not after their sum.
+      await Promise.all(
+        deps.channels.map(async (c) => {
+          await c.start((m) => handleInbound(m));
+          log.info('channel started', { channel: c.id, accountId: c.accountId });
+        }),
+      );
       ready = true;
     },
     async stop() {

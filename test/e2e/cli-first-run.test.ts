@@ -148,10 +148,16 @@ describe('first run from the command line', () => {
     expectOneLine(bad.stderr);
     expect(bad.stderr).toMatch(/unknown argument --port.*--config PATH.*--help/);
 
+    const level = await run(['--log-level', 'loud']);
+    expect(level.code).toBe(1);
+    expectOneLine(level.stderr);
+    expect(level.stderr).toMatch(/--log-level needs one of trace, debug, info, warn, error, fatal, silent, not "loud"/);
+
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: /);
     expect(help.stdout).toContain('--config PATH');
+    expect(help.stdout).toContain('--log-level LEVEL');
     expect(help.stderr).toBe('');
   });
 });

@@ -24,12 +24,16 @@ interface Imp {
   target?: string; // repo-relative path for relative imports
 }
 
-/** The imports of a source text: `import … from`, `export … from`, side-effect `import '…'` and `import(…)`. */
+/**
+ * The imports of a source text: `import … from`, `export … from`, side-effect `import '…'`, `import(…)` and
+ * `require(…)` (CommonJS packages are loaded with createRequire).
+ */
 function importsOf(src: string, file: string): Imp[] {
   const out: Imp[] = [];
-  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re =
+    /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:\brequire|\))\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of src.matchAll(re)) {
-    const spec = m[3] ?? m[4] ?? m[5];
+    const spec = m[3] ?? m[4] ?? m[5] ?? m[6];
     const typeOnly = Boolean(m[2]);
     const target = spec.startsWith('.') ? relative(ROOT, resolve(dirname(join(ROOT, file)), spec)) : undefined;
     out.push({ spec, typeOnly, target });
@@ -62,6 +66,11 @@ describe('architecture', () => {
   it('runtime/types imports nothing else of runtime (and packages only for their types)', () => {
     const bad = violations('runtime/types', (_f, imp) => (imp.target ? under(imp.target, 'runtime/types') : imp.typeOnly));
     expect(bad).toEqual([]);
+  });
+
+  it('parses require() of CommonJS packages (self-check)', () => {
+    const required = importsOf("const { Api } = createRequire(import.meta.url)('grammy') as X;\nconst p = require('pino');", 'runtime/x.ts');
+    expect(required.map((i) => i.spec)).toEqual(['grammy', 'pino']);
   });
 
   it('bots/ import only runtime/types and their own adapter folder; never another adapter', () => {
@@ -116,6 +125,8 @@ describe('architecture', () => {
       if (f === 'runtime/main.ts') return true;
       // The CLI is a second entry point: it locates the gateway's state directory like the gateway does, nothing more.
       if (under(f, 'runtime/cli') && imp.target === 'storage/paths.js') return true;
+      // Its command table is its composition root: the only CLI file that reaches the adapters, through the registry.
+      if (f === 'runtime/cli/commands.ts' && imp.target === 'bots/registry.js') return true;
       if (!imp.target) return !PLATFORM_SDKS.some((s) => imp.spec === s || imp.spec.startsWith(s + '/'));
       return under(imp.target, 'runtime');
     });

@@ -38,15 +38,32 @@ function usedPackages(text: string): Set<string> {
   for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) add(m[1]);
   for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) add(m[1]);
   for (const m of text.matchAll(/['"]--import['"],\s*['"]([^'"]+)['"]/g)) add(m[1]);
+  // require() through createRequire (CommonJS packages): `createRequire(import.meta.url)('pkg')`, `require('pkg')`.
+  for (const m of text.matchAll(/(?:\brequire|\))\(\s*['"]([^'"]+)['"]\s*\)/g)) add(m[1]);
+  return out;
+}
+
+/**
+ * Packages another installed package names as a peer: .npmrc turns npm's automatic peer installs off (they brought
+ * in sharp's native binaries), so a peer the gateway needs is declared in package.json and counts as used.
+ */
+function peersOfInstalled(): Set<string> {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> }> };
+  const out = new Set<string>();
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path === '') continue;
+    for (const peer of Object.keys(entry.peerDependencies ?? {})) if (!entry.peerDependenciesMeta?.[peer]?.optional) out.add(peer);
+  }
   return out;
 }
 
 /** The packages of package.json nothing uses; `@types/x` counts as used when x is (`@types/node`: any node: import). */
 function unusedDependencies(declared: string[], used: Set<string>, scripts: string[]): string[] {
   const run = scripts.join(' ');
+  const peers = peersOfInstalled();
   const tools: Record<string, RegExp> = { typescript: /\btsc\b/, tsx: /\btsx\b/, vitest: /\bvitest\b/, '@biomejs/biome': /\bbiome\b/ };
   return declared.filter((dep) => {
-    if (used.has(dep)) return false;
+    if (used.has(dep) || peers.has(dep)) return false;
     if (tools[dep]?.test(run)) return false;
     if (dep.startsWith('@types/')) {
       const of = dep.slice('@types/'.length);
