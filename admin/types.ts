@@ -21,8 +21,12 @@ export interface Located {
 /** What goes into the model's window for one session — sizes only, never the text. */
 export interface ContextReport {
   model?: string;
-  /** The model's window in tokens, when known (models.providers.<p>.contextWindow). */
+  /** The model's window in tokens, when known (models.providers.<p>[.models.<m>].contextWindow, else built in). */
   contextWindow?: number;
+  /** Where the window came from: 'model' | 'provider' (config), 'built-in', 'default' (unknown model). */
+  windowSource?: string;
+  /** Tokens in the window: reported by the provider for the session's last call, else estimated (chars ÷ 4). */
+  used?: { tokens: number; source: 'provider' | 'estimate' };
   /** Every part of the system prompt, INCLUDING the injected workspace files (broken down in workspaceFiles). */
   systemPrompt: { name: string; chars: number }[];
   workspaceFiles: { name: string; rawChars: number; injectedChars: number; truncated: boolean; missing: boolean }[];

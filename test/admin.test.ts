@@ -438,6 +438,7 @@ describe('/context', () => {
     expect(reply).toContain('read 410 · exec 980');
     expect(reply).toContain('History: 12 messages, 8,000 chars (~2,000 tokens)');
     expect(reply).toContain('Total: ~8,231 tokens of 200,000 (4%)');
+    expect(reply).toContain('Used: 8,231 / 200,000 tokens (4%, estimate: chars ÷ 4)');
     expect(reply).not.toContain('Largest items');
     expect((await h.send(h.msg('/context'))).reply).toBe(reply);
   });
@@ -475,7 +476,7 @@ describe('everyday commands', () => {
       'Model: anthropic/claude-default',
       'Queue: collect · a run is active · 2 messages waiting',
       'Tokens used: 1,234 in / 56 out',
-      'Context: 32,924 chars (~8,231 tokens) of 200,000 tokens',
+      'Context: 8,231 / 200,000 tokens (4%, estimate: chars ÷ 4)',
       'Auth profiles: anthropic:default ok',
     ]);
   });

@@ -18,6 +18,22 @@ export function contextTotals(r: ContextReport): ContextTotals {
   return { system, tools, history: r.history.chars, total };
 }
 
+const WINDOW_SOURCE: Record<string, string> = {
+  model: 'from models.providers.<p>.models.<m>',
+  provider: 'from models.providers.<p>',
+  'built-in': 'built in',
+  default: 'unknown model: default',
+};
+
+/** `12,345 / 200,000 tokens (6%, reported by the provider)`; the estimate when nothing was reported yet. */
+export function usedLine(r: ContextReport): string {
+  const used = r.used ?? { tokens: tokensFor(contextTotals(r).total), source: 'estimate' as const };
+  const window = r.contextWindow ? ` / ${num(r.contextWindow)}` : '';
+  const share = r.contextWindow ? `${Math.round((used.tokens / r.contextWindow) * 100)}%, ` : '';
+  const how = used.source === 'provider' ? 'reported by the provider for the last call' : 'estimate: chars ÷ 4';
+  return `${num(used.tokens)}${window} tokens (${share}${how})`;
+}
+
 function fileLine(f: ContextReport['workspaceFiles'][number]): string {
   if (f.missing) return `  ${f.name}: missing`;
   if (f.rawChars === f.injectedChars && !f.truncated) return `  ${f.name}: ${num(f.rawChars)} chars`;
@@ -27,7 +43,8 @@ function fileLine(f: ContextReport['workspaceFiles'][number]): string {
 export function formatContext(r: ContextReport, detail: boolean, header: string): string {
   const t = contextTotals(r);
   const lines = [header];
-  if (r.model) lines.push(`Model: ${r.model}${r.contextWindow ? ` (window ${num(r.contextWindow)} tokens)` : ''}`);
+  if (r.model) lines.push(`Model: ${r.model}${r.contextWindow ? ` (window ${num(r.contextWindow)} tokens${r.windowSource ? `, ${WINDOW_SOURCE[r.windowSource] ?? r.windowSource}` : ''})` : ''}`);
+  lines.push(`Used: ${usedLine(r)}`);
 
   lines.push(`System prompt: ${charsAndTokens(t.system)}`);
   for (const p of r.systemPrompt) lines.push(`  ${p.name}: ${num(p.chars)} chars`);

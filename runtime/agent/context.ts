@@ -35,9 +35,4 @@ export function createContextAssembler(deps: { transcripts: TranscriptStore }) {
 
 export type ContextAssembler = ReturnType<typeof createContextAssembler>;
 
-/** Characters a message contributes to the window (text, tool call arguments, tool results). */
-export function messageChars(m: ModelMessage): number {
-  if (m.role === 'user') return m.text.length;
-  if (m.role === 'assistant') return m.text.length + (m.toolCalls ?? []).reduce((n, c) => n + c.name.length + JSON.stringify(c.args).length, 0);
-  return m.results.reduce((n, r) => n + r.content.length, 0);
-}
+export { messageChars } from '../context/budget.js';

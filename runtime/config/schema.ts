@@ -110,6 +110,8 @@ export const configSchema = z.strictObject({
             /** Context window in tokens, used for /context and compaction. */
             contextWindow: z.number().int().positive().optional(),
             maxTokens: z.number().int().positive().optional(),
+            /** Per-model settings, by the model id as the provider knows it (overrides contextWindow above). */
+            models: z.record(z.string(), z.strictObject({ contextWindow: z.number().int().positive().optional() })).optional(),
           }),
         )
         .prefault({}),

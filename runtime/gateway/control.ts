@@ -4,7 +4,8 @@ import type { AuditLog, GatewayState, Inbound, JsonDoc, Logger, SessionEntry, Se
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
-import { formatModelRef } from '../types/provider.js';
+import { formatModelRef, parseModelRef } from '../types/provider.js';
+import { contextWindowFor } from '../context/budget.js';
 import type { ContextAssembler } from '../agent/context.js';
 import { messageChars } from '../agent/context.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
@@ -110,14 +111,17 @@ export function createControl(deps: ControlDeps) {
         signal: new AbortController().signal,
       };
       const model = session?.modelOverride ?? this.defaultModel(agentId);
-      const provider = model?.split('/')[0];
+      const ref = model ? parseModelRef(model) : null;
+      const window = ref ? contextWindowFor(config, ref) : undefined;
       const largest = ctx.history
         .map((msg, i) => ({ label: `#${i + 1} ${msg.role}`, chars: messageChars(msg) }))
         .sort((a, b) => b.chars - a.chars)
         .slice(0, 5);
       return {
         model,
-        contextWindow: provider ? config.models.providers[provider]?.contextWindow : undefined,
+        contextWindow: window?.tokens,
+        windowSource: window?.source,
+        used: session?.contextTokens !== undefined ? { tokens: session.contextTokens, source: session.contextTokensSource ?? 'estimate' } : undefined,
         systemPrompt: ctx.systemParts,
         workspaceFiles: ctx.files.map(({ name, rawChars, injectedChars, truncated, missing }) => ({ name, rawChars, injectedChars, truncated, missing })),
         tools: deps.tools.visibleTools(toolCtx).map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),

@@ -5,6 +5,7 @@ import type {
   AgentEvent,
   Channel,
   Logger,
+  ModelMessage,
   SessionEntry,
   SessionStore,
   ToolCall,
@@ -25,6 +26,7 @@ import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 import { messageText, turnText, type QueuedMessage } from './queued.js';
+import { estimateRequestTokens, usageAfterCall, type ContextUsage } from '../context/budget.js';
 
 export interface ToolHost {
   visibleTools(ctx: ToolContext): ToolSpec[];
@@ -168,6 +170,8 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const steered: QueuedMessage[] = [];
     let result: RunResult;
     const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
+    let lastCall: Usage | undefined;
+    let contextUsage: ContextUsage | undefined;
     try {
       const context = await assemble({
         agentId: last.agentId,
@@ -177,6 +181,8 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         now: clock.now(),
         inboundIds: ids,
       });
+      const tools = deps.tools.visibleTools(toolCtx);
+      const runMessages: ModelMessage[] = [];
       result = await runAgent({
         runId,
         sessionKey,
@@ -185,7 +191,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         history: context.history,
         userText: turnText(batch.items, batch.droppedSummary),
         candidates,
-        tools: deps.tools.visibleTools(toolCtx),
+        tools,
         executeTool: (call, signal) => deps.tools.execute(call, { ...toolCtx, signal }, emit),
         takeSteered: () => {
           const taken = handle.takeSteered();
@@ -201,9 +207,11 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         clock,
         emit,
         onMessage: async (m, u) => {
+          runMessages.push(m);
           if (u) {
             usageTotal.inputTokens += u.inputTokens;
             usageTotal.outputTokens += u.outputTokens;
+            lastCall = u;
           }
           await deps.transcripts.append(last.agentId, session.sessionId, {
             type: 'message',
@@ -215,6 +223,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
           });
         },
       });
+      if (lastCall) contextUsage = usageAfterCall(lastCall, () => estimateRequestTokens(context.system, tools, [...context.history, ...runMessages]));
     } finally {
       stopTyping();
       deps.tools.endRun?.(runId);
@@ -239,6 +248,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       updatedAt: clock.now(),
       inputTokens: (fresh.inputTokens ?? 0) + usageTotal.inputTokens,
       outputTokens: (fresh.outputTokens ?? 0) + usageTotal.outputTokens,
+      ...(contextUsage ? { contextTokens: contextUsage.tokens, contextTokensSource: contextUsage.source } : {}),
     });
 
     switch (result.status) {

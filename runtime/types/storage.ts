@@ -59,6 +59,9 @@ export interface SessionEntry {
   stickyProfile?: string;
   inputTokens?: number;
   outputTokens?: number;
+  /** Tokens in the model's window after the last call: as the provider reported them, else estimated. */
+  contextTokens?: number;
+  contextTokensSource?: 'provider' | 'estimate';
   /** Earlier transcripts of this key (after /new or /reset), newest last. */
   previousSessionIds?: string[];
 }
