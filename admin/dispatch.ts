@@ -110,7 +110,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     try {
       const text = await cmd.run(parsed.args, ctx);
       await audit({ command: cmd.name, args, sender, ...where, decision: 'executed', result: 'ok' });
-      await reply(text);
+      if (text !== '') await reply(text);
     } catch (err) {
       if (err instanceof UsageError) {
         await audit({ command: cmd.name, args, sender, ...where, decision: 'executed', result: 'usage' });

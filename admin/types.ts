@@ -32,6 +32,8 @@ export interface ContextReport {
   workspaceFiles: { name: string; rawChars: number; injectedChars: number; truncated: boolean; missing: boolean }[];
   /** Tools offered to the model, with the size of their JSON schema (name + description + parameters). */
   tools: { name: string; schemaChars: number }[];
+  /** Skills: those listed in the system prompt, how many the cap left out, and those not eligible (and why). */
+  skills?: { listed: string[]; omitted: number; ineligible: { name: string; problems: string[] }[] };
   /** The transcript sent with the next call (after compaction/pruning); `largest` feeds /context detail. */
   history: { messages: number; chars: number; largest?: { label: string; chars: number }[] };
 }
@@ -68,6 +70,11 @@ export interface AdminDeps {
   /** Secret scrubbing (storage/redact.ts redactSecrets): applied to audited args and to /audit output. */
   redact(value: unknown): unknown;
   contextReport(agentId: string, sessionKey: string, inbound: Inbound): Promise<ContextReport>;
+  /**
+   * `/skill <name> [text]`: queues a turn with the skill's instructions for this message's session. Without a
+   * name, or for a skill that cannot run, `message` says what there is. Absent where skills are not wired.
+   */
+  runSkill?(m: Inbound, name: string, text: string): Promise<{ queued: true } | { queued: false; message: string }>;
   approvals: {
     /** Decides a pending approval; returns the text to show (e.g. runtime/tools/approval-text decisionText). */
     decide(id: string, decision: 'allow-once' | 'allow-always' | 'deny', by: string): Promise<string>;
@@ -105,7 +112,10 @@ export interface Command {
   usage: string;
   summary: string;
   ownerOnly: boolean;
-  /** Returns the reply text. Throws UsageError for bad arguments; anything else becomes "Command failed: …". */
+  /**
+   * Returns the reply text ('' for none, when the command queued a turn whose answer is the reply). Throws
+   * UsageError for bad arguments; anything else becomes "Command failed: …".
+   */
   run(args: string[], ctx: CommandContext): Promise<string>;
 }
 

@@ -16,6 +16,7 @@ import { createProviders } from './providers/registry.js';
 import { resolveCredentials } from './providers/credentials.js';
 import type { ModelCaller } from './agent/model-caller.js';
 import { createContextAssembler } from './agent/context.js';
+import { createSkillCatalog } from './context/skills/catalog.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
 import { createControl } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
@@ -130,7 +131,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
   const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels });
-  const assemble = createContextAssembler({ transcripts });
+  const skills = createSkillCatalog({ home, env });
+  const assemble = createContextAssembler({ transcripts, skills });
   const control = createControl({
     config: getConfig,
     home,
@@ -145,6 +147,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     tools,
     approvals: tools.approvals,
     assemble,
+    skills,
     redact: redactSecrets,
     providerIds: () => [...providers.keys()],
     profileHealth: () => profileHealthReport(state, credentials, clock.now()),

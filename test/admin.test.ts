@@ -276,6 +276,7 @@ describe('bad arguments', () => {
     allowlist: '/allowlist clear',
     pairing: '/pairing approve',
     audit: '/audit 500',
+    skill: '/skill ../etc',
   };
 
   it('covers every built-in command', () => {

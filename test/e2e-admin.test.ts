@@ -317,6 +317,7 @@ describe('owner-only chat administration through Telegram', () => {
       allowlist: '/allowlist purge',
       pairing: '/pairing maybe',
       audit: '/audit 999',
+      skill: '/skill ../etc',
     };
     expect(Object.keys(bad).sort()).toEqual(builtinCommands.map((c) => c.name).sort()); // every command is covered
     for (const cmd of builtinCommands) {

@@ -56,11 +56,20 @@ export function formatContext(r: ContextReport, detail: boolean, header: string)
   lines.push(`Tools (${r.tools.length}): ${charsAndTokens(t.tools)} of schema`);
   if (r.tools.length > 0) lines.push(`  ${r.tools.map((x) => `${x.name} ${num(x.schemaChars)}`).join(' · ')}`);
 
+  if (r.skills) {
+    const more = r.skills.omitted > 0 ? `, ${r.skills.omitted} more left out by the cap` : '';
+    const bad = r.skills.ineligible.length > 0 ? `, ${r.skills.ineligible.length} not eligible` : '';
+    lines.push(`Skills: ${r.skills.listed.length} listed${more}${bad}${r.skills.listed.length ? ` (${r.skills.listed.join(', ')})` : ''}`);
+  }
   lines.push(`History: ${plural(r.history.messages, 'message')}, ${charsAndTokens(t.history)}`);
 
   const share = r.contextWindow ? ` of ${num(r.contextWindow)} (${Math.round((tokensFor(t.total) / r.contextWindow) * 100)}%)` : '';
   lines.push(`Total: ~${num(tokensFor(t.total))} tokens${share} (estimate: chars ÷ 4)`);
 
+  if (detail && r.skills && r.skills.ineligible.length > 0) {
+    lines.push('Skills not eligible (left out of the prompt):');
+    for (const s of r.skills.ineligible) lines.push(`  ${s.name}: ${oneLine(s.problems.join('; '), 200)}`);
+  }
   if (detail) {
     const items = [
       ...r.systemPrompt.map((p) => ({ label: `system: ${p.name}`, chars: p.chars })),

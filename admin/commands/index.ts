@@ -8,6 +8,7 @@ import { contextCommand } from './context.js';
 import { modelCommand } from './model.js';
 import { pairingCommand } from './pairing.js';
 import { queueCommand } from './queue.js';
+import { skillCommand } from './skill.js';
 
 export const builtinCommands: readonly Command[] = [
   helpCommand,
@@ -15,6 +16,7 @@ export const builtinCommands: readonly Command[] = [
   statusCommand,
   newCommand,
   stopCommand,
+  skillCommand,
   agentsCommand,
   bindCommand,
   unbindCommand,
@@ -41,6 +43,7 @@ export {
   newCommand,
   pairingCommand,
   queueCommand,
+  skillCommand,
   statusCommand,
   stopCommand,
   unbindCommand,

@@ -112,6 +112,8 @@ export function buildSystemPrompt(input: {
   files: WorkspaceFile[];
   now: number;
   channel?: string;
+  /** More named parts after the workspace files (the skills list, MEMORY.md); empty ones are left out. */
+  extra?: { name: string; text: string }[];
 }): { text: string; parts: SystemPromptPart[] } {
   const parts: { name: string; text: string }[] = [];
   parts.push({
@@ -126,6 +128,7 @@ export function buildSystemPrompt(input: {
     if (f.missing || f.content.trim() === '') continue;
     parts.push({ name: f.name, text: `## ${f.name}\n\n${f.content}` });
   }
+  for (const p of input.extra ?? []) if (p.text.trim() !== '') parts.push(p);
   return {
     text: parts.map((p) => p.text).join('\n\n'),
     parts: parts.map((p) => ({ name: p.name, chars: p.text.length })),

@@ -13,6 +13,8 @@ import { approvePairing, denyPairing, listPairing } from '../pairing.js';
 import type { Approvals } from '../tools/approvals.js';
 import type { ToolContext } from '../tools/types.js';
 import type { GatewayApi } from './gateway.js';
+import type { SkillCatalog } from '../context/skills/catalog.js';
+import { skillTurnText } from '../context/skills/turn.js';
 import type { ToolHost } from './session-runner.js';
 
 export interface ControlDeps {
@@ -29,6 +31,7 @@ export interface ControlDeps {
   tools: ToolHost;
   approvals: Approvals;
   assemble: ContextAssembler;
+  skills?: SkillCatalog;
   redact(value: unknown): unknown;
   providerIds(): string[];
   profileHealth(): { profileId: string; status: string }[];
@@ -100,7 +103,7 @@ export function createControl(deps: ControlDeps) {
       const config = deps.config();
       const session = deps.sessions.get(agentId, sessionKey);
       const workspace = agentWorkspace(config, agentId, deps.home);
-      const ctx = await deps.assemble({ agentId, workspace, sessionId: session?.sessionId, channel: m.channel, now: clock.now() });
+      const ctx = await deps.assemble({ agentId, workspace, sessionId: session?.sessionId, sessionKey, channel: m.channel, now: clock.now() });
       const toolCtx: ToolContext = {
         runId: 'context-report',
         sessionKey,
@@ -126,7 +129,28 @@ export function createControl(deps: ControlDeps) {
         workspaceFiles: ctx.files.map(({ name, rawChars, injectedChars, truncated, missing }) => ({ name, rawChars, injectedChars, truncated, missing })),
         tools: deps.tools.visibleTools(toolCtx).map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
         history: { messages: ctx.history.length, chars: ctx.history.reduce((n, msg) => n + messageChars(msg), 0), largest },
+        skills: ctx.skills && {
+          listed: ctx.skills.listing.listed,
+          omitted: ctx.skills.listing.omitted,
+          ineligible: ctx.skills.skills.filter((x) => !x.eligible).map((x) => ({ name: x.name, problems: x.problems })),
+        },
       };
+    },
+    async runSkill(m: Inbound, name: string, text: string): Promise<{ queued: true } | { queued: false; message: string }> {
+      const catalog = deps.skills;
+      if (!catalog) return { queued: false, message: 'Skills are not available on this gateway.' };
+      const { agentId, sessionKey } = deps.gateway().locate(m);
+      const workspace = agentWorkspace(deps.config(), agentId, deps.home);
+      const available = async () => {
+        const names = (await catalog.snapshot(sessionKey, workspace)).skills.filter((x) => x.eligible).map((x) => x.name);
+        return names.length > 0 ? `Skills: ${names.join(', ')}.` : `Agent ${agentId} has no skills (put them in skills/<name>/SKILL.md in its workspace).`;
+      };
+      if (name === '') return { queued: false, message: `${await available()} Run one with /skill <name> [text].` };
+      const skill = await catalog.find(workspace, name);
+      if (!skill) return { queued: false, message: `No skill "${name}". ${await available()}` };
+      if (!skill.eligible) return { queued: false, message: `The skill ${skill.name} cannot run here: ${skill.problems.join('; ')}.` };
+      await deps.gateway().submit({ ...m, text: skillTurnText(skill, text) });
+      return { queued: true };
     },
   };
 }

@@ -56,6 +56,11 @@ export interface GatewayApi {
   isOwner(channel: string, senderId: string): boolean;
   /** Queues a plain answer to the chat (and topic/thread) a message came from; sent in order per chat. */
   answer(m: Inbound, text: string): Promise<void>;
+  /**
+   * Journals and queues a message for its session without the interceptors and the access check (the caller,
+   * e.g. a chat command that turns into a model turn, has checked them).
+   */
+  submit(m: Inbound): Promise<void>;
 }
 
 export interface Gateway extends GatewayApi {
@@ -184,7 +189,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
     await sendInOrder({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
   }
 
-  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, queueSettings, isOwner, answer };
+  async function accept(m: Inbound, id: string): Promise<void> {
+    const { agentId, sessionKey } = locate(m);
+    const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
+    // Journal before acting: once this resolves the adapter may confirm the platform offset.
+    await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
+    if (stopping) return; // journaled: the next start runs it
+    const res = lanes.enqueue(sessionKey, item);
+    if (!res.accepted) {
+      await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
+      await answer(m, 'This conversation has too many queued messages; this one was not accepted. Try again when the current answer is done.');
+    }
+  }
+
+  const submit = (m: Inbound) => accept(m, inboundId(m));
+
+  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, queueSettings, isOwner, answer, submit };
 
   function remember(id: string) {
     seen.add(id);
@@ -204,16 +224,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         await onDenied(m, decision.reason);
         return;
       }
-      const { agentId, sessionKey } = locate(m);
-      const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
-      // Journal before acting: once this resolves the adapter may confirm the platform offset.
-      await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
-      if (stopping) return; // journaled: the next start runs it
-      const res = lanes.enqueue(sessionKey, item);
-      if (!res.accepted) {
-        await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
-        await answer(m, 'This conversation has too many queued messages; this one was not accepted. Try again when the current answer is done.');
-      }
+      await accept(m, id);
     } catch (err) {
       seen.delete(id);
       log.error('inbound message failed', { channel: m.channel, chatId: m.chat.id, messageId: m.messageId, err: errorText(err) });

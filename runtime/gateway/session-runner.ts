@@ -1,6 +1,7 @@
 // Runs one lane batch for a session: session entry → transcript history → agent loop → reply, with every
 // step persisted (transcript, journal) so a crash repeats no delivered reply and loses no accepted message.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type {
   AgentEvent,
   Channel,
@@ -146,6 +147,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       sessionKey,
       agentId: last.agentId,
       workspace,
+      readRoots: [join(deps.home, 'skills')],
       origin: { channel: last.inbound.channel, accountId: last.inbound.accountId, chat: last.inbound.chat, senderId: last.inbound.sender.id },
       // Host exec (sandbox mode non-main) only when every message of the turn is the owner's own DM: in a shared
       // session (dmScope main) a batch can merge a stranger's message with the owner's, and the last one decided.
@@ -177,6 +179,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         agentId: last.agentId,
         workspace,
         sessionId: session.sessionId,
+        sessionKey,
         channel: last.inbound.channel,
         now: clock.now(),
         inboundIds: ids,

@@ -6,7 +6,7 @@ import { headOf } from '../text-cut.js';
 import { optionalInt, requiredString } from './args.js';
 import { FS_RESULT_CAP } from './output-cap.js';
 import type { Tool } from './types.js';
-import { resolveInWorkspace } from './workspace-path.js';
+import { resolveForRead } from './read-roots.js';
 
 async function looksBinary(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
@@ -42,7 +42,7 @@ export function readTool(cap = FS_RESULT_CAP): Tool {
       const p = requiredString(args, 'path');
       const offset = optionalInt(args, 'offset', { min: 1 }) ?? 1;
       const limit = optionalInt(args, 'limit', { min: 1 });
-      const target = await resolveInWorkspace(ctx.workspace, p, 'exist');
+      const target = await resolveForRead(ctx, p);
       const st = await stat(target.real);
       if (st.isDirectory()) return { content: `"${target.display}" is a directory; use the list tool`, isError: true };
       if (!st.isFile()) return { content: `"${target.display}" is not a regular file`, isError: true };
