@@ -105,6 +105,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
       rest: parsed.rest,
       here: () => (located ??= deps.locate(m)),
       commands,
+      followUp: reply,
     };
     const args = safeArgs(deps, parsed.args);
     try {

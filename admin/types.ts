@@ -18,6 +18,14 @@ export interface Located {
   rule?: string;
 }
 
+export interface CompactResult {
+  status: 'summarised' | 'dropped' | 'nothing';
+  tokensBefore: number;
+  tokensAfter: number;
+  /** Why the summary could not be made (status 'dropped'). */
+  failure?: string;
+}
+
 /** What goes into the model's window for one session — sizes only, never the text. */
 export interface ContextReport {
   model?: string;
@@ -32,6 +40,8 @@ export interface ContextReport {
   workspaceFiles: { name: string; rawChars: number; injectedChars: number; truncated: boolean; missing: boolean }[];
   /** Tools offered to the model, with the size of their JSON schema (name + description + parameters). */
   tools: { name: string; schemaChars: number }[];
+  /** Compactions of this transcript and the latest one (`summarised` false: dropped from view with a marker). */
+  compaction?: { count: number; last?: { ts: number; tokensBefore: number; tokensAfter: number; summarised: boolean; reason: string } };
   /** Skills: those listed in the system prompt, how many the cap left out, and those not eligible (and why). */
   skills?: { listed: string[]; omitted: number; ineligible: { name: string; problems: string[] }[] };
   /** The transcript sent with the next call (after compaction/pruning); `largest` feeds /context detail. */
@@ -75,6 +85,11 @@ export interface AdminDeps {
    * name, or for a skill that cannot run, `message` says what there is. Absent where skills are not wired.
    */
   runSkill?(m: Inbound, name: string, text: string): Promise<{ queued: true } | { queued: false; message: string }>;
+  /**
+   * `/compact [focus]`: compacts this message's session (after a run in progress). Undefined when there is
+   * nothing to compact (no transcript, no model). Absent where compaction is not wired.
+   */
+  compactSession?(m: Inbound, focus: string): Promise<CompactResult | undefined>;
   approvals: {
     /** Decides a pending approval; returns the text to show (e.g. runtime/tools/approval-text decisionText). */
     decide(id: string, decision: 'allow-once' | 'allow-always' | 'deny', by: string): Promise<string>;
@@ -103,6 +118,8 @@ export interface CommandContext {
   here(): Located;
   /** All registered commands (for /help). */
   commands: readonly Command[];
+  /** Sends one more reply to the same chat later (for work that outlives the command, e.g. /compact). */
+  followUp(text: string): Promise<void>;
 }
 
 export interface Command {

@@ -17,6 +17,7 @@ import { resolveCredentials } from './providers/credentials.js';
 import type { ModelCaller } from './agent/model-caller.js';
 import { createContextAssembler } from './agent/context.js';
 import { createSkillCatalog } from './context/skills/catalog.js';
+import { createContextGovernor } from './context/compaction/governor.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
 import { createControl } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
@@ -158,6 +159,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     (m, gw) => commands(m, (text) => gw.answer(m, text)),
   ];
 
+  const governor = createContextGovernor({ config: getConfig, clock, log, emit: (e) => bus.emit(e), transcripts, sessions, modelCaller });
   const gateway = createGateway({
     config: getConfig,
     home,
@@ -171,6 +173,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     assemble,
     channels,
     interceptors,
+    governor,
   });
   gatewayReady = () => gateway.ready;
   await gateway.start();

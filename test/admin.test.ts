@@ -277,6 +277,7 @@ describe('bad arguments', () => {
     pairing: '/pairing approve',
     audit: '/audit 500',
     skill: '/skill ../etc',
+    compact: `/compact ${'x'.repeat(501)}`,
   };
 
   it('covers every built-in command', () => {

@@ -318,6 +318,7 @@ describe('owner-only chat administration through Telegram', () => {
       pairing: '/pairing maybe',
       audit: '/audit 999',
       skill: '/skill ../etc',
+      compact: `/compact ${'x'.repeat(501)}`,
     };
     expect(Object.keys(bad).sort()).toEqual(builtinCommands.map((c) => c.name).sort()); // every command is covered
     for (const cmd of builtinCommands) {

@@ -1,6 +1,6 @@
 // /context list|detail: what goes into the model's window for this session and how big each part is.
 // Sizes and names only — the prompt text itself is never shown (it may hold the owner's private notes).
-import { charsAndTokens, num, oneLine, plural, tokensFor } from '../format.js';
+import { charsAndTokens, isoMinute, num, oneLine, plural, tokensFor } from '../format.js';
 import { UsageError, type Command, type ContextReport } from '../types.js';
 
 export interface ContextTotals {
@@ -56,6 +56,13 @@ export function formatContext(r: ContextReport, detail: boolean, header: string)
   lines.push(`Tools (${r.tools.length}): ${charsAndTokens(t.tools)} of schema`);
   if (r.tools.length > 0) lines.push(`  ${r.tools.map((x) => `${x.name} ${num(x.schemaChars)}`).join(' · ')}`);
 
+  if (r.compaction) {
+    const l = r.compaction.last;
+    const last = l
+      ? ` (last ${isoMinute(l.ts)}, ${l.reason}: ~${num(l.tokensBefore)} → ~${num(l.tokensAfter)} tokens${l.summarised ? '' : ', dropped from view: not summarised'})`
+      : '';
+    lines.push(`Compactions: ${r.compaction.count}${last}`);
+  }
   if (r.skills) {
     const more = r.skills.omitted > 0 ? `, ${r.skills.omitted} more left out by the cap` : '';
     const bad = r.skills.ineligible.length > 0 ? `, ${r.skills.ineligible.length} not eligible` : '';

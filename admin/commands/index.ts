@@ -4,6 +4,7 @@ import { agentsCommand, bindCommand, unbindCommand } from './agents.js';
 import { allowlistCommand, approvalsCommand, approveCommand } from './approvals.js';
 import { auditCommand } from './audit.js';
 import { helpCommand, newCommand, statusCommand, stopCommand, whoamiCommand } from './basic.js';
+import { compactCommand } from './compact.js';
 import { contextCommand } from './context.js';
 import { modelCommand } from './model.js';
 import { pairingCommand } from './pairing.js';
@@ -17,6 +18,7 @@ export const builtinCommands: readonly Command[] = [
   newCommand,
   stopCommand,
   skillCommand,
+  compactCommand,
   agentsCommand,
   bindCommand,
   unbindCommand,
@@ -37,6 +39,7 @@ export {
   approveCommand,
   auditCommand,
   bindCommand,
+  compactCommand,
   contextCommand,
   helpCommand,
   modelCommand,

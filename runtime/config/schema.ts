@@ -25,6 +25,15 @@ const sandboxSchema = z.strictObject({
   maxOutputBytes: z.number().int().positive().prefault(200_000),
 });
 
+const compactionSchema = z.strictObject({
+  /** Compact after a turn whose context exceeds window − reserveTokens. */
+  reserveTokens: z.number().int().min(0).prefault(20_000),
+  /** About this many tokens of the newest history are kept verbatim. */
+  keepRecentTokens: z.number().int().min(0).prefault(20_000),
+  /** One silent turn before compacting lets the agent write durable notes to memory/YYYY-MM-DD.md. */
+  memoryFlush: z.boolean().prefault(true),
+});
+
 const agentSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _'),
   name: z.string().optional(),
@@ -143,6 +152,7 @@ export const configSchema = z.strictObject({
           maxToolRounds: z.number().int().min(1).max(100).prefault(12),
           workspace: z.string().optional(),
           sandbox: sandboxSchema.prefault({}),
+          compaction: compactionSchema.prefault({}),
         })
         .prefault({}),
       list: z.array(agentSchema).prefault([{ id: 'main', default: true }]),

@@ -129,12 +129,20 @@ export function createControl(deps: ControlDeps) {
         workspaceFiles: ctx.files.map(({ name, rawChars, injectedChars, truncated, missing }) => ({ name, rawChars, injectedChars, truncated, missing })),
         tools: deps.tools.visibleTools(toolCtx).map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
         history: { messages: ctx.history.length, chars: ctx.history.reduce((n, msg) => n + messageChars(msg), 0), largest },
+        compaction: {
+          count: session?.compactionCount ?? 0,
+          ...(session?.lastCompaction ? { last: session.lastCompaction } : {}),
+        },
         skills: ctx.skills && {
           listed: ctx.skills.listing.listed,
           omitted: ctx.skills.listing.omitted,
           ineligible: ctx.skills.skills.filter((x) => !x.eligible).map((x) => ({ name: x.name, problems: x.problems })),
         },
       };
+    },
+    async compactSession(m: Inbound, focus: string) {
+      const out = await deps.gateway().compact(m, focus || undefined);
+      return out && { status: out.status, tokensBefore: out.tokensBefore, tokensAfter: out.tokensAfter, failure: out.failure };
     },
     async runSkill(m: Inbound, name: string, text: string): Promise<{ queued: true } | { queued: false; message: string }> {
       const catalog = deps.skills;

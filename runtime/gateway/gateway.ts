@@ -15,6 +15,8 @@ import { createDelivery, type Delivery } from './delivery.js';
 import { createSessionRunner, type ToolHost } from './session-runner.js';
 import { describeForSummary, inboundId, type QueuedMessage } from './queued.js';
 import { recoverJournal } from './recovery.js';
+import type { CompactOutcome } from '../context/compaction/compactor.js';
+import type { ContextGovernor } from '../context/compaction/governor.js';
 
 export interface GatewayStores {
   state: JsonDoc<GatewayState>;
@@ -40,6 +42,7 @@ export interface GatewayDeps {
   assemble: ContextAssembler;
   channels: Channel[];
   interceptors?: Interceptor[];
+  governor?: ContextGovernor;
 }
 
 export interface GatewayApi {
@@ -61,6 +64,8 @@ export interface GatewayApi {
    * e.g. a chat command that turns into a model turn, has checked them).
    */
   submit(m: Inbound): Promise<void>;
+  /** Compacts the session of `m` now (after a run in progress); undefined when it has nothing to compact. */
+  compact(m: Inbound, focus?: string): Promise<CompactOutcome | undefined>;
 }
 
 export interface Gateway extends GatewayApi {
@@ -138,6 +143,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     getChannel,
     retryLater: (key, batch, ms) => lanes.retryLater(key, batch, ms),
     isOwner,
+    governor: deps.governor,
   });
 
   function locate(m: Inbound) {
@@ -204,7 +210,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const submit = (m: Inbound) => accept(m, inboundId(m));
 
-  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, queueSettings, isOwner, answer, submit };
+  const compact = (m: Inbound, focus?: string) => {
+    const { agentId, sessionKey } = locate(m);
+    return runner.compactNow(m, agentId, sessionKey, focus);
+  };
+
+  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, queueSettings, isOwner, answer, submit, compact };
 
   function remember(id: string) {
     seen.add(id);

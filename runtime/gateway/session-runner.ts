@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type {
   AgentEvent,
   Channel,
+  Inbound,
   Logger,
   ModelMessage,
   SessionEntry,
@@ -21,13 +22,17 @@ import type { ModelCaller } from '../agent/model-caller.js';
 import type { ToolContext } from '../tools/types.js';
 import { LaneAbortError, type Batch, type RunHandle } from '../lanes.js';
 import { runAgent, type RunResult } from '../agent/loop.js';
-import { RUN_END } from '../agent/history.js';
+import { historyFromTranscript, RUN_END } from '../agent/history.js';
 import type { ContextAssembler } from '../agent/context.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 import { messageText, turnText, type QueuedMessage } from './queued.js';
 import { estimateRequestTokens, usageAfterCall, type ContextUsage } from '../context/budget.js';
+import type { ContextGovernor, TurnEnv } from '../context/compaction/governor.js';
+import type { CompactOutcome } from '../context/compaction/compactor.js';
+import { createKeyedLock } from '../context/session-lock.js';
+import { newEntryId } from '../ids.js';
 
 export interface ToolHost {
   visibleTools(ctx: ToolContext): ToolSpec[];
@@ -53,6 +58,8 @@ export interface SessionRunnerDeps {
   /** All model candidates are cooling down: put the batch back and retry at `retryAt`. */
   retryLater(sessionKey: string, batch: Batch<QueuedMessage>, ms: number): void;
   isOwner(channel: string, senderId: string): boolean;
+  /** Compaction and the memory flush before it (absent: sessions are never compacted). */
+  governor?: ContextGovernor;
 }
 
 const TYPING_REFRESH_MS = 5000;
@@ -61,6 +68,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
   const { clock, log } = deps;
   const assemble = deps.assemble;
   const transcriptReady = new Set<string>();
+  const withSessionLock = createKeyedLock();
 
   async function ensureSession(q: QueuedMessage): Promise<SessionEntry> {
     const now = clock.now();
@@ -112,7 +120,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     };
     const runId = randomUUID();
     try {
-      await runBatch(sessionKey, batch, handle, { runId, ids, target, channel });
+      await withSessionLock(sessionKey, () => runBatch(sessionKey, batch, handle, { runId, ids, target, channel }));
     } catch (err) {
       // A failure outside the model call (a workspace file that cannot be read, a transcript that cannot be
       // written): the sender is told instead of being left waiting, and the messages are closed, so that a
@@ -174,6 +182,8 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
     let lastCall: Usage | undefined;
     let contextUsage: ContextUsage | undefined;
+    let env: TurnEnv | undefined;
+    let firstEntryId: string | undefined;
     try {
       const context = await assemble({
         agentId: last.agentId,
@@ -186,6 +196,21 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       });
       const tools = deps.tools.visibleTools(toolCtx);
       const runMessages: ModelMessage[] = [];
+      const turn: TurnEnv = {
+        runId,
+        agentId: last.agentId,
+        sessionKey,
+        sessionId: session.sessionId,
+        candidates,
+        system: context.system,
+        history: context.history,
+        tools,
+        executeTool: (id, call, signal) => deps.tools.execute(call, { ...toolCtx, runId: id, signal }, emit),
+        endRun: (id) => deps.tools.endRun?.(id),
+        signal: handle.signal,
+      };
+      env = turn;
+      const governor = deps.governor;
       result = await runAgent({
         runId,
         sessionKey,
@@ -209,8 +234,19 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         modelCaller: deps.modelCaller,
         clock,
         emit,
+        onContextOverflow: governor
+          ? async () => {
+              const out = await governor.onOverflow({ ...turn, upcoming: [...ids], keepFrom: firstEntryId ?? '' });
+              await tell(out, target);
+              if (out.status === 'nothing') return null;
+              turn.history = out.history;
+              return out.history;
+            }
+          : undefined,
         onMessage: async (m, u) => {
           runMessages.push(m);
+          const id = newEntryId();
+          firstEntryId ??= id;
           if (u) {
             usageTotal.inputTokens += u.inputTokens;
             usageTotal.outputTokens += u.outputTokens;
@@ -218,6 +254,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
           }
           await deps.transcripts.append(last.agentId, session.sessionId, {
             type: 'message',
+            id,
             ts: clock.now(),
             runId,
             message: m,
@@ -226,7 +263,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
           });
         },
       });
-      if (lastCall) contextUsage = usageAfterCall(lastCall, () => estimateRequestTokens(context.system, tools, [...context.history, ...runMessages]));
+      if (lastCall) contextUsage = usageAfterCall(lastCall, () => estimateRequestTokens(context.system, tools, [...turn.history, ...runMessages]));
     } finally {
       stopTyping();
       deps.tools.endRun?.(runId);
@@ -240,6 +277,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const repeated = shutdown || result.status === 'unavailable';
     if (!repeated) await deps.transcripts.append(last.agentId, session.sessionId, {
       type: 'event',
+      id: newEntryId(),
       ts: clock.now(),
       runId,
       name: RUN_END,
@@ -261,6 +299,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         const silent = text.trim() === 'NO_REPLY' || text.trim() === '';
         const delivered = silent ? (await deps.delivery.finish(ids), false) : await deps.delivery.reply(ids, runId, target, text);
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'end', text, delivered });
+        if (env && contextUsage && deps.governor) await compactAfterTurn(deps.governor, env, contextUsage, target);
         return;
       }
       case 'unavailable': {
@@ -287,7 +326,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
           result.status === 'timeout'
             ? `The run timed out after ${config.agents.defaults.timeoutSeconds} s and was stopped.`
             : `The model call failed (${result.error.kind}): ${result.error.message}` +
-              // Nothing shortens a session's history yet, so it would fail the same way on every message.
+              // Compaction could not make it fit (or is not wired): it would fail the same way on every message.
               (result.error.kind === 'context_overflow' ? '\nThis conversation is too long for the model: send /new to start a fresh one.' : '');
         log.warn('run failed', { runId, sessionKey, status: result.status, error: msg });
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: result.status === 'error' ? result.error.kind : 'timeout' });
@@ -297,7 +336,73 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     }
   }
 
-  return { execute, ensureSession };
+  /** The user is told once when older messages were dropped from view instead of summarised. */
+  async function tell(out: CompactOutcome, target: DeliveryTarget): Promise<void> {
+    if (!out.notice) return;
+    await deps.delivery.notice(target, out.notice).catch((err: unknown) => log.error('could not send the compaction notice', { err }));
+  }
+
+  /** A failed compaction costs the next turn some room, never the answer already sent. */
+  async function compactAfterTurn(governor: ContextGovernor, env: TurnEnv, usage: ContextUsage, target: DeliveryTarget): Promise<void> {
+    try {
+      const out = await governor.afterTurn({ ...env, history: await historyNow(env) }, usage);
+      if (out) await tell(out, target);
+    } catch (err) {
+      log.error('compaction after the turn failed', { sessionKey: env.sessionKey, runId: env.runId, err });
+    }
+  }
+
+  /** The session's history as the next turn will see it (this turn included). */
+  async function historyNow(env: TurnEnv): Promise<ModelMessage[]> {
+    return historyFromTranscript(await deps.transcripts.read(env.agentId, env.sessionId));
+  }
+
+  /**
+   * `/compact [focus]` for the session of `m`: waits for a run in progress to end, then compacts (memory flush
+   * first). Undefined when the session has no transcript yet or no model is configured.
+   */
+  async function compactNow(m: Inbound, agentId: string, sessionKey: string, focus?: string): Promise<CompactOutcome | undefined> {
+    const governor = deps.governor;
+    if (!governor) return undefined;
+    return withSessionLock(sessionKey, async () => {
+      const session = deps.sessions.get(agentId, sessionKey);
+      if (!session) return undefined;
+      const config = deps.config();
+      const candidates = agentModelCandidates(config, agentId, session.modelOverride, deps.env);
+      if (candidates.length === 0) return undefined;
+      const workspace = agentWorkspace(config, agentId, deps.home);
+      const signal = new AbortController().signal;
+      const toolCtx: ToolContext = {
+        runId: 'compact',
+        sessionKey,
+        agentId,
+        workspace,
+        readRoots: [join(deps.home, 'skills')],
+        origin: { channel: m.channel, accountId: m.accountId, chat: m.chat, senderId: m.sender.id },
+        isOwnerMain: m.chat.kind === 'direct' && deps.isOwner(m.channel, m.sender.id),
+        signal,
+      };
+      const context = await assemble({ agentId, workspace, sessionId: session.sessionId, sessionKey, channel: m.channel, now: clock.now() });
+      return governor.compactNow(
+        {
+          runId: 'compact',
+          agentId,
+          sessionKey,
+          sessionId: session.sessionId,
+          candidates,
+          system: context.system,
+          history: context.history,
+          tools: deps.tools.visibleTools(toolCtx),
+          executeTool: (id, call, sig) => deps.tools.execute(call, { ...toolCtx, runId: id, signal: sig }, deps.emit),
+          endRun: (id) => deps.tools.endRun?.(id),
+          signal,
+        },
+        focus,
+      );
+    });
+  }
+
+  return { execute, ensureSession, compactNow };
 }
 
 /** Why no model answered, in words for the chat (details, such as addresses, stay in the log). */

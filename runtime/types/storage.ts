@@ -25,10 +25,28 @@ export interface TranscriptHeader {
   createdAt: number;
 }
 
+/**
+ * Older history summarised (or, when the model could not summarise it, dropped from view: `dropped`). The model
+ * sees `summary` and then the entries from `firstKeptEntryId` on; the entries themselves stay in the file.
+ */
+export interface CompactionEntry {
+  type: 'compaction';
+  id: string;
+  summary: string;
+  firstKeptEntryId: string;
+  tokensBefore: number;
+  tokensAfter: number;
+  ts: number;
+  dropped?: boolean;
+  /** What started it: 'threshold' (after a turn), 'overflow' (the provider refused), 'manual' (/compact). */
+  reason?: string;
+}
+
+/** `id` names an entry (a compaction's firstKeptEntryId); entries written before ids existed have none. */
 export type TranscriptEntry =
-  | { type: 'message'; ts: number; runId?: string; message: ModelMessage; usage?: Usage; inboundIds?: string[] }
-  | { type: 'compaction'; ts: number; summary: string; replacedEntries: number }
-  | { type: 'event'; ts: number; runId?: string; name: string; data?: Record<string, unknown> }
+  | { type: 'message'; id?: string; ts: number; runId?: string; message: ModelMessage; usage?: Usage; inboundIds?: string[] }
+  | CompactionEntry
+  | { type: 'event'; id?: string; ts: number; runId?: string; name: string; data?: Record<string, unknown> }
   /** Entries of types this version does not know are kept as they are and skipped. */
   | { type: string; ts?: number; [k: string]: unknown };
 
@@ -62,6 +80,19 @@ export interface SessionEntry {
   /** Tokens in the model's window after the last call: as the provider reported them, else estimated. */
   contextTokens?: number;
   contextTokensSource?: 'provider' | 'estimate';
+  /** Compactions of this transcript, and the latest one. */
+  compactionCount?: number;
+  lastCompaction?: {
+    id: string;
+    ts: number;
+    tokensBefore: number;
+    tokensAfter: number;
+    firstKeptEntryId: string;
+    summarised: boolean;
+    reason: string;
+  };
+  /** The user was told that older messages were dropped because they could not be summarised (told once). */
+  compactionDropNotified?: boolean;
   /** Earlier transcripts of this key (after /new or /reset), newest last. */
   previousSessionIds?: string[];
 }
