@@ -34,6 +34,25 @@ const compactionSchema = z.strictObject({
   memoryFlush: z.boolean().prefault(true),
 });
 
+const contextPruningSchema = z.strictObject({
+  mode: z.enum(['auto', 'off']).prefault('auto'),
+  /** Tool results in the last this many assistant turns are never pruned. */
+  keepLastAssistants: z.number().int().min(0).prefault(3),
+  softTrimRatio: z.number().min(0).max(1).prefault(0.3),
+  hardClearRatio: z.number().min(0).max(1).prefault(0.5),
+  minPrunableToolChars: z.number().int().min(0).prefault(50_000),
+  softTrim: z
+    .strictObject({
+      maxChars: z.number().int().min(0).prefault(4000),
+      headChars: z.number().int().min(0).prefault(1500),
+      tailChars: z.number().int().min(0).prefault(1500),
+    })
+    .prefault({}),
+  hardClear: z.strictObject({ placeholder: z.string().prefault('[Old tool result content cleared]') }).prefault({}),
+  /** Every tool result, every call, is cut to this many characters (head and tail kept). */
+  maxToolResultChars: z.number().int().min(1000).prefault(50_000),
+});
+
 const agentSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _'),
   name: z.string().optional(),
@@ -153,6 +172,7 @@ export const configSchema = z.strictObject({
           workspace: z.string().optional(),
           sandbox: sandboxSchema.prefault({}),
           compaction: compactionSchema.prefault({}),
+          contextPruning: contextPruningSchema.prefault({}),
         })
         .prefault({}),
       list: z.array(agentSchema).prefault([{ id: 'main', default: true }]),

@@ -5,7 +5,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { formatModelRef, parseModelRef } from '../types/provider.js';
-import { contextWindowFor } from '../context/budget.js';
+import { contextWindowFor, toolsChars } from '../context/budget.js';
+import { prunerFor } from '../context/pruning.js';
 import type { ContextAssembler } from '../agent/context.js';
 import { messageChars } from '../agent/context.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
@@ -116,7 +117,10 @@ export function createControl(deps: ControlDeps) {
       const model = session?.modelOverride ?? this.defaultModel(agentId);
       const ref = model ? parseModelRef(model) : null;
       const window = ref ? contextWindowFor(config, ref) : undefined;
-      const largest = ctx.history
+      const tools = deps.tools.visibleTools(toolCtx);
+      // What the next call would send: the history after pruning.
+      const history = window ? prunerFor(config.agents.defaults.contextPruning, window.tokens, ctx.system.length + toolsChars(tools))(ctx.history) : ctx.history;
+      const largest = history
         .map((msg, i) => ({ label: `#${i + 1} ${msg.role}`, chars: messageChars(msg) }))
         .sort((a, b) => b.chars - a.chars)
         .slice(0, 5);
@@ -127,8 +131,8 @@ export function createControl(deps: ControlDeps) {
         used: session?.contextTokens !== undefined ? { tokens: session.contextTokens, source: session.contextTokensSource ?? 'estimate' } : undefined,
         systemPrompt: ctx.systemParts,
         workspaceFiles: ctx.files.map(({ name, rawChars, injectedChars, truncated, missing }) => ({ name, rawChars, injectedChars, truncated, missing })),
-        tools: deps.tools.visibleTools(toolCtx).map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
-        history: { messages: ctx.history.length, chars: ctx.history.reduce((n, msg) => n + messageChars(msg), 0), largest },
+        tools: tools.map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
+        history: { messages: history.length, chars: history.reduce((n, msg) => n + messageChars(msg), 0), largest },
         compaction: {
           count: session?.compactionCount ?? 0,
           ...(session?.lastCompaction ? { last: session.lastCompaction } : {}),

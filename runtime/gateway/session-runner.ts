@@ -28,7 +28,8 @@ import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 import { messageText, turnText, type QueuedMessage } from './queued.js';
-import { estimateRequestTokens, usageAfterCall, type ContextUsage } from '../context/budget.js';
+import { contextWindowFor, estimateRequestTokens, toolsChars, usageAfterCall, type ContextUsage } from '../context/budget.js';
+import { prunerFor } from '../context/pruning.js';
 import type { ContextGovernor, TurnEnv } from '../context/compaction/governor.js';
 import type { CompactOutcome } from '../context/compaction/compactor.js';
 import { createKeyedLock } from '../context/session-lock.js';
@@ -211,6 +212,12 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       };
       env = turn;
       const governor = deps.governor;
+      const prepareMessages = prunerFor(
+        config.agents.defaults.contextPruning,
+        contextWindowFor(config, candidates[0]!).tokens,
+        context.system.length + toolsChars(tools),
+      );
+      turn.prepareMessages = prepareMessages;
       result = await runAgent({
         runId,
         sessionKey,
@@ -234,6 +241,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         modelCaller: deps.modelCaller,
         clock,
         emit,
+        prepareMessages,
         onContextOverflow: governor
           ? async () => {
               const out = await governor.onOverflow({ ...turn, upcoming: [...ids], keepFrom: firstEntryId ?? '' });

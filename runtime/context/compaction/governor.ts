@@ -30,6 +30,8 @@ export interface TurnEnv {
   /** A run is over (per-run tool state, such as commands approved once, is forgotten). */
   endRun(runId: string): void;
   signal: AbortSignal;
+  /** Pruning of what is sent (the memory flush is pruned like the turn). */
+  prepareMessages?(messages: ModelMessage[]): ModelMessage[];
 }
 
 export interface GovernorDeps {
@@ -80,6 +82,7 @@ export function createContextGovernor(deps: GovernorDeps) {
       tools: env.tools,
       executeTool: (call, signal) => env.executeTool(runId, call, signal),
       takeSteered: () => [],
+      prepareMessages: env.prepareMessages,
       signal: env.signal,
       timeoutMs: config.agents.defaults.timeoutSeconds * 1000,
       maxRounds: config.agents.defaults.maxToolRounds,
