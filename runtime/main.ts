@@ -18,6 +18,8 @@ import type { ModelCaller } from './agent/model-caller.js';
 import { createContextAssembler } from './agent/context.js';
 import { createSkillCatalog } from './context/skills/catalog.js';
 import { createContextGovernor } from './context/compaction/governor.js';
+import { createMemoryService } from './context/memory/service.js';
+import { memoryTools } from './context/memory/tools.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
 import { createControl } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
@@ -30,6 +32,7 @@ import { openSessionStore } from '../storage/session-store.js';
 import { createTranscriptStore } from '../storage/transcripts.js';
 import { createAuditLog } from '../storage/audit-log.js';
 import { createInboundJournal } from '../storage/journal.js';
+import { createMemoryIndexStore } from '../storage/memory-index.js';
 import { redactSecrets } from '../storage/redact.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
 import { createWebchatChannel } from '../bots/webchat/index.js';
@@ -131,7 +134,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
 
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
-  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels });
+  const memory = createMemoryService({ config: getConfig, env, store: createMemoryIndexStore(home, (m) => log.warn(m)), clock, log });
+  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, extraTools: memoryTools(memory) });
   const skills = createSkillCatalog({ home, env });
   const assemble = createContextAssembler({ transcripts, skills });
   const control = createControl({

@@ -16,6 +16,9 @@ export interface StatePaths {
   /** `date` is a UTC day, 'YYYY-MM-DD'. */
   auditFile(date: string): string;
   journal: string;
+  /** The memory search index of an agent, and the embedding cache of one embedding model. */
+  memoryIndex(agentId: string): string;
+  embeddingCache(key: string): string;
   // Workspaces are not state: where they live is config (runtime/config/agents.ts agentWorkspace).
 }
 
@@ -68,6 +71,14 @@ export function statePaths(home: string): StatePaths {
       return join(auditDir, `${date}.jsonl`);
     },
     journal: join(root, 'journal', 'inbound.jsonl'),
+    memoryIndex: (agentId) => {
+      assertAgentId(agentId);
+      return join(root, 'memory-index', `${agentId}.json`);
+    },
+    embeddingCache: (key) => {
+      if (!/^[a-z0-9][a-z0-9_-]{0,127}$/i.test(key)) throw new Error(`invalid embedding cache key ${JSON.stringify(key)}: expected letters, digits, - and _`);
+      return join(root, 'memory-index', 'embeddings', `${key}.jsonl`);
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // the history rebuilt from the transcript. Used by runs and by `/context` (which reports sizes, never text).
 import type { ModelMessage, TranscriptStore } from '../types/index.js';
 import { historyFromTranscript } from './history.js';
-import { buildSystemPrompt, ensureWorkspace, loadWorkspaceFiles, type SystemPromptPart, type WorkspaceFile } from './workspace.js';
+import { buildSystemPrompt, ensureWorkspace, loadMemoryFile, loadWorkspaceFiles, type SystemPromptPart, type WorkspaceFile } from './workspace.js';
 import type { SkillCatalog, SkillSnapshot } from '../context/skills/catalog.js';
 
 export interface AssembledContext {
@@ -26,15 +26,19 @@ export function createContextAssembler(deps: { transcripts: TranscriptStore; ski
     now: number;
     /** Inbound ids of the turn about to run: earlier attempts at the same messages are left out of the history. */
     inboundIds?: string[];
+    /** The owner's private session: MEMORY.md goes into the system prompt (never in groups or others' DMs). */
+    privateSession?: boolean;
   }): Promise<AssembledContext> {
     if (!prepared.has(input.workspace)) {
       await ensureWorkspace(input.workspace);
       prepared.add(input.workspace);
     }
-    const [files, skills] = await Promise.all([
+    const [files, skills, memory] = await Promise.all([
       loadWorkspaceFiles(input.workspace),
       deps.skills?.snapshot(input.sessionKey ?? `workspace:${input.workspace}`, input.workspace),
+      input.privateSession ? loadMemoryFile(input.workspace) : undefined,
     ]);
+    if (memory) files.push(memory);
     const extra = skills ? [{ name: 'skills', text: skills.listing.text }] : [];
     const prompt = buildSystemPrompt({ agentId: input.agentId, files, now: input.now, channel: input.channel, extra });
     const entries = input.sessionId ? await deps.transcripts.read(input.agentId, input.sessionId) : [];

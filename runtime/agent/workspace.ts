@@ -9,7 +9,12 @@ export const PER_FILE_LIMIT = 20_000;
 export const TOTAL_LIMIT = 150_000;
 
 const DEFAULTS: Record<(typeof WORKSPACE_FILES)[number], string> = {
-  'AGENTS.md': '# Agents\n\nYou are a helpful assistant reached through chat. Answer concisely; use tools when they help.\n',
+  'AGENTS.md':
+    '# Agents\n\nYou are a helpful assistant reached through chat. Answer concisely; use tools when they help.\n\n' +
+    '## Memory\n\nYour notes live in memory/YYYY-MM-DD.md (one file a day) and, for the owner, MEMORY.md. They are not ' +
+    'in this prompt: before answering about earlier conversations, decisions, people or preferences, look with ' +
+    'memory_search and read more with memory_get. Write what should outlast this conversation to today\'s ' +
+    'memory/YYYY-MM-DD.md (add to it; never remove what is there).\n',
   'SOUL.md': '# Soul\n\nBe direct, friendly and honest. Say when you do not know.\n',
   'USER.md': '# User\n\n(Describe the people this agent serves here.)\n',
   'IDENTITY.md': '# Identity\n\nName: Switchyard assistant.\n',
@@ -100,6 +105,14 @@ export async function loadWorkspaceFiles(dir: string): Promise<WorkspaceFile[]> 
     });
   }
   return out;
+}
+
+/** MEMORY.md, cut like the other files; undefined when there is none (it is only read for the owner's own DMs). */
+export async function loadMemoryFile(dir: string): Promise<WorkspaceFile | undefined> {
+  const raw = await readCurrent(join(dir, 'MEMORY.md'));
+  if (raw === null) return undefined;
+  const cut = truncateMiddle(raw, PER_FILE_LIMIT);
+  return { name: 'MEMORY.md', missing: false, rawChars: raw.length, injectedChars: cut.text.length, truncated: cut.truncated, content: cut.text };
 }
 
 export interface SystemPromptPart {

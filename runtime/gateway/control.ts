@@ -104,7 +104,8 @@ export function createControl(deps: ControlDeps) {
       const config = deps.config();
       const session = deps.sessions.get(agentId, sessionKey);
       const workspace = agentWorkspace(config, agentId, deps.home);
-      const ctx = await deps.assemble({ agentId, workspace, sessionId: session?.sessionId, sessionKey, channel: m.channel, now: clock.now() });
+      const privateSession = config.session.dmScope !== 'main' && m.chat.kind === 'direct' && deps.gateway().isOwner(m.channel, m.sender.id);
+      const ctx = await deps.assemble({ agentId, workspace, sessionId: session?.sessionId, sessionKey, channel: m.channel, now: clock.now(), privateSession });
       const toolCtx: ToolContext = {
         runId: 'context-report',
         sessionKey,

@@ -139,6 +139,11 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
   }
 
   const ownersOwn = (q: QueuedMessage) => q.inbound.chat.kind === 'direct' && deps.isOwner(q.inbound.channel, q.inbound.sender.id);
+  /**
+   * The owner's private session: every message the owner's own DM, and DMs not shared (dmScope main puts everyone's
+   * DMs in one session, where what MEMORY.md says could reach other people in later turns).
+   */
+  const privateSession = (items: QueuedMessage[]) => deps.config().session.dmScope !== 'main' && items.every(ownersOwn);
 
   async function runBatch(
     sessionKey: string,
@@ -161,6 +166,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       // Host exec (sandbox mode non-main) only when every message of the turn is the owner's own DM: in a shared
       // session (dmScope main) a batch can merge a stranger's message with the owner's, and the last one decided.
       isOwnerMain: batch.items.every(ownersOwn),
+      privateSession: privateSession(batch.items),
       signal: handle.signal,
     };
     const candidates = agentModelCandidates(config, last.agentId, session.modelOverride, deps.env);
@@ -194,6 +200,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         channel: last.inbound.channel,
         now: clock.now(),
         inboundIds: ids,
+        privateSession: toolCtx.privateSession,
       });
       const tools = deps.tools.visibleTools(toolCtx);
       const runMessages: ModelMessage[] = [];
@@ -230,7 +237,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         executeTool: (call, signal) => deps.tools.execute(call, { ...toolCtx, signal }, emit),
         takeSteered: () => {
           const taken = handle.takeSteered();
-          if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = false; // read by every later tool call of this run
+          if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = toolCtx.privateSession = false; // read by every later tool call of this run
           for (const t of taken) ids.push(t.id);
           steered.push(...taken);
           return taken.map((t) => messageText(t.inbound));
@@ -388,9 +395,10 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         readRoots: [join(deps.home, 'skills')],
         origin: { channel: m.channel, accountId: m.accountId, chat: m.chat, senderId: m.sender.id },
         isOwnerMain: m.chat.kind === 'direct' && deps.isOwner(m.channel, m.sender.id),
+        privateSession: config.session.dmScope !== 'main' && m.chat.kind === 'direct' && deps.isOwner(m.channel, m.sender.id),
         signal,
       };
-      const context = await assemble({ agentId, workspace, sessionId: session.sessionId, sessionKey, channel: m.channel, now: clock.now() });
+      const context = await assemble({ agentId, workspace, sessionId: session.sessionId, sessionKey, channel: m.channel, now: clock.now(), privateSession: toolCtx.privateSession });
       return governor.compactNow(
         {
           runId: 'compact',

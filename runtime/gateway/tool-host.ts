@@ -7,7 +7,7 @@ import { builtinTools } from '../tools/builtin.js';
 import { createToolRunner } from '../tools/runner.js';
 import { chatLayers } from '../tools/policy.js';
 import { createApprovals, promptRef, type Approvals } from '../tools/approvals.js';
-import type { ToolContext } from '../tools/types.js';
+import type { Tool, ToolContext } from '../tools/types.js';
 import type { ToolHost } from './session-runner.js';
 
 export interface ToolHostDeps {
@@ -18,6 +18,8 @@ export interface ToolHostDeps {
   log: Logger;
   /** Channels are created after the tool host; look them up lazily. */
   channels: () => Channel[];
+  /** Tools beyond the built-in ones (memory_search, memory_get). */
+  extraTools?: Tool[];
 }
 
 export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Approvals; handleApprovalReply(m: Inbound): boolean } {
@@ -52,7 +54,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
   });
 
   const runner = createToolRunner({
-    tools: builtinTools({ config: deps.config, clock: deps.clock }),
+    tools: [...builtinTools({ config: deps.config, clock: deps.clock }), ...(deps.extraTools ?? [])],
     config: deps.config,
     approvals,
     audit: deps.audit,

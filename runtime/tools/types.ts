@@ -15,6 +15,8 @@ export interface ToolContext {
   origin: { channel: ChannelId; accountId: string; chat: ChatRef; senderId: string };
   /** The session is the owner's own direct-message session (sandbox mode `non-main` runs it on the host). */
   isOwnerMain: boolean;
+  /** The owner's private session (their own DMs, not shared with others): MEMORY.md may be searched and read. */
+  privateSession?: boolean;
   signal: AbortSignal;
 }
 

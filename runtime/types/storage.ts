@@ -213,3 +213,23 @@ export interface InboundJournal {
    */
   compact(): Promise<{ finished: string[] }>;
 }
+
+// ---- memory search index (memory-index/<agentId>.json, memory-index/embeddings/<key>.jsonl) ----
+
+/** A cached embedding: the content hash of a chunk and its vector (base64 of little-endian float32). */
+export interface StoredEmbedding {
+  hash: string;
+  vector: string;
+}
+
+export interface MemoryIndexStore {
+  /** The saved index of an agent's memory files; undefined when there is none (or it is unreadable: rebuilt). */
+  load(agentId: string): Promise<unknown>;
+  /** Replaces it atomically. */
+  save(agentId: string, snapshot: unknown): Promise<void>;
+  /** The cached embeddings of one embedding model (`key` names provider and model). */
+  loadEmbeddings(key: string): Promise<StoredEmbedding[]>;
+  appendEmbeddings(key: string, entries: StoredEmbedding[]): Promise<void>;
+  /** Rewrites the cache with only these entries (vectors of content no file holds any more are dropped). */
+  rewriteEmbeddings(key: string, entries: StoredEmbedding[]): Promise<void>;
+}
