@@ -40,6 +40,8 @@ export interface ContextReport {
   workspaceFiles: { name: string; rawChars: number; injectedChars: number; truncated: boolean; missing: boolean }[];
   /** Tools offered to the model, with the size of their JSON schema (name + description + parameters). */
   tools: { name: string; schemaChars: number }[];
+  /** The agent's versioned workspace: whether it is on, and its newest commit. */
+  workspaceGit?: { enabled: boolean; lastCommit?: { hash: string; ts: number; subject: string } };
   /** Compactions of this transcript and the latest one (`summarised` false: dropped from view with a marker). */
   compaction?: { count: number; last?: { ts: number; tokensBefore: number; tokensAfter: number; summarised: boolean; reason: string } };
   /** Skills: those listed in the system prompt, how many the cap left out, and those not eligible (and why). */

@@ -20,6 +20,7 @@ import { createSkillCatalog } from './context/skills/catalog.js';
 import { createContextGovernor } from './context/compaction/governor.js';
 import { createMemoryService } from './context/memory/service.js';
 import { memoryTools } from './context/memory/tools.js';
+import { createWorkspaceGit } from './context/workspace-git.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
 import { createControl } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
@@ -137,6 +138,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const memory = createMemoryService({ config: getConfig, env, store: createMemoryIndexStore(home, (m) => log.warn(m)), clock, log });
   const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, extraTools: memoryTools(memory) });
   const skills = createSkillCatalog({ home, env });
+  const workspaceGit = createWorkspaceGit({ config: getConfig, env, log });
   const assemble = createContextAssembler({ transcripts, skills });
   const control = createControl({
     config: getConfig,
@@ -153,6 +155,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     approvals: tools.approvals,
     assemble,
     skills,
+    workspaceGit,
     redact: redactSecrets,
     providerIds: () => [...providers.keys()],
     profileHealth: () => profileHealthReport(state, credentials, clock.now()),
@@ -178,6 +181,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     channels,
     interceptors,
     governor,
+    workspaceGit,
   });
   gatewayReady = () => gateway.ready;
   await gateway.start();

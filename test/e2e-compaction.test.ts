@@ -2,6 +2,7 @@
 // without its tool call, so a split pair fails the next request): after a turn past the threshold, on a
 // context-overflow error (retried once), on /compact, with the memory flush before it, and the fallback when the
 // summary cannot be made.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -203,6 +204,9 @@ describe('compaction', () => {
     await alice.reply();
     await h.gw.gateway.lanes.idle();
     expect(await readFile(join(h.home, 'workspace', 'memory', '2026-03-14.md'), 'utf8')).toBe('DURABLE-NOTE: likes tea');
+    // The flush is a run of its own, committed as such.
+    const subjects = execFileSync('git', ['log', '--format=%s'], { cwd: join(h.home, 'workspace'), encoding: 'utf8' });
+    expect(subjects).toMatch(/^main: [0-9a-f-]{36} — memory\/2026-03-14\.md$/m);
     const order = web.fake.requests.map((r) => (isSummary(r) ? 'summary' : isFlush(r) ? 'flush' : 'turn'));
     expect(order).toEqual(['turn', 'turn', 'flush', 'flush', 'summary']);
     alice.send('third');

@@ -56,6 +56,16 @@ export function formatContext(r: ContextReport, detail: boolean, header: string)
   lines.push(`Tools (${r.tools.length}): ${charsAndTokens(t.tools)} of schema`);
   if (r.tools.length > 0) lines.push(`  ${r.tools.map((x) => `${x.name} ${num(x.schemaChars)}`).join(' · ')}`);
 
+  if (r.workspaceGit) {
+    const c = r.workspaceGit.lastCommit;
+    lines.push(
+      !r.workspaceGit.enabled
+        ? 'Workspace git: off'
+        : c
+          ? `Workspace git: last commit ${c.hash.slice(0, 10)} ${isoMinute(c.ts)} "${oneLine(c.subject, 100)}"`
+          : 'Workspace git: no commit yet',
+    );
+  }
   if (r.compaction) {
     const l = r.compaction.last;
     const last = l

@@ -173,6 +173,8 @@ export const configSchema = z.strictObject({
           sandbox: sandboxSchema.prefault({}),
           compaction: compactionSchema.prefault({}),
           contextPruning: contextPruningSchema.prefault({}),
+          /** Each agent workspace a git repository with a commit per run that changed it (default: on if git is on PATH). */
+          workspaceGit: z.boolean().optional(),
         })
         .prefault({}),
       list: z.array(agentSchema).prefault([{ id: 'main', default: true }]),

@@ -16,6 +16,7 @@ import type { ToolContext } from '../tools/types.js';
 import type { GatewayApi } from './gateway.js';
 import type { SkillCatalog } from '../context/skills/catalog.js';
 import { skillTurnText } from '../context/skills/turn.js';
+import type { WorkspaceGit } from '../context/workspace-git.js';
 import type { ToolHost } from './session-runner.js';
 
 export interface ControlDeps {
@@ -33,6 +34,7 @@ export interface ControlDeps {
   approvals: Approvals;
   assemble: ContextAssembler;
   skills?: SkillCatalog;
+  workspaceGit?: WorkspaceGit;
   redact(value: unknown): unknown;
   providerIds(): string[];
   profileHealth(): { profileId: string; status: string }[];
@@ -134,6 +136,12 @@ export function createControl(deps: ControlDeps) {
         workspaceFiles: ctx.files.map(({ name, rawChars, injectedChars, truncated, missing }) => ({ name, rawChars, injectedChars, truncated, missing })),
         tools: tools.map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
         history: { messages: history.length, chars: history.reduce((n, msg) => n + messageChars(msg), 0), largest },
+        workspaceGit: deps.workspaceGit
+          ? await Promise.all([deps.workspaceGit.enabled(), deps.workspaceGit.lastCommit(workspace)]).then(([enabled, last]) => ({
+              enabled,
+              ...(last ? { lastCommit: last } : {}),
+            }))
+          : undefined,
         compaction: {
           count: session?.compactionCount ?? 0,
           ...(session?.lastCompaction ? { last: session.lastCompaction } : {}),

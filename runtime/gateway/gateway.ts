@@ -17,6 +17,7 @@ import { describeForSummary, inboundId, type QueuedMessage } from './queued.js';
 import { recoverJournal } from './recovery.js';
 import type { CompactOutcome } from '../context/compaction/compactor.js';
 import type { ContextGovernor } from '../context/compaction/governor.js';
+import type { WorkspaceGit } from '../context/workspace-git.js';
 
 export interface GatewayStores {
   state: JsonDoc<GatewayState>;
@@ -43,6 +44,7 @@ export interface GatewayDeps {
   channels: Channel[];
   interceptors?: Interceptor[];
   governor?: ContextGovernor;
+  workspaceGit?: WorkspaceGit;
 }
 
 export interface GatewayApi {
@@ -144,6 +146,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     retryLater: (key, batch, ms) => lanes.retryLater(key, batch, ms),
     isOwner,
     governor: deps.governor,
+    workspaceGit: deps.workspaceGit,
   });
 
   function locate(m: Inbound) {

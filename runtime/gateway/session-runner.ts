@@ -33,6 +33,7 @@ import { prunerFor } from '../context/pruning.js';
 import type { ContextGovernor, TurnEnv } from '../context/compaction/governor.js';
 import type { CompactOutcome } from '../context/compaction/compactor.js';
 import { createKeyedLock } from '../context/session-lock.js';
+import type { WorkspaceGit } from '../context/workspace-git.js';
 import { newEntryId } from '../ids.js';
 
 export interface ToolHost {
@@ -61,6 +62,8 @@ export interface SessionRunnerDeps {
   isOwner(channel: string, senderId: string): boolean;
   /** Compaction and the memory flush before it (absent: sessions are never compacted). */
   governor?: ContextGovernor;
+  /** Versioning of agent workspaces (absent: not versioned). */
+  workspaceGit?: WorkspaceGit;
 }
 
 const TYPING_REFRESH_MS = 5000;
@@ -202,6 +205,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         inboundIds: ids,
         privateSession: toolCtx.privateSession,
       });
+      await deps.workspaceGit?.ensureRepo(last.agentId, workspace);
       const tools = deps.tools.visibleTools(toolCtx);
       const runMessages: ModelMessage[] = [];
       const turn: TurnEnv = {
@@ -215,6 +219,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         tools,
         executeTool: (id, call, signal) => deps.tools.execute(call, { ...toolCtx, runId: id, signal }, emit),
         endRun: (id) => deps.tools.endRun?.(id),
+        afterRun: (id) => commitRun(last.agentId, id, workspace),
         signal: handle.signal,
       };
       env = turn;
@@ -307,47 +312,69 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       ...(contextUsage ? { contextTokens: contextUsage.tokens, contextTokensSource: contextUsage.source } : {}),
     });
 
-    switch (result.status) {
-      case 'ok':
-      case 'max_rounds': {
-        const text = result.status === 'max_rounds' ? `${result.text}\n\n(Stopped after the maximum number of tool rounds.)`.trim() : result.text;
-        const silent = text.trim() === 'NO_REPLY' || text.trim() === '';
-        const delivered = silent ? (await deps.delivery.finish(ids), false) : await deps.delivery.reply(ids, runId, target, text);
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'end', text, delivered });
-        if (env && contextUsage && deps.governor) await compactAfterTurn(deps.governor, env, contextUsage, target);
-        return;
-      }
-      case 'unavailable': {
-        const wait = Math.max(1000, result.retryAt - clock.now());
-        if (!batch.items.some((i) => i.notifiedUnavailable)) {
-          await deps.delivery.notice(
-            target,
-            `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
-              `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
-          );
-          for (const i of batch.items) i.notifiedUnavailable = true;
+    let committed = false;
+    const commit = async () => {
+      if (committed) return;
+      committed = true;
+      await commitRun(last.agentId, runId, workspace);
+    };
+    try {
+      switch (result.status) {
+        case 'ok':
+        case 'max_rounds': {
+          const text = result.status === 'max_rounds' ? `${result.text}\n\n(Stopped after the maximum number of tool rounds.)`.trim() : result.text;
+          const silent = text.trim() === 'NO_REPLY' || text.trim() === '';
+          const delivered = silent ? (await deps.delivery.finish(ids), false) : await deps.delivery.reply(ids, runId, target, text);
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'end', text, delivered });
+          await commit(); // this run's changes, before a memory flush makes its own
+          if (env && contextUsage && deps.governor) await compactAfterTurn(deps.governor, env, contextUsage, target);
+          return;
         }
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
-        deps.retryLater(sessionKey, steered.length > 0 ? { ...batch, items: [...batch.items, ...steered] } : batch, wait);
-        return;
+        case 'unavailable': {
+          const wait = Math.max(1000, result.retryAt - clock.now());
+          if (!batch.items.some((i) => i.notifiedUnavailable)) {
+            await deps.delivery.notice(
+              target,
+              `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
+                `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
+            );
+            for (const i of batch.items) i.notifiedUnavailable = true;
+          }
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
+          deps.retryLater(sessionKey, steered.length > 0 ? { ...batch, items: [...batch.items, ...steered] } : batch, wait);
+          return;
+        }
+        case 'aborted':
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.reason, kind: 'aborted' });
+          if (!shutdown) await deps.delivery.finish(ids); // a shutdown leaves it pending in the journal
+          return;
+        case 'timeout':
+        case 'error': {
+          const msg =
+            result.status === 'timeout'
+              ? `The run timed out after ${config.agents.defaults.timeoutSeconds} s and was stopped.`
+              : `The model call failed (${result.error.kind}): ${result.error.message}` +
+                // Compaction could not make it fit (or is not wired): it would fail the same way on every message.
+                (result.error.kind === 'context_overflow' ? '\nThis conversation is too long for the model: send /new to start a fresh one.' : '');
+          log.warn('run failed', { runId, sessionKey, status: result.status, error: msg });
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: result.status === 'error' ? result.error.kind : 'timeout' });
+          await deps.delivery.reply(ids, runId, target, `⚠️ ${msg}`);
+          return;
+        }
       }
-      case 'aborted':
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.reason, kind: 'aborted' });
-        if (!shutdown) await deps.delivery.finish(ids); // a shutdown leaves it pending in the journal
-        return;
-      case 'timeout':
-      case 'error': {
-        const msg =
-          result.status === 'timeout'
-            ? `The run timed out after ${config.agents.defaults.timeoutSeconds} s and was stopped.`
-            : `The model call failed (${result.error.kind}): ${result.error.message}` +
-              // Compaction could not make it fit (or is not wired): it would fail the same way on every message.
-              (result.error.kind === 'context_overflow' ? '\nThis conversation is too long for the model: send /new to start a fresh one.' : '');
-        log.warn('run failed', { runId, sessionKey, status: result.status, error: msg });
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: result.status === 'error' ? result.error.kind : 'timeout' });
-        await deps.delivery.reply(ids, runId, target, `⚠️ ${msg}`);
-        return;
-      }
+    } finally {
+      await commit();
+    }
+  }
+
+  /** Commits what a run changed in the workspace; a failure is logged, never the run's. */
+  async function commitRun(agentId: string, runId: string, workspace: string): Promise<void> {
+    if (!deps.workspaceGit) return;
+    try {
+      const c = await deps.workspaceGit.commitRun(agentId, runId, workspace);
+      if (c) log.info('workspace changes committed', { agentId, runId, commit: c.hash.slice(0, 12), files: c.files.length });
+    } catch (err) {
+      log.error('could not commit the workspace changes of a run', { agentId, runId, workspace, err });
     }
   }
 
@@ -399,6 +426,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         signal,
       };
       const context = await assemble({ agentId, workspace, sessionId: session.sessionId, sessionKey, channel: m.channel, now: clock.now(), privateSession: toolCtx.privateSession });
+      await deps.workspaceGit?.ensureRepo(agentId, workspace);
       return governor.compactNow(
         {
           runId: 'compact',
@@ -411,6 +439,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
           tools: deps.tools.visibleTools(toolCtx),
           executeTool: (id, call, sig) => deps.tools.execute(call, { ...toolCtx, runId: id, signal: sig }, deps.emit),
           endRun: (id) => deps.tools.endRun?.(id),
+          afterRun: (id) => commitRun(agentId, id, workspace),
           signal,
         },
         focus,

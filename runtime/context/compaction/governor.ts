@@ -32,6 +32,8 @@ export interface TurnEnv {
   signal: AbortSignal;
   /** Pruning of what is sent (the memory flush is pruned like the turn). */
   prepareMessages?(messages: ModelMessage[]): ModelMessage[];
+  /** A run of this session ended (the memory flush): e.g. commit what it changed in the workspace. */
+  afterRun?(runId: string): Promise<void>;
 }
 
 export interface GovernorDeps {
@@ -94,6 +96,7 @@ export function createContextGovernor(deps: GovernorDeps) {
       },
       onMessage: async () => {},
     }).finally(() => env.endRun(runId));
+    await env.afterRun?.(runId);
     await deps.transcripts.append(env.agentId, env.sessionId, {
       type: 'event',
       id: newEntryId(),
