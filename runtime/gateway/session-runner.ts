@@ -194,6 +194,8 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     let contextUsage: ContextUsage | undefined;
     let env: TurnEnv | undefined;
     let firstEntryId: string | undefined;
+    // Only a run that called tools can have changed the workspace (no git process for a plain answer).
+    let toolCalls = 0;
     try {
       const context = await assemble({
         agentId: last.agentId,
@@ -239,7 +241,10 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         userText: turnText(batch.items, batch.droppedSummary),
         candidates,
         tools,
-        executeTool: (call, signal) => deps.tools.execute(call, { ...toolCtx, signal }, emit),
+        executeTool: (call, signal) => {
+          toolCalls++;
+          return deps.tools.execute(call, { ...toolCtx, signal }, emit);
+        },
         takeSteered: () => {
           const taken = handle.takeSteered();
           if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = toolCtx.privateSession = false; // read by every later tool call of this run
@@ -314,7 +319,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
 
     let committed = false;
     const commit = async () => {
-      if (committed) return;
+      if (committed || toolCalls === 0) return;
       committed = true;
       await commitRun(last.agentId, runId, workspace);
     };
