@@ -200,6 +200,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       if (stopped) return;
       stopped = true;
       await gateway.stop();
+      await memory.flush();
       tools.approvals.dispose();
       await http.close();
     },

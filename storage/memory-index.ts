@@ -22,7 +22,9 @@ export function createMemoryIndexStore(home: string, log: Log = defaultLog): Mem
     },
     save(agentId, snapshot) {
       const file = paths.memoryIndex(agentId);
-      return serialised(file, () => writeFileAtomicNow(file, JSON.stringify(snapshot)));
+      // Serialised now, not when the write's turn comes: the caller may change the object meanwhile.
+      const text = JSON.stringify(snapshot);
+      return serialised(file, () => writeFileAtomicNow(file, text));
     },
     async loadEmbeddings(key) {
       const file = paths.embeddingCache(key);

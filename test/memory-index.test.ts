@@ -67,13 +67,16 @@ describe('memory index', () => {
     await writeFile(join(ws, 'MEMORY.md'), '# Private\n\nThe owner keeps the spare key under the blue flowerpot.\n');
     openai = await startFakeOpenAI();
   });
+  const made: { flush(): Promise<void> }[] = [];
   afterEach(async () => {
+    // A stopped gateway waits for the background save; so does the test before removing the directory.
+    for (const i of made.splice(0)) await i.flush();
     await openai.close();
     await rm(home, { recursive: true, force: true });
   });
 
-  const make = (opts: { embeddings?: boolean; log?: ReturnType<typeof memoryLogger> } = {}) =>
-    createMemoryIndex({
+  const make = (opts: { embeddings?: boolean; log?: ReturnType<typeof memoryLogger> } = {}) => {
+    const index = createMemoryIndex({
       agentId: 'main',
       workspace: ws,
       store: createMemoryIndexStore(home, () => {}),
@@ -82,6 +85,9 @@ describe('memory index', () => {
       clock,
       log: opts.log ?? memoryLogger(),
     });
+    made.push(index);
+    return index;
+  };
   const inputs = () => openai.extra.requests.flatMap((r) => r.body.input as string[]);
 
   it('keyword-only finds an exact identifier, but not a paraphrase', async () => {
@@ -111,7 +117,9 @@ describe('memory index', () => {
   });
 
   it('survives a restart without embedding again; a changed file is re-chunked and only its new content embedded', async () => {
-    await make().sync();
+    const before = make();
+    await before.sync();
+    await before.flush(); // what a stopping gateway does
     const first = inputs().length;
     expect(first).toBe(4);
     openai.extra.requests.length = 0;

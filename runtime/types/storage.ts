@@ -225,7 +225,7 @@ export interface StoredEmbedding {
 export interface MemoryIndexStore {
   /** The saved index of an agent's memory files; undefined when there is none (or it is unreadable: rebuilt). */
   load(agentId: string): Promise<unknown>;
-  /** Replaces it atomically. */
+  /** Replaces it atomically with the snapshot as it is at the call (serialised before returning). */
   save(agentId: string, snapshot: unknown): Promise<void>;
   /** The cached embeddings of one embedding model (`key` names provider and model). */
   loadEmbeddings(key: string): Promise<StoredEmbedding[]>;

@@ -93,6 +93,11 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
   let embedDownUntil = 0;
   let embedCacheSize = 0;
   let syncing: Promise<void> | undefined;
+  // Saving serialises the whole keyword index (a second or more at 10,000 chunks on a Pi), so a search does not
+  // wait for it: a change marks the index dirty and one background save at a time writes it. A crash before it
+  // costs only re-chunking the files changed since the last save (found by their hashes; embeddings are cached).
+  let dirty = false;
+  let saving: Promise<void> | undefined;
 
   async function open(): Promise<{ snap: Snapshot; ms: MiniSearch }> {
     if (state) return state;
@@ -170,8 +175,23 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
     }
     await embedMissing(snap);
     if (changed) {
-      snap.keyword = ms.toJSON();
-      await deps.store.save(deps.agentId, snap);
+      dirty = true;
+      saving ??= saveWhileDirty().finally(() => (saving = undefined));
+    }
+  }
+
+  async function saveWhileDirty(): Promise<void> {
+    while (dirty && state) {
+      dirty = false;
+      const { snap, ms } = state;
+      // Wait for a sync in progress: what is saved is always a state between syncs (files match their hashes).
+      if (syncing) await syncing.catch(() => {});
+      try {
+        await deps.store.save(deps.agentId, { ...snap, keyword: ms.toJSON() });
+      } catch (err) {
+        log.error('the memory index could not be saved; it is rebuilt from the files when needed', { agentId: deps.agentId, err });
+        return;
+      }
     }
   }
 
@@ -301,6 +321,10 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
     async search(query: string, opts: { maxResults: number; includePrivate: boolean }): Promise<MemorySearchResult> {
       await sync();
       return searchIndexed(query, opts);
+    },
+    /** Waits for a background save (at shutdown). */
+    async flush(): Promise<void> {
+      while (saving) await saving;
     },
     /** Chunks and vectors held (for /context and the benchmark). */
     async size(): Promise<{ files: number; chunks: number; vectors: number }> {

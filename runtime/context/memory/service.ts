@@ -55,6 +55,10 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       }
       return index;
     },
+    /** Waits for the indexes' background saves (at shutdown). */
+    async flush(): Promise<void> {
+      await Promise.all([...indexes.values()].map((i) => i.flush()));
+    },
   };
 }
 
