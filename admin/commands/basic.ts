@@ -1,6 +1,6 @@
 // Commands for everyone allowed to talk to the bot: /help, /whoami, /status, /new (/reset), /stop.
 import { visibleCommands } from '../dispatch.js';
-import { charsAndTokens, describeChat, num, plural } from '../format.js';
+import { describeChat, num, plural } from '../format.js';
 import { UsageError, type Command, type CommandContext } from '../types.js';
 import { usedLine } from './context.js';
 
