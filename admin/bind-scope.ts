@@ -1,8 +1,7 @@
 // The binding scopes `/bind` and `/unbind` offer, and the StoredBinding match each one means for the message
-// at hand. The peer ids are the canonical ones runtime/routing.ts matches (its bindingPeerFor): a Telegram
-// forum topic is `<chatId>:topic:<threadId>`, another platform's thread `<parentId>:thread:<threadId>`, a DM
-// the sender's id. test/admin.test.ts checks them against the real router.
-import type { Inbound, StoredBinding } from '../runtime/types/index.js';
+// at hand. The peer ids are the canonical ones runtime/routing.ts matches (its bindingPeerFor): a thread is
+// `<parentId>:<word>:<threadId>` with the adapter's word for it (`topic` on Telegram forums), a DM the sender's id. test/admin.test.ts checks them against the real router.
+import { threadWordOf, type Inbound, type StoredBinding } from '../runtime/types/index.js';
 
 export type BindScope = 'topic' | 'chat' | 'guild' | 'account' | 'channel';
 /** Most specific first: the order /bind picks its default and /unbind searches. */
@@ -29,8 +28,7 @@ export function matchForScope(m: Here, scope: BindScope): { match: BindMatch } |
   switch (scope) {
     case 'topic': {
       if (!isThread(m)) return { unavailable: 'this chat has no topic or thread' };
-      const word = m.channel === 'telegram' ? 'topic' : 'thread';
-      return { match: { channel: m.channel, peer: { kind: chat.kind, id: `${chat.parentId ?? chat.id}:${word}:${chat.threadId}` } } };
+      return { match: { channel: m.channel, peer: { kind: chat.kind, id: `${chat.parentId ?? chat.id}:${threadWordOf(chat)}:${chat.threadId}` } } };
     }
     case 'chat':
       if (chat.kind === 'direct') return { match: { channel: m.channel, peer: { kind: 'direct', id: m.sender.id } } };

@@ -1,5 +1,5 @@
 // Small text helpers shared by the command replies.
-import type { ChatRef } from '../runtime/types/index.js';
+import { threadWordOf, type ChatRef } from '../runtime/types/index.js';
 
 /** 12345 → "12,345" (fixed locale so replies and tests do not depend on the host). */
 export function num(n: number): string {
@@ -41,7 +41,7 @@ export function describeChat(channel: string, chat: ChatRef): string {
   if (chat.kind === 'direct') return `${channel} DM`;
   const title = chat.title ? ` "${chat.title}"` : '';
   const base = chat.threadId ? (chat.parentId ?? chat.id) : chat.id;
-  const thread = chat.threadId ? ` ${channel === 'telegram' ? 'topic' : 'thread'} ${chat.threadId}` : '';
+  const thread = chat.threadId ? ` ${threadWordOf(chat)} ${chat.threadId}` : '';
   return `${channel} ${chat.kind}${title} ${base}${thread}`;
 }
 

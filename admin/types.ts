@@ -10,7 +10,7 @@ import type { ApprovalRecord, AuditLog, GatewayState, Inbound, JsonDoc, Logger, 
 export interface Located {
   agentId: string;
   sessionKey: string;
-  /** Routing tier: 'peer', 'parent-peer', 'guild', …, 'topic-config', 'default' (runtime/routing.ts MatchedBy). */
+  /** Routing tier: 'peer', 'parent-peer', 'guild', …, 'chat-config', 'default' (runtime/routing.ts MatchedBy). */
   matchedBy: string;
   /** 'config' | 'chat' | 'default'. */
   source: string;

@@ -1,32 +1,20 @@
-// Who may talk to the bot, decided once for every channel. Adapters only report facts (chat kind, sender,
-// mentionsBot); this reads the channel's config block and answers allow / deny-with-reason. A denied message
-// is not answered in groups and never reaches the model.
-import type { Inbound } from './types/channel.js';
+// Who may talk to the bot, decided once for every channel. Adapters only report facts (chat kind, sender, roles,
+// mentionsBot); the channel's module says what its config block allows (DirectSettings, ChatSettings) and this
+// applies it: allow, or deny with a reason. A denied message is not answered in groups and never reaches the model.
+import type { ChatSettings, DirectSettings, Inbound } from './types/channel.js';
 
-export type DmPolicy = 'pairing' | 'allowlist' | 'open' | 'disabled';
-
-export interface TopicAccessConfig {
-  enabled?: boolean;
-  requireMention?: boolean;
-}
-
-export interface GroupAccessConfig extends TopicAccessConfig {
-  /** Senders allowed in this group (ids or usernames); absent = everyone in the group. */
-  allowFrom?: string[];
-  topics?: Record<string, TopicAccessConfig>;
-}
-
-/** The access part of a `channels.<channel>` block (Telegram's schema has exactly these keys). */
-export interface AccessChannelConfig {
-  dmPolicy?: DmPolicy;
-  allowFrom?: (string | number)[];
-  /** The group allowlist: chat id → settings; `"*"` applies to every group without its own entry. */
-  groups?: Record<string, GroupAccessConfig>;
-}
+export type DmPolicy = DirectSettings['dmPolicy'];
 
 export interface AccessOptions {
   /** Whether `<channel>:<senderId>` was approved through pairing (the state store knows). */
   isPaired?: (senderKey: string) => boolean;
+}
+
+/** What the message's channel module said about where it was sent. */
+export interface AccessSettings {
+  direct: DirectSettings;
+  /** The settings of a non-direct chat; undefined = the config does not list it. */
+  chat?: ChatSettings;
 }
 
 export type AccessDenyReason =
@@ -34,8 +22,7 @@ export type AccessDenyReason =
   | 'dm-not-allowed'
   | 'dm-pairing'
   | 'group-not-allowed'
-  | 'group-disabled'
-  | 'topic-disabled'
+  | 'chat-disabled'
   | 'sender-not-allowed'
   | 'no-mention';
 
@@ -44,35 +31,29 @@ export type AccessDecision = { allow: true } | { allow: false; reason: AccessDen
 const ALLOW: AccessDecision = { allow: true };
 const deny = (reason: AccessDenyReason): AccessDecision => ({ allow: false, reason });
 
-/**
- * Decides whether a message is for the bot. A missing config block means the schema defaults: DMs by pairing,
- * no groups.
- */
-export function checkAccess(inbound: Inbound, channelCfg: AccessChannelConfig | undefined, opts: AccessOptions = {}): AccessDecision {
-  return inbound.chat.kind === 'direct' ? checkDm(inbound, channelCfg, opts) : checkGroup(inbound, channelCfg?.groups ?? {});
+export function checkAccess(inbound: Inbound, settings: AccessSettings, opts: AccessOptions = {}): AccessDecision {
+  return inbound.chat.kind === 'direct' ? checkDm(inbound, settings.direct, opts) : checkChat(inbound, settings.chat);
 }
 
-function checkDm(m: Inbound, cfg: AccessChannelConfig | undefined, opts: AccessOptions): AccessDecision {
-  const policy = cfg?.dmPolicy ?? 'pairing';
-  if (policy === 'disabled') return deny('dm-disabled');
-  if (policy === 'open') return ALLOW;
-  if (senderAllowed(m, cfg?.allowFrom ?? [])) return ALLOW;
-  if (policy === 'pairing') return opts.isPaired?.(senderKey(m)) ? ALLOW : deny('dm-pairing');
+function checkDm(m: Inbound, s: DirectSettings, opts: AccessOptions): AccessDecision {
+  if (s.dmPolicy === 'disabled') return deny('dm-disabled');
+  if (s.dmPolicy === 'open') return ALLOW;
+  if (senderAllowed(m, s.allowFrom)) return ALLOW;
+  if (s.dmPolicy === 'pairing') return opts.isPaired?.(senderKey(m)) ? ALLOW : deny('dm-pairing');
   return deny('dm-not-allowed');
 }
 
-function checkGroup(m: Inbound, groups: Record<string, GroupAccessConfig>): AccessDecision {
-  const wildcard = groups['*'];
-  // A thread's own entry, else its parent channel's (Discord/Slack threads), else the wildcard.
-  const own = groups[m.chat.id] ?? (m.chat.parentId !== undefined ? groups[m.chat.parentId] : undefined);
-  const group = own ?? wildcard;
-  if (!group) return deny('group-not-allowed');
-  if (group.enabled === false) return deny('group-disabled');
-  const topic = m.chat.threadId !== undefined ? group.topics?.[m.chat.threadId] : undefined;
-  if (topic?.enabled === false) return deny('topic-disabled');
-  if (group.allowFrom && !senderAllowed(m, group.allowFrom)) return deny('sender-not-allowed');
-  const requireMention = topic?.requireMention ?? group.requireMention ?? wildcard?.requireMention ?? true;
-  if (requireMention && !m.mentionsBot) return deny('no-mention');
+function checkChat(m: Inbound, s: ChatSettings | undefined): AccessDecision {
+  if (!s) return deny('group-not-allowed');
+  if (s.enabled === false) return deny('chat-disabled');
+  // allowFrom OR allowRoles: either list admits a sender; with neither, everyone in the chat may talk.
+  const roles = s.allowRoles ?? [];
+  if (s.allowFrom !== undefined || roles.length > 0) {
+    const byId = s.allowFrom !== undefined && senderAllowed(m, s.allowFrom);
+    const byRole = roles.some((r) => m.sender.roles?.includes(r));
+    if (!byId && !byRole) return deny('sender-not-allowed');
+  }
+  if ((s.requireMention ?? true) && !m.mentionsBot) return deny('no-mention');
   return ALLOW;
 }
 

@@ -44,7 +44,7 @@ interface Lane<T> {
   /** retryLater batches whose time came: they run before the backlog. */
   front: Batch<T>[];
   retries: Map<TimerHandle, Batch<T>>;
-  notes: DropNotes;
+  notes: DropNotes<T>;
   slot: 'idle' | 'waiting' | 'running';
   active?: ActiveRun<T>;
   debounce?: TimerHandle;
@@ -113,10 +113,10 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
     const items: T[] = [];
     for (const [h, batch] of lane.retries) {
       clock.clearTimeout(h);
-      items.push(...batch.items);
+      items.push(...batch.items, ...(batch.summarized ?? []));
     }
     lane.retries.clear();
-    for (const batch of lane.front) items.push(...batch.items);
+    for (const batch of lane.front) items.push(...batch.items, ...(batch.summarized ?? []));
     lane.front = [];
     const waiting = [...lane.backlog, ...(lane.active?.steered ?? [])].sort((a, b) => a.seq - b.seq);
     items.push(...waiting.map((e) => e.item));
@@ -124,7 +124,7 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
     if (lane.active) lane.active.steered = [];
     if (lane.debounce) clock.clearTimeout(lane.debounce);
     lane.debounce = undefined;
-    lane.notes.clear();
+    items.push(...lane.notes.clear());
     return items;
   };
 
@@ -188,8 +188,8 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
       while (n < lane.backlog.length && lane.backlog[n].mode === 'collect') n++;
     }
     const items = lane.backlog.splice(0, n).map((e) => e.item);
-    const droppedSummary = lane.notes.take();
-    return droppedSummary === undefined ? { items } : { items, droppedSummary };
+    const dropped = lane.notes.take();
+    return dropped === undefined ? { items } : { items, droppedSummary: dropped.summary, summarized: dropped.items };
   };
 
   const runInSlot = async (lane: Lane<T>): Promise<void> => {
@@ -203,6 +203,7 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
     const handle: RunHandle<T> = {
       signal: run.controller.signal,
       takeSteered: () => run.steered.splice(0).map((e) => e.item),
+      takeDropped: () => (run.ended ? undefined : lane.notes.take()),
     };
     lane.slot = 'running';
     lane.active = run;
@@ -238,12 +239,14 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
       return false;
     }
     const dropped: T[] = [];
+    const held: T[] = [];
     while (waitingCount(lane) >= cap) {
       const old = removeOldest(lane);
       if (old === undefined) break;
-      dropped.push(old);
-      if (settings.drop === 'summarize') lane.notes.add(describeSafely(lane.key, old));
+      if (settings.drop === 'summarize' && lane.notes.add(describeSafely(lane.key, old), old)) held.push(old);
+      else dropped.push(old);
     }
+    reportDropped(lane.key, held, 'summarize-held');
     reportDropped(lane.key, dropped, settings.drop === 'summarize' ? 'summarize' : 'cap-old');
     return true;
   };
@@ -321,7 +324,7 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
 
     retryLater(sessionKey, batch, ms) {
       if (closed) {
-        reportDropped(sessionKey, batch.items, 'shutdown');
+        reportDropped(sessionKey, [...batch.items, ...(batch.summarized ?? [])], 'shutdown');
         return;
       }
       const lane = laneFor(sessionKey);

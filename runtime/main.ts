@@ -5,8 +5,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Channel, Logger } from './types/index.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Channel, ChannelModule, Clock, Logger } from './types/index.js';
+import { systemClock } from './clock.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
@@ -36,9 +36,10 @@ import { createInboundJournal } from '../storage/journal.js';
 import { createMemoryIndexStore } from '../storage/memory-index.js';
 import { redactSecrets } from '../storage/redact.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
-import { createWebchatChannel } from '../bots/webchat/index.js';
-import { WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
-import { createTelegramChannels } from '../bots/telegram/index.js';
+import { CHANNEL_LOGINS, CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
+import { createLoginCommand } from './cli/login.js';
+import { channelSettings } from './channel-settings.js';
+import { createGatewayOutbound } from './gateway/outbound.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -50,6 +51,8 @@ export interface StartOptions {
   port?: number;
   /** Replaces the provider-backed model caller (benchmarks). */
   modelCaller?: ModelCaller;
+  /** The channel adapter modules (default: bots/registry.ts). */
+  modules?: readonly ChannelModule[];
 }
 
 export interface RunningGateway {
@@ -69,7 +72,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const clock = opts.clock ?? systemClock;
   const home = opts.home ?? resolveHome(env);
   await ensureWritableHome(home);
-  const { config } = await loadConfig({ home, configPath: opts.configPath, env });
+  const modules = opts.modules ?? CHANNEL_MODULES;
+  const { config } = await loadConfig({ home, configPath: opts.configPath, env, modules });
 
   const host = bindHost(config.gateway.bind);
   const configuredToken = config.gateway.auth.token;
@@ -115,28 +119,41 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     port,
     token,
     log,
-    page: WEBCHAT_PAGE,
-    pageCsp: WEBCHAT_CSP,
+    page: WEBCHAT_PAGE.html,
+    pageCsp: WEBCHAT_PAGE.csp,
     health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   }).catch((err: unknown) => {
     throw listenError(err, host, port, config.gateway.bind);
   });
 
-  if (config.channels.webchat.enabled) channels.push(createWebchatChannel({ wss: http.wss, log }));
-  channels.push(
-    ...(await createTelegramChannels(config.channels.telegram, {
-      log,
-      offsets: {
-        get: (key) => state.data.channelOffsets[key],
-        set: (key, v) => state.update((d) => void (d.channelOffsets[key] = v)),
-      },
-    })),
-  );
+  // Every registered module makes its channels (none when its block is absent or has no credentials, and then
+  // its platform SDK is never loaded).
+  const factoryDeps = {
+    log,
+    env,
+    home,
+    clock,
+    wss: http.wss,
+    offsets: {
+      get: (key: string) => state.data.channelOffsets[key],
+      set: (key: string, v: number) => state.update((d) => void (d.channelOffsets[key] = v)),
+    },
+  };
+  for (const m of modules) {
+    try {
+      channels.push(...(await m.create(config.channels[m.id], factoryDeps)));
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
+  }
+  const settings = channelSettings(modules, getConfig);
+  const outbound = createGatewayOutbound({ config: getConfig, channels: () => channels, journal, audit, log, clock });
 
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
   const memory = createMemoryService({ config: getConfig, env, store: createMemoryIndexStore(home, (m) => log.warn(m)), clock, log });
-  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, extraTools: memoryTools(memory) });
+  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, settings, outbound, extraTools: memoryTools(memory) });
   const skills = createSkillCatalog({ home, env });
   const workspaceGit = createWorkspaceGit({ config: getConfig, env, log });
   const assemble = createContextAssembler({ transcripts, skills });
@@ -179,6 +196,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     tools,
     assemble,
     channels,
+    settings,
+    outbound,
     interceptors,
     governor,
     workspaceGit,
@@ -274,7 +293,19 @@ function parseArgs(argv: string[]): { configPath?: string; help?: boolean } {
   return out;
 }
 
+/** `login <channel> …` (see runtime/cli/login.ts) until the CLI's command table lists it. */
+async function loginCli(argv: string[]): Promise<never> {
+  const login = createLoginCommand({ logins: CHANNEL_LOGINS, home: (env) => resolveHome(env) });
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: Boolean(process.stdout.isTTY) };
+  const code = await login.run(argv, io).catch((err: unknown) => {
+    process.stderr.write(`login failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  });
+  process.exit(code);
+}
+
 async function cli(): Promise<void> {
+  if (process.argv[2] === 'login') return loginCli(process.argv.slice(3));
   const started = performance.now();
   const log = createLogger();
   process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));

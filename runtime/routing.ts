@@ -1,11 +1,11 @@
-// Which agent owns an inbound message. Bindings come from config (`bindings`, Telegram topic pins) and from
-// chat (`/bind`, kept in state.json). A binding matches when ALL its constraints hold (channel, accountId,
+// Which agent owns an inbound message. Bindings come from config (`bindings`, and chats a channel block pins to an
+// agent, ChatSettings.agent) and from chat (`/bind`, kept in state.json). A binding matches when ALL its constraints hold (channel, accountId,
 // guildId, teamId, roles, peer); its tier is its most specific constraint. Tiers, most specific first:
 //
-//   peer         exact chat: a group/channel id, a DM sender id, or a thread (Telegram topic
-//                `<chatId>:topic:<threadId>`, other threads `<parentId>:thread:<threadId>` or the thread's own
-//                chat.id — a Discord thread is a channel); Telegram topic pins
-//                (channels.telegram.groups.<chatId>.topics.<threadId>.agentId) sit here as 'topic-config'
+//   peer         exact chat: a group/channel id, a DM sender id, or a thread (`<chatId>:<word>:<threadId>`, the
+//                word being the adapter's: `topic` for Telegram forum topics, `thread` elsewhere; or the thread's
+//                own chat.id — a Discord thread is a channel); config pins (ChatSettings.agent, e.g.
+//                channels.telegram.groups.<chatId>.topics.<threadId>.agentId) sit here as 'chat-config'
 //   parent-peer  the thread's parent: a topic's chat, a Discord/Slack thread's parentId channel
 //   guild+roles  guildId and sender.roles intersecting match.roles
 //   guild        guildId
@@ -14,13 +14,13 @@
 //   channel      the whole platform (accountId absent or "*")
 //   default      the default agent
 //
-// Within a tier candidates are ordered: topic pins, config bindings in file order, chat bindings in creation
+// Within a tier candidates are ordered: config pins, config bindings in file order, chat bindings in creation
 // order — and the LAST match wins. So a later binding overrides an earlier one and a chat-made binding always
 // overrides config at the same tier (what an owner just did in chat is what they mean now).
 // A binding whose agent no longer exists is skipped and reported in `ignored`.
 import type { Config } from './config/schema.js';
 import { defaultAgentId } from './config/agents.js';
-import type { Inbound } from './types/channel.js';
+import { threadWordOf, type ChatSettings, type Inbound } from './types/channel.js';
 import type { StoredBinding } from './types/storage.js';
 
 export type MatchedBy =
@@ -31,10 +31,10 @@ export type MatchedBy =
   | 'team'
   | 'account'
   | 'channel'
-  | 'topic-config'
+  | 'chat-config'
   | 'default';
 
-type Tier = Exclude<MatchedBy, 'topic-config' | 'default'>;
+type Tier = Exclude<MatchedBy, 'chat-config' | 'default'>;
 const TIERS: readonly Tier[] = ['peer', 'parent-peer', 'guild+roles', 'guild', 'team', 'account', 'channel'];
 
 export type BindingMatch = StoredBinding['match'];
@@ -67,6 +67,8 @@ export interface RouteInput {
   inbound: RouteInbound;
   config: Config;
   stored: readonly StoredBinding[];
+  /** The agent the message's chat is pinned to by its channel block (ChatSettings.agent), if any. */
+  chatAgent?: ChatSettings['agent'];
 }
 
 /** The peers a message can be bound by: the exact one(s) and, for a thread, its parent. */
@@ -89,8 +91,7 @@ export function bindingPeerFor(inbound: RouteInbound): PeerRef {
   const { chat } = inbound;
   if (chat.kind === 'direct') return { kind: 'direct', id: inbound.sender.id };
   if (!isThread(chat)) return { kind: chat.kind, id: chat.id };
-  const word = inbound.channel === 'telegram' ? 'topic' : 'thread';
-  return { kind: chat.kind, id: `${threadBase(chat)}:${word}:${chat.threadId}` };
+  return { kind: chat.kind, id: `${threadBase(chat)}:${threadWordOf(chat)}:${chat.threadId}` };
 }
 
 export function routePeers(inbound: RouteInbound): RoutePeers {
@@ -130,20 +131,10 @@ export function matchTier(match: BindingMatch, inbound: RouteInbound, peers: Rou
   return 'channel';
 }
 
-/** A Telegram forum topic pinned to an agent in config, as a binding at the peer tier. */
-function topicPin(inbound: RouteInbound, config: Config): RouteBinding | undefined {
-  const { chat } = inbound;
-  if (inbound.channel !== 'telegram' || !isThread(chat)) return undefined;
-  const chatId = threadBase(chat);
-  const threadId = chat.threadId as string;
-  const agentId = config.channels.telegram?.groups[chatId]?.topics?.[threadId]?.agentId;
-  if (agentId === undefined) return undefined;
-  return {
-    agentId,
-    match: { channel: 'telegram', peer: { kind: chat.kind, id: `${chatId}:topic:${threadId}` } },
-    source: 'config',
-    rule: `channels.telegram.groups.${chatId}.topics.${threadId}.agentId`,
-  };
+/** A chat pinned to an agent by its channel block, as a binding at the peer tier. */
+function chatPin(inbound: RouteInbound, pin: ChatSettings['agent']): RouteBinding | undefined {
+  if (!pin || inbound.chat.kind === 'direct') return undefined;
+  return { agentId: pin.agentId, match: { channel: inbound.channel, peer: bindingPeerFor(inbound) }, source: 'config', rule: pin.rule };
 }
 
 function byCreation(stored: readonly StoredBinding[]): StoredBinding[] {
@@ -155,19 +146,19 @@ export function resolveRoute(input: RouteInput): Route {
   const { inbound, config } = input;
   const peers = routePeers(inbound);
   const agentIds = new Set(config.agents.list.map((a) => a.id));
-  const best = new Map<Tier, { binding: RouteBinding; topic: boolean }>();
+  const best = new Map<Tier, { binding: RouteBinding; pinned: boolean }>();
   const ignored: { rule: string; agentId: string }[] = [];
 
-  const consider = (binding: RouteBinding, tier: Tier | null, topic = false) => {
+  const consider = (binding: RouteBinding, tier: Tier | null, pinned = false) => {
     if (tier === null) return;
     if (!agentIds.has(binding.agentId)) {
       ignored.push({ rule: binding.rule, agentId: binding.agentId });
       return;
     }
-    best.set(tier, { binding, topic }); // later candidates overwrite: last match wins within a tier
+    best.set(tier, { binding, pinned }); // later candidates overwrite: last match wins within a tier
   };
 
-  const pin = topicPin(inbound, config);
+  const pin = chatPin(inbound, input.chatAgent);
   if (pin) consider(pin, 'peer', true);
   config.bindings.forEach((b, index) => {
     const match: BindingMatch = b.match;
@@ -191,7 +182,7 @@ export function resolveRoute(input: RouteInput): Route {
     if (hit) {
       return {
         agentId: hit.binding.agentId,
-        matchedBy: hit.topic ? 'topic-config' : tier,
+        matchedBy: hit.pinned ? 'chat-config' : tier,
         binding: hit.binding,
         source: hit.binding.source,
         ...extra,

@@ -7,9 +7,10 @@
 //       per-peer                  agent:<a>:direct:<peer>
 //       per-channel-peer (default)agent:<a>:<channel>:direct:<peer>
 //       per-account-channel-peer  agent:<a>:<channel>:<account>:direct:<peer>
-//   group                         agent:<a>:<channel>:group:<chatId>[:topic:<threadId>]   (topic: Telegram forum)
-//   channel (Discord/Slack)       agent:<a>:<channel>:channel:<chatId>[:thread:<threadId>]
-// A non-Telegram group with a thread uses `:thread:`. For a thread, <chatId> is the parent (chat.parentId when
+//   group                         agent:<a>:<channel>:group:<chatId>[:<word>:<threadId>]
+//   channel (Discord/Slack)       agent:<a>:<channel>:channel:<chatId>[:<word>:<threadId>]
+// <word> is what the adapter calls its threads (ChatRef.threadWord, see threadWordOf): `topic` for a Telegram
+// forum topic, `thread` for Discord and Slack threads. For a thread, <chatId> is the parent (chat.parentId when
 // set, else chat.id), so a Discord thread whose chat.id is the thread's own channel still keys under its parent.
 //
 // Escaping: every part is lowercased, then '%' → '%25', ':' → '%3a', and whitespace/control characters →
@@ -22,7 +23,7 @@
 // unqualified id can produce it.
 // Lowercasing assumes ids are case-insensitive, which holds for every platform we support (numeric Telegram
 // and Discord ids, upper-case Slack ids, WhatsApp JIDs); web chat lower-cases the ids its clients choose.
-import type { ChannelId, Inbound } from './types/channel.js';
+import { threadWordOf, type ChannelId, type Inbound } from './types/channel.js';
 
 export type DmScope = 'main' | 'per-peer' | 'per-channel-peer' | 'per-account-channel-peer';
 
@@ -100,8 +101,7 @@ export function sessionKeyFor(input: SessionKeyInput): string {
   const base = threaded ? (chat.parentId ?? chat.id) : chat.id;
   const key = `${agent}:${channel}:${chat.kind}:${e(base)}`;
   if (!threaded) return key;
-  const word = chat.kind === 'group' && inbound.channel === 'telegram' ? 'topic' : 'thread';
-  return `${key}:${word}:${e(chat.threadId as string)}`;
+  return `${key}:${threadWordOf(chat)}:${e(chat.threadId as string)}`;
 }
 
 function requireId(name: string, value: string): void {

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { checkAccess, senderAllowed, type AccessChannelConfig } from '../runtime/access.js';
-import type { Inbound } from '../runtime/types/channel.js';
+import { z } from 'zod';
+import { checkAccess, senderAllowed, type AccessOptions } from '../runtime/access.js';
+import type { ChatSettings, Inbound } from '../runtime/types/channel.js';
+import { telegramConfigSchema } from '../bots/telegram/config.js';
+import { telegramModule } from '../bots/telegram/module.js';
+
+/** A `channels.telegram` block as a user writes it. */
+type AccessChannelConfig = z.input<typeof telegramConfigSchema>;
+
+/** The runtime's decision on what the Telegram module reads from the block (as the gateway asks it). */
+function decide(m: Inbound, raw: AccessChannelConfig | undefined, opts?: AccessOptions) {
+  const cfg = raw === undefined ? undefined : telegramConfigSchema.parse(raw);
+  const direct = telegramModule.directSettings(cfg, m.accountId);
+  const chat = m.chat.kind === 'direct' ? undefined : telegramModule.chatSettings(cfg, m.chat, m.accountId);
+  return checkAccess(m, { direct, chat }, opts);
+}
 
 function msg(over: {
   kind?: 'direct' | 'group';
@@ -46,7 +60,7 @@ describe('checkAccess: direct messages', () => {
     ['no config block = pairing defaults', msg({ senderId: '8' }), undefined, undefined, 'dm-pairing'],
   ];
   it.each(cases)('%s', (_name, m, cfg, opts, expected) => {
-    const d = checkAccess(m, cfg, opts);
+    const d = decide(m, cfg, opts);
     expect(d.allow ? 'allow' : d.reason).toBe(expected);
   });
 });
@@ -65,10 +79,10 @@ describe('checkAccess: groups and topics', () => {
     ['listed, not mentioned (default requireMention)', g({ chatId: '-100200' }), { groups }, 'no-mention'],
     ['listed, mentioned', g({ chatId: '-100200', mentionsBot: true }), { groups }, 'allow'],
     ['requireMention false', g({ chatId: '-100300' }), { groups }, 'allow'],
-    ['disabled group', g({ chatId: '-100400', mentionsBot: true }), { groups }, 'group-disabled'],
+    ['disabled group', g({ chatId: '-100400', mentionsBot: true }), { groups }, 'chat-disabled'],
     ['topic override: no mention needed', g({ chatId: '-100200', threadId: '5' }), { groups }, 'allow'],
     ['topic without override inherits the group', g({ chatId: '-100200', threadId: '7' }), { groups }, 'no-mention'],
-    ['disabled topic', g({ chatId: '-100200', threadId: '6', mentionsBot: true }), { groups }, 'topic-disabled'],
+    ['disabled topic', g({ chatId: '-100200', threadId: '6', mentionsBot: true }), { groups }, 'chat-disabled'],
     ['group sender allowlist: in', g({ chatId: '-100500', senderId: '11', mentionsBot: true }), { groups }, 'allow'],
     ['group sender allowlist: out', g({ chatId: '-100500', senderId: '12', mentionsBot: true }), { groups }, 'sender-not-allowed'],
     ['wildcard allows any group, mention required by default', g({ chatId: '-1', mentionsBot: false }), { groups: { '*': {} } }, 'no-mention'],
@@ -79,12 +93,34 @@ describe('checkAccess: groups and topics', () => {
       { groups: { '*': { requireMention: false }, '-100200': {} } },
       'allow',
     ],
-    ['own entry beats "*"', g({ chatId: '-100400', mentionsBot: true }), { groups: { '*': {}, ...groups } }, 'group-disabled'],
-    ['thread falls back to its parent channel entry', g({ chatId: 't1', parentId: '-100300' }), { groups }, 'allow'],
+    ['own entry beats "*"', g({ chatId: '-100400', mentionsBot: true }), { groups: { '*': {}, ...groups } }, 'chat-disabled'],
     ['dmPolicy does not affect groups', g({ chatId: '-100300' }), { dmPolicy: 'disabled', groups }, 'allow'],
   ];
   it.each(cases)('%s', (_name, m, cfg, expected) => {
-    const d = checkAccess(m, cfg);
+    const d = decide(m, cfg);
+    expect(d.allow ? 'allow' : d.reason).toBe(expected);
+  });
+});
+
+describe('checkAccess: the policy the runtime applies to any module\'s ChatSettings', () => {
+  const g = (over: Parameters<typeof msg>[0] & { roles?: string[] }) => {
+    const m = msg({ kind: 'group', mentionsBot: true, ...over });
+    if (over.roles) m.sender.roles = over.roles;
+    return m;
+  };
+  const cases: [string, Inbound, ChatSettings | undefined, string][] = [
+    ['a chat the module does not list', g({}), undefined, 'group-not-allowed'],
+    ['allowRoles alone admits a member with the role', g({ senderId: '9', roles: ['mods'] }), { allowRoles: ['mods'] }, 'allow'],
+    ['allowRoles alone refuses a member without it', g({ senderId: '9', roles: ['guests'] }), { allowRoles: ['mods'] }, 'sender-not-allowed'],
+    ['allowFrom OR allowRoles: the id matches', g({ senderId: '9' }), { allowFrom: ['9'], allowRoles: ['mods'] }, 'allow'],
+    ['allowFrom OR allowRoles: the role matches', g({ senderId: '8', roles: ['mods'] }), { allowFrom: ['9'], allowRoles: ['mods'] }, 'allow'],
+    ['allowFrom OR allowRoles: neither', g({ senderId: '8', roles: [] }), { allowFrom: ['9'], allowRoles: ['mods'] }, 'sender-not-allowed'],
+    ['an empty allowFrom admits nobody', g({ senderId: '8' }), { allowFrom: [] }, 'sender-not-allowed'],
+    ['requireMention defaults to true', g({ mentionsBot: false }), {}, 'no-mention'],
+    ['disabled wins over everything', g({ senderId: '9' }), { enabled: false, allowFrom: ['9'], requireMention: false }, 'chat-disabled'],
+  ];
+  it.each(cases)('%s', (_name, m, chat, expected) => {
+    const d = checkAccess(m, { direct: { dmPolicy: 'open', allowFrom: [] }, chat });
     expect(d.allow ? 'allow' : d.reason).toBe(expected);
   });
 });

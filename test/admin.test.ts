@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinCommands, createCommandInterceptor, parseCommand, type AdminDeps, type Command, type ContextReport } from '../admin/index.js';
 import { parseDuration, parseQueueArgs } from '../admin/commands/queue.js';
 import { UsageError } from '../admin/types.js';
+import { describeChat } from '../admin/format.js';
 import { configSchema, type Config, type ConfigInput } from '../runtime/config/schema.js';
 import { resolveRoute } from '../runtime/routing.js';
 import { sessionKeyFor } from '../runtime/session-key.js';
@@ -367,6 +368,16 @@ describe('/bind and /unbind', () => {
     await h.send(inThread('/bind work guild'));
     expect(h.state.data.bindings.map((b) => b.match)).toEqual([{ channel, ...guildMatch }]);
     expect(h.deps.locate(inThread('hi', 'other'))).toMatchObject({ agentId: 'work', matchedBy: channel === 'discord' ? 'guild' : 'team' });
+  });
+
+  it("a thread is bound and described with its adapter's word for it, whatever the platform", async () => {
+    const h = harness({ config: makeConfig({ commands: { ownerAllowFrom: ['slack:1'] } }) });
+    const chat = { kind: 'channel' as const, id: 'C1', threadId: '1700.1', teamId: 'T1', threadWord: 'topic' as const };
+    const inTopic: Inbound = { ...h.msg('/bind work'), channel: 'slack', chat };
+    await h.send(inTopic);
+    expect(h.state.data.bindings[0].match).toEqual({ channel: 'slack', peer: { kind: 'channel', id: 'C1:topic:1700.1' } });
+    expect(describeChat('slack', chat)).toBe('slack channel C1 topic 1700.1');
+    expect(describeChat('telegram', { kind: 'group', id: '-1', threadId: '5', threadWord: 'thread' })).toBe('telegram group -1 thread 5');
   });
 
   it('warns when a more specific config rule still wins', async () => {

@@ -51,11 +51,35 @@ describe('architecture', () => {
 
   it('bots/ import only runtime/types and their own adapter folder; never another adapter', () => {
     const bad = violations('bots', (f, imp) => {
+      if (f === 'bots/registry.ts') return true; // checked below
       if (!imp.target) return true; // packages: each adapter its own SDK
       const own = f.split('/').slice(0, 2).join('/');
       return under(imp.target, own) || under(imp.target, 'runtime/types');
     });
     expect(bad).toEqual([]);
+  });
+
+  it('bots/registry.ts is the list of adapters: it imports each bots/<platform>/module.ts, and nothing else does', () => {
+    const isModule = (t: string | undefined) => t !== undefined && /^bots\/[^/]+\/module\.ts$/.test(t.replace(/\.js$/, '.ts'));
+    const registry = imports('bots/registry.ts');
+    expect(registry.filter((i) => isModule(i.target)).length).toBeGreaterThanOrEqual(2);
+    expect(registry.filter((i) => !isModule(i.target) && !under(i.target, 'runtime/types')).map((i) => i.spec)).toEqual([]);
+    const others = ['bots', 'runtime', 'admin', 'storage'].flatMap((d) =>
+      violations(d, (f, imp) => f === 'bots/registry.ts' || !isModule(imp.target)),
+    );
+    expect(others).toEqual([]);
+  });
+
+  it('the composition root reaches bots/ only through the registry', () => {
+    const fromBots = imports('runtime/main.ts').filter((i) => under(i.target, 'bots'));
+    expect(fromBots.map((i) => i.target)).toEqual(['bots/registry.js']);
+  });
+
+  it('one outbound path: only runtime/gateway/delivery.ts calls Channel.send', () => {
+    // A call that hands send() an Outbound literal, or send() on something named channel.
+    const sendCall = /\.send\(\s*\{\s*to\s*:|\b[cC]hannel\??\.send\(/;
+    const callers = ['runtime', 'admin', 'bots', 'storage'].flatMap((d) => files(d)).filter((f) => sendCall.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(callers).toEqual(['runtime/gateway/delivery.ts']);
   });
 
   it('storage/ imports only runtime/types and itself', () => {

@@ -21,6 +21,6 @@ describe('context config', () => {
     ['an unknown provider', { memory: { embedding: { provider: 'olama', model: 'x' } } }, ['memory.embedding.provider']],
     ['both weights 0', { memory: { weights: { vector: 0, text: 0 } } }, ['memory.weights']],
   ])('memory.embedding: %s', (_l, input, paths) => {
-    expect(checkConfig(configSchema.parse(input), {}).map((p) => p.path)).toEqual(paths);
+    expect(checkConfig(configSchema.parse(input), {}, []).map((p) => p.path)).toEqual(paths);
   });
 });

@@ -5,6 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../runtime/config/load.js';
 import { agentModelCandidates, agentWorkspace, defaultAgentId, getAgent } from '../runtime/config/agents.js';
 import { configSchema, type Config } from '../runtime/config/schema.js';
+import { z } from 'zod';
+import { CHANNEL_MODULES } from '../bots/registry.js';
+import type { ChannelModule } from '../runtime/types/channel.js';
+import type { TelegramConfig } from '../bots/telegram/config.js';
+
+/** The parsed Telegram block (the runtime's Config types channel blocks as unknown: only their modules read them). */
+const tg = (config: Config) => config.channels.telegram as TelegramConfig | undefined;
 
 let home: string;
 
@@ -22,8 +29,8 @@ async function writeConfig(text: string, name = 'switchyard.json'): Promise<stri
 }
 
 /** Loads and expects a ConfigError; returns its formatted lines. */
-async function failLines(env: NodeJS.ProcessEnv = {}, configPath?: string): Promise<string[]> {
-  const err = await loadConfig({ home, env, configPath }).then(
+async function failLines(env: NodeJS.ProcessEnv = {}, configPath?: string, modules = CHANNEL_MODULES): Promise<string[]> {
+  const err = await loadConfig({ modules, home, env, configPath }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -33,7 +40,7 @@ async function failLines(env: NodeJS.ProcessEnv = {}, configPath?: string): Prom
 
 describe('loadConfig: file handling', () => {
   it('uses embedded defaults when the default file is missing', async () => {
-    const r = await loadConfig({ home, env: {} });
+    const r = await loadConfig({ modules: CHANNEL_MODULES, home, env: {} });
     expect(r.exists).toBe(false);
     expect(r.path).toBe(join(home, 'switchyard.json'));
     expect(r.config.gateway.port).toBe(18789);
@@ -49,7 +56,7 @@ describe('loadConfig: file handling', () => {
         gateway: { port: 9000, /* inline */ },
         agents: { list: [{ id: 'work', default: true, }, { id: "home" },], },
       }`);
-    const r = await loadConfig({ home, env: {} });
+    const r = await loadConfig({ modules: CHANNEL_MODULES, home, env: {} });
     expect(r.exists).toBe(true);
     expect(r.config.gateway.port).toBe(9000);
     expect(r.config.agents.list.map((a) => a.id)).toEqual(['work', 'home']);
@@ -57,7 +64,7 @@ describe('loadConfig: file handling', () => {
 
   it('names line and column of a JSON5 syntax error', async () => {
     await writeConfig('{\n  gateway: {\n    port: @,\n  },\n}');
-    const err = (await loadConfig({ home, env: {} }).catch((e: unknown) => e)) as ConfigError;
+    const err = (await loadConfig({ modules: CHANNEL_MODULES, home, env: {} }).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.problems[0]).toMatchObject({ line: 3, column: 11 });
     expect(err.format()).toBe(`switchyard.json:3:11: JSON5 syntax error at line 3, column 11: invalid character '@'`);
@@ -70,7 +77,7 @@ describe('loadConfig: file handling', () => {
 
   it('a missing --config file is an error (not defaults)', async () => {
     const missing = join(home, 'nope.json');
-    const err = (await loadConfig({ home, env: {}, configPath: missing }).catch((e: unknown) => e)) as ConfigError;
+    const err = (await loadConfig({ modules: CHANNEL_MODULES, home, env: {}, configPath: missing }).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.file).toBe(missing);
     expect(err.format()).toBe(`nope.json: expected the file given with --config to exist and be readable, found no file at ${missing}`);
@@ -79,7 +86,7 @@ describe('loadConfig: file handling', () => {
   it('reads an explicit --config file instead of the default', async () => {
     await writeConfig('{ gateway: { port: 1 } }');
     const other = await writeConfig('{ gateway: { port: 2 } }', 'other.json5');
-    const r = await loadConfig({ home, env: {}, configPath: other });
+    const r = await loadConfig({ modules: CHANNEL_MODULES, home, env: {}, configPath: other });
     expect(r).toMatchObject({ path: other, exists: true });
     expect(r.config.gateway.port).toBe(2);
   });
@@ -93,10 +100,10 @@ describe('loadConfig: ${VAR} substitution', () => {
       tools: { exec: { allowlist: ["echo $\${HOME}", "ls \${DIR}/x"] } },
     }`);
     const env = { GW_TOKEN: 'a'.repeat(20), TG_ID: '123', TG_SECRET: 'abc', OWNER: '42', DIR: '/srv' };
-    const { config } = await loadConfig({ home, env });
+    const { config } = await loadConfig({ modules: CHANNEL_MODULES, home, env });
     expect(config.gateway.auth.token).toBe('a'.repeat(20));
-    expect(config.channels.telegram?.botToken).toBe('bot-123:abc');
-    expect(config.channels.telegram?.allowFrom).toEqual(['42', '7']);
+    expect(tg(config)?.botToken).toBe('bot-123:abc');
+    expect(tg(config)?.allowFrom).toEqual(['42', '7']);
     expect(config.tools.exec.allowlist).toEqual(['echo ${HOME}', 'ls /srv/x']);
   });
 
@@ -170,6 +177,50 @@ describe('loadConfig: schema problems', () => {
       'switchyard.json: gateway.auth.token: expected at least 16 characters, found a string of 7 characters (value hidden)',
     ]);
     expect(lines.join('\n')).not.toContain('hunter2');
+  });
+
+  // A fixed set of modules, so these tests keep meaning the same as platforms are registered.
+  const TWO = CHANNEL_MODULES.filter((m) => m.id === 'telegram' || m.id === 'webchat');
+
+  it('a block for a platform without a registered module is "not supported yet", whatever its contents', async () => {
+    await writeConfig('{ channels: { discord: { token: "x" }, slack: {} } }');
+    expect(await failLines({}, undefined, TWO)).toEqual([
+      'switchyard.json: channels.discord is not supported yet: this build has no discord adapter (it has telegram, webchat); remove the block',
+      'switchyard.json: channels.slack is not supported yet: this build has no slack adapter (it has telegram, webchat); remove the block',
+    ]);
+    await writeConfig('{ bindings: [{ agentId: "main", match: { channel: "whatsapp" } }] }');
+    expect(await failLines({}, undefined, TWO)).toEqual([
+      'switchyard.json: bindings[0].match.channel: expected a platform this build supports (telegram, webchat), found "whatsapp", which is not supported yet',
+    ]);
+  });
+
+  it('what is supported comes from the registered modules: registering one makes its block valid', async () => {
+    const discord: ChannelModule<{ token: string }> = {
+      id: 'discord',
+      configSchema: z.strictObject({ token: z.string() }),
+      directSettings: () => ({ dmPolicy: 'pairing', allowFrom: [] }),
+      chatSettings: () => undefined,
+      create: async () => [],
+    };
+    await writeConfig('{ channels: { discord: { token: "x" } } }');
+    const { config } = await loadConfig({ modules: [...TWO, discord], home, env: {} });
+    expect(config.channels.discord).toEqual({ token: 'x' });
+    await writeConfig('{ channels: { discord: { token: "x", tokn: 1 } } }');
+    const err = (await loadConfig({ modules: [...TWO, discord], home, env: {} }).catch((e: unknown) => e)) as ConfigError;
+    expect(err.format()).toBe('switchyard.json: channels.discord.tokn: unknown key (expected one of: token)');
+  });
+
+  it('a binding to a bot account the channel block does not configure', async () => {
+    await writeConfig(`{ channels: { telegram: { botToken: "1:a", accounts: { work: { botToken: "2:b" } } } },
+      bindings: [{ agentId: "main", match: { channel: "telegram", accountId: "wrok" } }, { agentId: "main", match: { channel: "telegram", accountId: "work" } }] }`);
+    expect(await failLines()).toEqual([
+      'switchyard.json: bindings[0].match.accountId: expected an account of channels.telegram (default, work) or "*", found "wrok"',
+    ]);
+  });
+
+  it('a channel key that is no platform at all is an unknown key', async () => {
+    await writeConfig('{ channels: { telegarm: {} } }');
+    expect(await failLines({}, undefined, TWO)).toEqual(['switchyard.json: channels.telegarm: unknown key (expected one of: telegram, webchat)']);
   });
 
   it('union of string or number', async () => {
@@ -248,29 +299,29 @@ describe('loadConfig: environment overlays', () => {
   const token = 't'.repeat(24);
 
   it('fill keys the file leaves out, creating the telegram block', async () => {
-    const { config } = await loadConfig({ home, env: { SWITCHYARD_GATEWAY_TOKEN: token, TELEGRAM_BOT_TOKEN: '1:abc' } });
+    const { config } = await loadConfig({ modules: CHANNEL_MODULES, home, env: { SWITCHYARD_GATEWAY_TOKEN: token, TELEGRAM_BOT_TOKEN: '1:abc' } });
     expect(config.gateway.auth.token).toBe(token);
-    expect(config.channels.telegram).toMatchObject({ enabled: true, botToken: '1:abc', dmPolicy: 'pairing' });
+    expect(tg(config)).toMatchObject({ enabled: true, botToken: '1:abc', dmPolicy: 'pairing' });
   });
 
   it('never override what the file says', async () => {
     await writeConfig(`{ gateway: { auth: { token: "${'f'.repeat(20)}" } }, channels: { telegram: { botToken: "from-file", dmPolicy: "open" } } }`);
-    const { config } = await loadConfig({ home, env: { SWITCHYARD_GATEWAY_TOKEN: token, TELEGRAM_BOT_TOKEN: 'from-env' } });
+    const { config } = await loadConfig({ modules: CHANNEL_MODULES, home, env: { SWITCHYARD_GATEWAY_TOKEN: token, TELEGRAM_BOT_TOKEN: 'from-env' } });
     expect(config.gateway.auth.token).toBe('f'.repeat(20));
-    expect(config.channels.telegram).toMatchObject({ botToken: 'from-file', dmPolicy: 'open' });
+    expect(tg(config)).toMatchObject({ botToken: 'from-file', dmPolicy: 'open' });
   });
 
   it('add the token to an existing telegram block', async () => {
     await writeConfig('{ channels: { telegram: { dmPolicy: "allowlist", allowFrom: [1] } } }');
-    const { config } = await loadConfig({ home, env: { TELEGRAM_BOT_TOKEN: 'from-env' } });
-    expect(config.channels.telegram).toMatchObject({ botToken: 'from-env', dmPolicy: 'allowlist', allowFrom: ['1'] });
+    const { config } = await loadConfig({ modules: CHANNEL_MODULES, home, env: { TELEGRAM_BOT_TOKEN: 'from-env' } });
+    expect(tg(config)).toMatchObject({ botToken: 'from-env', dmPolicy: 'allowlist', allowFrom: ['1'] });
   });
 
   it('TELEGRAM_BOT_TOKEN is not added when the telegram block lists accounts of its own', async () => {
     await writeConfig('{ channels: { telegram: { accounts: { alerts: { botToken: "2:xyz" } } } } }');
-    const { config } = await loadConfig({ home, env: { TELEGRAM_BOT_TOKEN: 'from-env' } });
-    expect(config.channels.telegram?.botToken).toBeUndefined();
-    expect(config.channels.telegram?.accounts).toEqual({ alerts: { botToken: '2:xyz' } });
+    const { config } = await loadConfig({ modules: CHANNEL_MODULES, home, env: { TELEGRAM_BOT_TOKEN: 'from-env' } });
+    expect(tg(config)?.botToken).toBeUndefined();
+    expect(tg(config)?.accounts).toEqual({ alerts: { botToken: '2:xyz' } });
   });
 
   it('a bad overlaid value names the environment variable and hides the value', async () => {

@@ -1,32 +1,25 @@
-// Crash safety (issue 2, part 8) with the real product process: the gateway runs as a CHILD PROCESS
+// Crash safety with the real product process: the gateway runs as a CHILD PROCESS
 // (`node --import tsx runtime/main.ts`) on a temp state dir, talking to the fake Telegram Bot API and the fake
 // Anthropic server in this process. It is SIGKILLed at a known point and restarted on the same state dir; every
 // message must then be answered exactly once — nothing accepted is lost, nothing delivered is sent again.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pendingEntries, decodeJournalEntry } from '../storage/journal.js';
-import type { JournalEntry } from '../runtime/types/index.js';
-import { startFakeAnthropic, type FakeModelServer, type FakeRequest, type FakeResponse } from './fakes/fake-anthropic.js';
+import { startFakeAnthropic, type FakeModelServer, type FakeResponse } from './fakes/fake-anthropic.js';
 import { FakeTelegram, type SentMessage } from './fakes/fake-telegram.js';
+import {
+  eventually,
+  journalPending as pendingIn,
+  killAll,
+  killChild as kill,
+  lastUserText,
+  startGatewayChild,
+  type GatewayChild as Child,
+} from './fakes/gateway-child.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TOKEN = '123456:TEST-TOKEN';
 const KEY = 'key-crash';
-/** Generous: tsx compiles the gateway on every start, and the CI machine has two loaded cores. */
-const READY_TIMEOUT_MS = 45_000;
-const WAIT_MS = 30_000;
-
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  output: string[];
-  exited: Promise<void>;
-}
 
 let fake: FakeModelServer;
 let tg: FakeTelegram;
@@ -41,89 +34,22 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Children die first, whatever happened in the test, so no gateway outlives it.
-  for (const c of children.splice(0)) {
-    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-    await c.exited;
-  }
+  await killAll(children);
   await tg.close();
   await fake.close();
   await rm(home, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Writes the config (a fresh port each start) and spawns the gateway; resolves when /healthz says ready. */
-async function startChild(telegram: Record<string, unknown> = {}): Promise<Child> {
-  const port = await freePort();
+function startChild(telegram: Record<string, unknown> = {}, queue: Record<string, unknown> = { mode: 'followup' }): Promise<Child> {
   const config = {
-    gateway: { port },
     models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: fake.url } } },
     agents: { defaults: { model: { primary: 'anthropic/claude-test' } } },
-    // followup: each message is its own turn with its own reply, so replies can be counted per message.
-    messages: { queue: { mode: 'followup' } },
+    // followup (default here): each message is its own turn with its own reply, so replies can be counted per message.
+    messages: { queue },
     channels: { telegram: { botToken: TOKEN, apiRoot: tg.apiRoot, dmPolicy: 'open', ...telegram } },
   };
-  await writeFile(join(home, 'switchyard.json'), JSON.stringify(config, null, 2));
-  const env: NodeJS.ProcessEnv = { SWITCHYARD_HOME: home, ANTHROPIC_API_KEY: KEY, SWITCHYARD_LOG_LEVEL: 'info' };
-  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k];
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runtime', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const child: Child = { proc, port, output, exited };
-  children.push(child);
-  await waitReady(child);
-  return child;
-}
-
-async function waitReady(c: Child): Promise<void> {
-  const end = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (c.proc.exitCode !== null || c.proc.signalCode !== null) throw new Error(`gateway child exited before ready:\n${c.output.join('')}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${c.port}/healthz`);
-      const body = (await res.json()) as { ready?: boolean };
-      if (res.status === 200 && body.ready) return;
-    } catch {
-      // not listening yet: keep polling until the deadline
-    }
-    if (Date.now() > end) throw new Error(`gateway child not ready within ${READY_TIMEOUT_MS} ms:\n${c.output.join('')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function kill(c: Child, signal: NodeJS.Signals): Promise<void> {
-  c.proc.kill(signal);
-  await c.exited;
-}
-
-async function eventually<T>(probe: () => T | undefined | false, what: string, c?: Child): Promise<T> {
-  const end = Date.now() + WAIT_MS;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${c ? `; gateway output:\n${c.output.join('')}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function lastUserText(req: FakeRequest): string {
-  const messages = req.body.messages as { role: string; content: unknown }[];
-  const last = [...messages].reverse().find((m) => m.role === 'user');
-  if (!last) return '';
-  if (typeof last.content === 'string') return last.content;
-  return (last.content as { type: string; text?: string }[]).map((b) => b.text ?? '').join('\n');
+  return startGatewayChild({ home, config, env: { ANTHROPIC_API_KEY: KEY }, children });
 }
 
 /** The update has been handed to the gateway and journaled: the poller confirmed it with a higher offset. */
@@ -135,15 +61,7 @@ const sends = () => tg.sent.filter((s) => s.method === 'sendMessage');
 const repliesTo = (text: string) => sends().filter((s) => s.visibleText === `reply to: ${text}`);
 const modelCallsFor = (text: string) => fake.requests.filter((r) => lastUserText(r) === text).length;
 
-async function journalPending(): Promise<JournalEntry[]> {
-  const raw = await readFile(join(home, 'journal', 'inbound.jsonl'), 'utf8');
-  const entries = raw
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => decodeJournalEntry(JSON.parse(l)))
-    .filter((e): e is JournalEntry => e !== undefined);
-  return pendingEntries(entries);
-}
+const journalPending = () => pendingIn(home);
 
 describe('crash safety: SIGKILL the gateway process and restart it on the same state dir', () => {
   it('answers every message exactly once: done ones are not repeated, in-flight and queued ones are not lost', { timeout: 150_000 }, async () => {
@@ -224,6 +142,41 @@ describe('crash safety: SIGKILL the gateway process and restart it on the same s
     expect(order.filter((w) => w.startsWith('PART-'))).toEqual(['PART-ONE', 'PART-TWO', 'PART-THREE']);
     for (const s of sends()) expect(s.threadId).toBe(77);
     expect(fake.requests.filter((r) => lastUserText(r).includes('long please'))).toHaveLength(1); // delivered from the journal, not re-run
+    expect(await journalPending()).toEqual([]);
+  });
+
+  it('messages dropped at the queue cap survive a kill until the answer that summarises them', { timeout: 150_000 }, async () => {
+    // cap 2, drop summarize: while the first message runs, six more arrive; the oldest waiting ones are dropped
+    // and only noted for the next turn. A kill before that turn ran must not lose them.
+    const texts = Array.from({ length: 6 }, (_, i) => `message number ${i + 1} from carol`);
+    let slowSeen = false;
+    fake.setDefault((req): FakeResponse => {
+      const text = lastUserText(req);
+      if (text === texts[0] && !slowSeen) {
+        slowSeen = true;
+        return { text: `reply to: ${text}`, delayMs: 120_000 };
+      }
+      return { text: `reply to: ${text}` };
+    });
+    const queue = { mode: 'collect', debounceMs: 200, cap: 2, drop: 'summarize' };
+    const first = await startChild({}, queue);
+    tg.pushMessage({ chatId: 333, chatType: 'private', fromId: 333, text: texts[0] });
+    await eventually(() => slowSeen, 'the slow first run', first);
+    let lastId = 0;
+    for (const text of texts.slice(1)) lastId = tg.pushMessage({ chatId: 333, chatType: 'private', fromId: 333, text });
+    await eventually(() => confirmed(lastId), 'all messages accepted', first);
+    await eventually(() => first.output.join('').includes('queued messages dropped'), 'the cap to drop messages', first);
+    await kill(first, 'SIGKILL');
+    expect(sends()).toHaveLength(0);
+
+    const second = await startChild({}, queue);
+    // Every message shows up in exactly one delivered answer: as its own turn or in the note of dropped ones.
+    const answering = (text: string) => sends().filter((s) => s.visibleText.includes(text));
+    await eventually(() => texts.every((t) => answering(t).length > 0), 'every message answered or summarised', second);
+    await eventually(async () => (await journalPending()).length === 0 || undefined, 'the journal to settle', second);
+    await kill(second, 'SIGTERM');
+    for (const t of texts) expect(answering(t), t).toHaveLength(1);
+    expect(sends().some((s) => s.visibleText.includes('Earlier messages were dropped'))).toBe(true);
     expect(await journalPending()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
-// Issue 6 through the whole gateway: keys rotate, a fallback model answers, and when every candidate is cooling
+// Self-healing through the whole gateway: keys rotate, a fallback model answers, and when every candidate is cooling
 // down the user gets one short notice, the message stays queued and is answered exactly once after the cooldown.
 import { describe, expect, it } from 'vitest';
+import { RETRY_BASE_MS } from '../runtime/failover/caller.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { useGateway } from './fakes/gateway-fixture.js';
 
@@ -83,5 +84,35 @@ describe('self-healing model access through the gateway', () => {
     const messages = u.frames.filter((f) => f.type === 'message').map((f) => f.text);
     expect(messages).toEqual([notice.text, 'finally, an answer']);
     expect(web.fake.requests.filter((r) => JSON.stringify(r.body).includes('please answer eventually'))).toHaveLength(3);
+  });
+
+  // One bad response from the only key's server used to cool the key down and answer every chat "all models
+  // unavailable" for a minute. Now the turn retries after a short pause and the user gets the answer.
+  const oneKey = () =>
+    config({ auth: { profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'api_key', key: 'key-a' } } } });
+  it.each([
+    ['HTTP 500', { status: 500 }],
+    ['HTTP 529 overloaded', { status: 529 }],
+    ['a stream cut off mid-answer', { text: 'half an answer', drop: true }],
+    ['a malformed stream', { raw: ['event: message_start\ndata: {"type":"message_start","message":{oops\n\n'] }],
+    ['an empty 200', { raw: [''], status: 200 }],
+  ] as const)('one fault (%s) on the only key → the user still gets the answer, and so does the next user', async (_name, fault) => {
+    const clock = new FakeClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+    await web.start({ config: oneKey(), clock });
+    web.fake.script('key-a', fault as never, { text: 'the answer after all' });
+    const u = await web.connect('u1');
+    u.send('hello');
+    // The retry waits on the gateway's clock: move it on in small steps until the answer is there.
+    let answered: string | undefined;
+    void u.reply().then((f) => (answered = f.text));
+    while (answered === undefined) {
+      await clock.advance(RETRY_BASE_MS / 5);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(answered).toBe('the answer after all');
+    const other = await web.connect('u2');
+    other.send('and me?');
+    expect((await other.reply()).text).not.toMatch(/unavailable/);
+    expect(u.frames.filter((f) => f.type === 'message').map((f) => f.text)).toEqual(['the answer after all']);
   });
 });

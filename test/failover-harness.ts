@@ -48,6 +48,8 @@ export interface Harness {
   sticky: StickyProfiles;
   caller: ModelCaller;
   call(sessionKey?: string, signal?: AbortSignal): Promise<ModelCallEvent[]>;
+  /** Like call(), but moves the fake clock on whenever the call waits on it (the retry backoff); returns the waits. */
+  callAdvancing(sessionKey?: string): Promise<{ events: ModelCallEvent[]; waitedMs: number }>;
   stream(sessionKey?: string, signal?: AbortSignal): AsyncIterable<ModelCallEvent>;
 }
 
@@ -158,6 +160,20 @@ export function useFailoverFixture(): FailoverFixture {
         caller,
         stream: (sessionKey = 'agent:main:main', signal) => caller.stream(request(sessionKey, signal)),
         call: (sessionKey = 'agent:main:main', signal) => collect(caller.stream(request(sessionKey, signal))),
+        async callAdvancing(sessionKey = 'agent:main:main') {
+          let done = false;
+          const start = clock.now();
+          const result = collect(caller.stream(request(sessionKey))).finally(() => {
+            done = true;
+          });
+          // The fake servers answer in real time; the backoff waits on the fake clock: advance it to the next
+          // timer only when the call is waiting for it.
+          while (!done) {
+            if (clock.pendingCount() > 0) await clock.advance(clock.nextDueIn());
+            else await new Promise((r) => setTimeout(r, 2));
+          }
+          return { events: await result, waitedMs: clock.now() - start };
+        },
       };
     },
   };

@@ -7,6 +7,8 @@ import {
   availableAt,
   FORGET_AFTER_MS,
   isUsable,
+  PROBE_INTERVAL_MS,
+  probeAt,
   recordFailure,
   recordSuccess,
 } from '../runtime/failover/health.js';
@@ -61,17 +63,52 @@ describe('profile health', () => {
 
   it('cools down 1 → 5 → 25 → 60 min for consecutive failures, capped at 1 h', () => {
     expect(ladder('rate_limit', 6)).toEqual([1 * MIN, 5 * MIN, 25 * MIN, 60 * MIN, 60 * MIN, 60 * MIN]);
-    for (const kind of ['overloaded', 'timeout', 'server_error', 'auth'] as const) expect(ladder(kind, 2)).toEqual([MIN, 5 * MIN]);
+    expect(ladder('auth', 2)).toEqual([MIN, 5 * MIN]);
+  });
+
+  it('server faults cool a profile down only from the third in a row, then climb the same ladder', () => {
+    for (const kind of ['overloaded', 'timeout', 'server_error'] as const) {
+      expect(failureEffect(kind)).toBe('transient');
+      let h = recordFailure(undefined, err(kind), T0);
+      h = recordFailure(h, err(kind), T0 + 1000);
+      expect(isUsable(h, T0 + 1000), kind).toBe(true);
+      expect(h).toMatchObject({ serverFaults: 2, errorCount: 0, failureCounts: { [kind]: 2 } });
+      h = recordFailure(h, err(kind), T0 + 2000);
+      expect(availableAt(h) - (T0 + 2000)).toBe(MIN);
+      h = recordFailure(h, err(kind), availableAt(h));
+      expect(h.cooldownReason).toBe(kind);
+      expect(h.errorCount).toBe(2);
+      // A success starts the count over.
+      h = recordFailure(recordSuccess(h, T0 + HOUR), err(kind), T0 + HOUR + 1);
+      expect(isUsable(h, T0 + HOUR + 1)).toBe(true);
+    }
+  });
+
+  it('a server fault that asks for a pause (retry-after) gets it, without starting the ladder', () => {
+    const h = recordFailure(undefined, err('overloaded', 20_000), T0);
+    expect(availableAt(h)).toBe(T0 + 20_000);
+    expect(h.errorCount).toBe(0);
+  });
+
+  it('a profile cooling after server faults may be probed every 30 s; other blocks may not', () => {
+    let h = recordFailure(undefined, err('server_error'), T0);
+    h = recordFailure(h, err('server_error'), T0);
+    h = { ...recordFailure(h, err('server_error'), T0), lastUsedAt: T0 };
+    expect(isUsable(h, T0 + PROBE_INTERVAL_MS)).toBe(false);
+    expect(probeAt(h, T0)).toBe(T0 + PROBE_INTERVAL_MS);
+    expect(probeAt(recordFailure(undefined, err('rate_limit'), T0), T0)).toBeUndefined();
+    expect(probeAt(recordFailure(undefined, err('auth'), T0), T0)).toBeUndefined();
+    expect(probeAt(recordFailure(h, err('billing'), T0), T0)).toBeUndefined();
   });
 
   it('a success resets the ladder (but keeps the per-kind counts for /status)', () => {
     let h = recordFailure(undefined, err('rate_limit'), T0);
-    h = recordFailure(h, err('overloaded'), T0 + MIN);
+    h = recordFailure(h, err('auth'), T0 + MIN);
     expect(h.errorCount).toBe(2);
     h = recordSuccess(h, T0 + 10 * MIN);
     expect(h).toMatchObject({ errorCount: 0, lastGoodAt: T0 + 10 * MIN, lastUsedAt: T0 + 10 * MIN });
     expect(h.cooldownUntil).toBeUndefined();
-    expect(h.failureCounts).toEqual({ rate_limit: 1, overloaded: 1 });
+    expect(h.failureCounts).toEqual({ rate_limit: 1, auth: 1 });
     h = recordFailure(h, err('rate_limit'), T0 + 11 * MIN);
     expect(availableAt(h) - (T0 + 11 * MIN)).toBe(MIN);
   });
@@ -121,7 +158,7 @@ describe('profile health', () => {
   it('isUsable / availableAt', () => {
     expect(isUsable(undefined, T0)).toBe(true);
     expect(availableAt(undefined)).toBe(0);
-    const h = recordFailure(undefined, err('overloaded'), T0);
+    const h = recordFailure(undefined, err('rate_limit'), T0);
     expect(isUsable(h, T0 + MIN - 1)).toBe(false);
     expect(isUsable(h, T0 + MIN)).toBe(true);
   });
@@ -184,7 +221,7 @@ describe('profileHealthReport', () => {
     const profiles: GatewayState['profiles'] = {
       'anthropic:a': recordFailure(undefined, err('rate_limit'), T0),
       'anthropic:b': recordFailure(undefined, err('billing'), T0),
-      'ollama:keyless': recordFailure(undefined, err('server_error'), T0 - 2 * HOUR),
+      'ollama:keyless': recordFailure(undefined, err('auth'), T0 - 2 * HOUR),
     };
     const state = { data: { profiles } as GatewayState };
     const rows = profileHealthReport(state, creds, T0 + 1000);
@@ -192,7 +229,7 @@ describe('profileHealthReport', () => {
       { profileId: 'anthropic:a', provider: 'anthropic', status: `cooling until ${new Date(T0 + MIN).toISOString()}`, errorCount: 1, failureCounts: { rate_limit: 1 } },
       { profileId: 'anthropic:b', provider: 'anthropic', status: `disabled until ${new Date(T0 + 5 * HOUR).toISOString()} (billing)`, errorCount: 1, failureCounts: { billing: 1 } },
       { profileId: 'anthropic:c', provider: 'anthropic', status: 'ok', errorCount: 0, failureCounts: {} },
-      { profileId: 'ollama:keyless', provider: 'ollama', status: 'ok', errorCount: 1, failureCounts: { server_error: 1 } },
+      { profileId: 'ollama:keyless', provider: 'ollama', status: 'ok', errorCount: 1, failureCounts: { auth: 1 } },
     ]);
     expect(JSON.stringify(rows)).not.toMatch(/secret/);
     // After a quiet day the counts are gone from the report too.

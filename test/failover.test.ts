@@ -49,14 +49,14 @@ describe('credential rotation', () => {
   it('A and B rate-limited → the fallback model on the other provider answers', async () => {
     const h = await fx.harness();
     fx.anthropic.script('key-a', rateLimited);
-    fx.anthropic.script('key-b', { status: 529 });
+    fx.anthropic.script('key-b', rateLimited);
     const events = await h.call();
     expect(keysSeen(fx.anthropic)).toEqual(['key-a', 'key-b']);
     expect(keysSeen(fx.openai)).toEqual(['key-o']);
     expect(fx.openai.requests[0]!.body.model).toBe('gpt-test');
     expect(failovers(events)).toEqual([
       { type: 'failover', from: label(PRIMARY, 'anthropic:a'), to: label(PRIMARY, 'anthropic:b'), reason: 'rate_limit' },
-      { type: 'failover', from: label(PRIMARY, 'anthropic:b'), to: label(FALLBACK, 'openai:o'), reason: 'overloaded' },
+      { type: 'failover', from: label(PRIMARY, 'anthropic:b'), to: label(FALLBACK, 'openai:o'), reason: 'rate_limit' },
     ]);
     expect(doneText(events)).toEqual(['from openai']);
     expect(h.sticky.get('main', 'agent:main:main')).toBe('openai:o');
@@ -127,7 +127,7 @@ describe('when nothing is available, and what never fails over', () => {
   it('all unavailable → one unavailable event with the soonest retry time; after it, answered once', async () => {
     const h = await fx.harness();
     fx.anthropic.script('key-a', { status: 429, headers: { 'retry-after': '300' } });
-    fx.anthropic.script('key-b', { status: 503 }); // ladder: 1 min — the soonest
+    fx.anthropic.script('key-b', rateLimited); // ladder: 1 min — the soonest
     fx.openai.script('key-o', { status: 429, headers: { 'retry-after': '120' } });
     const start = h.clock.now();
     const events = await h.call();
@@ -140,7 +140,7 @@ describe('when nothing is available, and what never fails over', () => {
     await h.clock.advance(30_000);
     const early = await h.call();
     expect(early).toEqual([
-      { type: 'unavailable', retryAt: start + MIN, error: expect.objectContaining({ kind: 'overloaded', message: expect.stringContaining('anthropic:b') }) },
+      { type: 'unavailable', retryAt: start + MIN, error: expect.objectContaining({ kind: 'rate_limit', message: expect.stringContaining('anthropic:b') }) },
     ]);
     expect(fx.anthropic.requests.length + fx.openai.requests.length).toBe(3);
 

@@ -8,7 +8,7 @@ import {
   type QueueSettings,
   type RunHandle,
 } from '../runtime/lanes.js';
-import { noteLine, MAX_NOTES } from '../runtime/queue/drop-notes.js';
+import { noteLine, MAX_HELD, MAX_NOTES } from '../runtime/queue/drop-notes.js';
 import { FakeClock, flushMicrotasks } from './fakes/fake-clock.js';
 
 interface Msg {
@@ -343,13 +343,15 @@ describe('lanes: cap and drop', () => {
     h.lanes.enqueue('s', h.msg('two'));
     h.lanes.enqueue('s', h.msg('three'));
     h.lanes.enqueue('s', h.msg('four'));
+    // Held, not closed: they stay pending until the run carrying their note finishes them.
     expect(h.dropped).toEqual([
-      { key: 's', ids: ['m1'], reason: 'summarize' },
-      { key: 's', ids: ['m2'], reason: 'summarize' },
+      { key: 's', ids: ['m1'], reason: 'summarize-held' },
+      { key: 's', ids: ['m2'], reason: 'summarize-held' },
     ]);
     await h.finish(h.runs[0]);
     const next = h.runs[1];
     expect(next.ids).toEqual(['m3', 'm4']);
+    expect(next.batch.summarized?.map((m) => m.id)).toEqual(['m1', 'm2']);
     const lines = next.batch.droppedSummary!.split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(`- bob: please look at the logs ${'x'.repeat(80 - 'please look at\nthe logs '.length)}`);
@@ -371,6 +373,47 @@ describe('lanes: cap and drop', () => {
     expect(h.runs[0].handle.takeSteered().map((m) => m.id)).toEqual(['m2', 'm3']);
     await h.finish(h.runs[0]);
     await h.lanes.idle();
+  });
+
+  it('summarize in steer mode: a run that takes the steered messages also takes the note and its items', async () => {
+    const h = harness({ settings: { mode: 'steer', cap: 2, drop: 'summarize' } });
+    h.lanes.enqueue('s', h.msg('running'));
+    await flushMicrotasks();
+    for (const t of ['a', 'b', 'c']) h.lanes.enqueue('s', h.msg(t));
+    expect(h.dropped).toEqual([{ key: 's', ids: ['m1'], reason: 'summarize-held' }]);
+    expect(h.runs[0].handle.takeSteered().map((m) => m.id)).toEqual(['m2', 'm3']);
+    const dropped = h.runs[0].handle.takeDropped();
+    expect(dropped?.summary).toBe('- alice: a');
+    expect(dropped?.items.map((m) => m.id)).toEqual(['m1']);
+    expect(h.runs[0].handle.takeDropped()).toBeUndefined();
+    await h.finish(h.runs[0]);
+    await h.lanes.idle();
+  });
+
+  it('/stop closes held dropped messages with the rest of the lane', async () => {
+    const h = harness({ settings: { mode: 'collect', cap: 1, drop: 'summarize' } });
+    h.lanes.enqueue('s', h.msg('running'));
+    await flushMicrotasks();
+    h.lanes.enqueue('s', h.msg('a'));
+    h.lanes.enqueue('s', h.msg('b'));
+    h.lanes.stop('s');
+    expect(h.dropped.at(-1)).toEqual({ key: 's', ids: ['m2', 'm1'], reason: 'stop' });
+    await h.finish(h.runs[0]);
+    await h.lanes.idle();
+  });
+
+  it('holds at most MAX_HELD dropped messages; the rest are counted and closed at once', async () => {
+    const h = harness({ settings: { mode: 'collect', cap: 1, drop: 'summarize' } });
+    h.lanes.enqueue('s', h.msg('running'));
+    await flushMicrotasks();
+    for (let i = 0; i < MAX_HELD + 3; i++) h.lanes.enqueue('s', h.msg(`n${i}`));
+    const held = h.dropped.filter((d) => d.reason === 'summarize-held').flatMap((d) => d.ids);
+    const closed = h.dropped.filter((d) => d.reason === 'summarize').flatMap((d) => d.ids);
+    expect(held).toHaveLength(MAX_HELD);
+    expect(closed).toHaveLength(2);
+    await h.finish(h.runs[0]);
+    expect(h.runs[1].batch.summarized).toHaveLength(MAX_HELD);
+    await h.finish(h.runs[1]);
   });
 
   it('note lines are single-line and bounded, and a flood of drops is counted, not listed', () => {

@@ -301,13 +301,13 @@ describe('Anthropic-compatible servers (real @anthropic-ai/sdk → quirky fake)'
     expect(last(events)).toMatchObject({ type: 'done', text: 'x', usage: { inputTokens: 0, outputTokens: 0 } });
   });
 
-  it('overloaded_error inside the stream → overloaded (a cooldown, then failover)', async () => {
+  it('overloaded_error inside the stream → overloaded (a server fault: retried, then failover)', async () => {
     const events = await run(
       sseOf(messageStart({ input_tokens: 5, output_tokens: 1 }), ping, ev('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })),
     );
     expect(events).toHaveLength(1);
     expect(last(events)).toMatchObject({ type: 'error', error: { kind: 'overloaded', message: 'anthropic: Overloaded' } });
-    expect(failureEffect('overloaded')).toBe('cooldown');
+    expect(failureEffect('overloaded')).toBe('transient');
   });
 
   it('a tool call whose whole input comes in content_block_start, no deltas', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../runtime/config/load.js';
+import { CHANNEL_MODULES } from '../bots/registry.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const env = { SWITCHYARD_GATEWAY_TOKEN: 'a-token-of-twenty-chars', ANTHROPIC_KEY_WORK: 'sk-test', TELEGRAM_BOT_TOKEN: '1:test' };
@@ -18,7 +19,7 @@ describe('README configuration examples', () => {
       for (const [i, text] of blocks.entries()) {
         const file = join(home, `example-${i}.json5`);
         await writeFile(file, text);
-        await expect(loadConfig({ home, configPath: file, env }), `README json5 block ${i + 1}`).resolves.toMatchObject({ exists: true });
+        await expect(loadConfig({ modules: CHANNEL_MODULES, home, configPath: file, env }), `README json5 block ${i + 1}`).resolves.toMatchObject({ exists: true });
       }
     } finally {
       await rm(home, { recursive: true, force: true });

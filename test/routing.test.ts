@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, type Config } from '../runtime/config/schema.js';
+import { configSchemaFor, type Config } from '../runtime/config/schema.js';
+import { channelSettings } from '../runtime/channel-settings.js';
+import { CHANNEL_MODULES } from '../bots/registry.js';
 import { type Route, bindingPeerFor, resolveRoute, routePeers } from '../runtime/routing.js';
 import type { ChatRef, Inbound } from '../runtime/types/channel.js';
 import type { StoredBinding } from '../runtime/types/storage.js';
@@ -9,7 +11,7 @@ type Msg = Pick<Inbound, 'channel' | 'accountId' | 'chat' | 'sender'>;
 const AGENTS = ['main', 'peer', 'parent', 'roles', 'guild', 'team', 'account', 'channel', 'topic', 'chat', 'later'];
 
 function config(extra: Record<string, unknown> = {}): Config {
-  return configSchema.parse({ agents: { list: AGENTS.map((id) => ({ id, default: id === 'main' })) }, ...extra });
+  return configSchemaFor(CHANNEL_MODULES).parse({ agents: { list: AGENTS.map((id) => ({ id, default: id === 'main' })) }, ...extra });
 }
 
 function msg(channel: Inbound['channel'], chat: ChatRef, sender: Msg['sender'] = { id: 'u1' }, accountId = 'default'): Msg {
@@ -81,14 +83,28 @@ describe('resolveRoute: threads and topics', () => {
       channels: { telegram: { groups: { '-100': { topics: { '7': { agentId: 'topic' } } } } } },
       bindings: [{ agentId: 'parent', match: { channel: 'telegram', peer: { kind: 'group', id: '-100' } } }],
     });
-    const r = resolveRoute({ inbound: tgTopic, config: cfg, stored: [] });
-    expect(r).toMatchObject({ agentId: 'topic', matchedBy: 'topic-config', source: 'config' });
+    // As the gateway routes: the Telegram module reads the pin out of its block (ChatSettings.agent).
+    const settings = channelSettings(CHANNEL_MODULES, () => cfg);
+    const route = (inbound: Msg, s: StoredBinding[] = []) =>
+      resolveRoute({ inbound, config: cfg, stored: s, chatAgent: settings.chat(inbound.channel, inbound.chat, inbound.accountId)?.agent });
+    const r = route(tgTopic);
+    expect(r).toMatchObject({ agentId: 'topic', matchedBy: 'chat-config', source: 'config' });
     expect(r.binding?.rule).toBe('channels.telegram.groups.-100.topics.7.agentId');
     // The group itself and other topics are not pinned.
-    expect(resolveRoute({ inbound: tgGroup, config: cfg, stored: [] }).agentId).toBe('parent');
+    expect(route(tgGroup).agentId).toBe('parent');
+    expect(route(msg('telegram', { kind: 'group', id: '-100', threadId: '8', threadWord: 'topic' })).agentId).toBe('parent');
     // A chat-made binding for the same topic overrides the pin (same tier, later).
     const s = [stored('chat', { channel: 'telegram', peer: bindingPeerFor(tgTopic) })];
-    expect(resolveRoute({ inbound: tgTopic, config: cfg, stored: s })).toMatchObject({ agentId: 'chat', matchedBy: 'peer', source: 'chat' });
+    expect(route(tgTopic, s)).toMatchObject({ agentId: 'chat', matchedBy: 'peer', source: 'chat' });
+  });
+
+  it('the thread word of a binding peer is the adapter\'s (ChatRef.threadWord), not a guess from the platform name', () => {
+    // A platform whose adapter calls its threads topics, and a Telegram chat whose adapter said "thread".
+    expect(bindingPeerFor(msg('slack', { kind: 'channel', id: 'C1', threadId: '9', threadWord: 'topic' })).id).toBe('C1:topic:9');
+    expect(bindingPeerFor(msg('telegram', { kind: 'group', id: '-100', threadId: '9', threadWord: 'thread' })).id).toBe('-100:thread:9');
+    // A chat recorded before adapters said it: a forum's threads were topics, others threads.
+    expect(bindingPeerFor(msg('telegram', { kind: 'group', id: '-100', threadId: '9', isForum: true })).id).toBe('-100:topic:9');
+    expect(bindingPeerFor(msg('discord', { kind: 'channel', id: '5', threadId: '9' })).id).toBe('5:thread:9');
   });
 
   it('a Discord thread can be bound by its own channel id or by <parent>:thread:<id>', () => {
@@ -174,7 +190,7 @@ describe('resolveRoute: constraints, precedence and stale bindings', () => {
   });
 
   it('the default is the agent marked default, else the first', () => {
-    const cfg = configSchema.parse({ agents: { list: [{ id: 'a' }, { id: 'b', default: true }] } });
+    const cfg = configSchemaFor(CHANNEL_MODULES).parse({ agents: { list: [{ id: 'a' }, { id: 'b', default: true }] } });
     expect(resolveRoute({ inbound: tgDm, config: cfg, stored: [] })).toEqual({ agentId: 'b', matchedBy: 'default', source: 'default' });
   });
 });

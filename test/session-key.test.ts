@@ -38,7 +38,12 @@ describe('sessionKeyFor', () => {
     ['DM id equal to a canonical name (per-peer)', dm('webchat', 'alice'), 'per-peer', 'agent:main:direct:webchat%3aalice'],
     ['DM lowercased', dm('slack', 'U02ABC'), undefined, 'agent:main:slack:direct:u02abc'],
     ['Telegram group', inChat('telegram', { kind: 'group', id: '-100123' }), undefined, 'agent:main:telegram:group:-100123'],
-    ['Telegram forum topic', inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true }), undefined, 'agent:main:telegram:group:-100123:topic:7'],
+    ['Telegram forum topic (the adapter says topic)', inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true, threadWord: 'topic' }), undefined, 'agent:main:telegram:group:-100123:topic:7'],
+    // Recorded before adapters named the word (journal, sessions.json): a forum's threads keep their `:topic:` key.
+    ['Telegram forum topic recorded without a thread word', inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true }), undefined, 'agent:main:telegram:group:-100123:topic:7'],
+    // The word is the adapter's, whatever the platform: no platform name decides it.
+    ['a thread its adapter calls a topic', inChat('slack', { kind: 'channel', id: 'C1', threadId: '7', threadWord: 'topic' }), undefined, 'agent:main:slack:channel:c1:topic:7'],
+    ['a Telegram thread its adapter calls a thread', inChat('telegram', { kind: 'group', id: '-1', threadId: '7', threadWord: 'thread' }), undefined, 'agent:main:telegram:group:-1:thread:7'],
     ['WhatsApp group', inChat('whatsapp', { kind: 'group', id: '12036@g.us' }), undefined, 'agent:main:whatsapp:group:12036@g.us'],
     ['Discord channel', inChat('discord', { kind: 'channel', id: '999', guildId: 'g' }), undefined, 'agent:main:discord:channel:999'],
     ['Discord thread (own id, parentId)', inChat('discord', { kind: 'channel', id: '555', threadId: '555', parentId: '999' }), undefined, 'agent:main:discord:channel:999:thread:555'],

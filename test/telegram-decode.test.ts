@@ -30,7 +30,7 @@ describe('decodeUpdate (saved payloads)', () => {
     [
       'forum-topic',
       {
-        chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '17' },
+        chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '17', threadWord: 'topic' },
         mentionsBot: true,
         // The topic-creation message is structure, not a reply.
         replyToId: undefined,
@@ -40,7 +40,7 @@ describe('decodeUpdate (saved payloads)', () => {
     [
       'forum-general',
       {
-        chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '1' },
+        chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '1', threadWord: 'topic' },
         mentionsBot: true,
         text: '/status now',
       },
@@ -65,7 +65,7 @@ describe('decodeUpdate (saved payloads)', () => {
     ['reply-to-bot', { mentionsBot: true, replyToBot: true, replyToId: '1027' }],
     [
       'forum-reply-to-bot',
-      { chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '17' }, mentionsBot: true, replyToBot: true, replyToId: '2055' },
+      { chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '17', threadWord: 'topic' }, mentionsBot: true, replyToBot: true, replyToId: '2055' },
     ],
     ['text-mention', { mentionsBot: true, text: 'Switchyard, restart the job 👍' }],
     ['sticker', { text: '', attachments: [{ kind: 'sticker', name: '😂', bytes: 28311 }] }],

@@ -9,6 +9,7 @@ import { openStateStore } from '../storage/state-store.js';
 import { configSchema, type ConfigInput } from '../runtime/config/schema.js';
 import { createApprovals, promptRef, type ApprovalNotifier, type Approvals, type ExecApprovalRequest } from '../runtime/tools/approvals.js';
 import { exactPattern, findMatch, patternMatches } from '../runtime/tools/exec-allowlist.js';
+import { describeOrigin } from '../runtime/tools/approval-text.js';
 import type { ApprovalRecord, GatewayState, JsonDoc } from '../runtime/types/storage.js';
 import { FakeClock, flushMicrotasks } from './fakes/fake-clock.js';
 
@@ -22,12 +23,20 @@ class FakeNotifier implements ApprovalNotifier {
   origin: { origin: ApprovalRecord['origin']; text: string }[] = [];
   unreachable = new Set<string>();
   private n = 0;
-  async sendDirect(owner: string, text: string) {
+  /** Each approver in ownerAllowFrom order, as separate people (no identityLinks here). */
+  approvers: string[] = [];
+  private dm(owner: string, text: string): string | null {
     if (this.unreachable.has(owner)) return null;
     const [channel, userId] = owner.split(':');
     const ref = promptRef(channel, 'default', userId, String(++this.n));
     this.dms.push({ owner, text, ref });
-    return { ref };
+    return ref;
+  }
+  async tellApprovers(text: string) {
+    return this.approvers.map((o) => this.dm(o, text)).filter((r): r is string => r !== null);
+  }
+  async tellApprover(who: string, text: string) {
+    if (this.dm(who, text) === null) throw new Error(`${who} unreachable`);
   }
   async notifyOrigin(origin: ApprovalRecord['origin'], text: string) {
     this.origin.push({ origin, text });
@@ -48,7 +57,7 @@ let cfg: ConfigInput;
 const origin: ApprovalRecord['origin'] = {
   channel: 'telegram',
   accountId: 'default',
-  chat: { kind: 'group', id: '-1001', threadId: '42', title: 'Ops' },
+  chat: { kind: 'group', id: '-1001', threadId: '42', threadWord: 'topic', title: 'Ops' },
 };
 const request = (command: string, runId = 'run-1'): ExecApprovalRequest => ({
   runId,
@@ -65,6 +74,7 @@ async function setup(input: ConfigInput = {}) {
   }
   cfg = { commands: { ownerAllowFrom: [OWNER, OWNER2] }, ...input };
   const config = configSchema.parse(cfg);
+  notifier.approvers = config.commands.ownerAllowFrom;
   approvals = createApprovals({ config: () => config, state, notifier, clock, audit: createAuditLog(home, clock), logger: { info: log, warn: log, error: log } });
 }
 
@@ -192,6 +202,17 @@ describe('asking the owner', () => {
     expect(r).toMatchObject({ ok: true, message: expect.stringContaining(`denied by ${OWNER2}`) });
     expect(await p).toMatchObject({ allowed: false, decision: `denied:${OWNER2}` });
     expect(approvals.decide(waits[0], 'allow-once', OWNER)).toMatchObject({ ok: false, message: expect.stringContaining('already settled') });
+  });
+});
+
+describe('prompt text', () => {
+  it("names the origin's thread with its adapter's word", () => {
+    const where = (chat: ApprovalRecord['origin']['chat'], channel: ApprovalRecord['origin']['channel'] = 'discord') =>
+      describeOrigin({ channel, accountId: 'default', chat });
+    expect(where({ kind: 'channel', id: '9', threadId: '3', threadWord: 'thread' })).toBe('discord channel (9), thread 3');
+    expect(where({ kind: 'channel', id: '9', threadId: '3', threadWord: 'topic' })).toBe('discord channel (9), topic 3');
+    // Recorded before the word existed (state.json of an older version): a forum topic stays a topic.
+    expect(where({ kind: 'group', id: '-1', threadId: '3', isForum: true }, 'telegram')).toBe('telegram group (-1), topic 3');
   });
 });
 

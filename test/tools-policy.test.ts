@@ -1,6 +1,9 @@
 // Tool policy: deny beats allow, a non-empty allow blocks the rest, a lower layer cannot widen, groups.
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../runtime/config/schema.js';
+import { configSchema, configSchemaFor, type Config } from '../runtime/config/schema.js';
+import { channelSettings } from '../runtime/channel-settings.js';
+import type { ChannelId, ChatRef } from '../runtime/types/channel.js';
+import { CHANNEL_MODULES } from '../bots/registry.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { builtinTools } from '../runtime/tools/builtin.js';
 import { chatLayers, configLayers, decide, filterTools, type PolicyLayer } from '../runtime/tools/policy.js';
@@ -54,8 +57,12 @@ describe('decide / filterTools', () => {
   });
 });
 
+/** The chat's layers as the tool host gets them: its channel module reads the block, policy turns it into layers. */
+const chatLayersOf = (cfg: Config, channel: ChannelId, chat: ChatRef) =>
+  chatLayers(channelSettings(CHANNEL_MODULES, () => cfg).chat(channel, chat, 'default'), channel);
+
 describe('layers from config', () => {
-  const cfg = configSchema.parse({
+  const cfg = configSchemaFor(CHANNEL_MODULES).parse({
     tools: { deny: ['web_fetch'] },
     agents: { list: [{ id: 'main', default: true, tools: { allow: ['group:fs', 'group:runtime', 'time'] } }, { id: 'other' }] },
     channels: {
@@ -75,15 +82,15 @@ describe('layers from config', () => {
     expect(names(main)).toEqual(['read', 'write', 'edit', 'list', 'exec', 'time']);
     expect(names(configLayers(cfg, 'other'))).toEqual(['read', 'write', 'edit', 'list', 'exec', 'time']);
 
-    const group = chatLayers(cfg, 'telegram', { kind: 'group', id: '-100' });
+    const group = chatLayersOf(cfg, 'telegram', { kind: 'group', id: '-100' });
     expect(names([...main, ...group])).toEqual(['read', 'write', 'edit', 'list', 'time']);
-    const topic = chatLayers(cfg, 'telegram', { kind: 'group', id: '-100', threadId: '7' });
+    const topic = chatLayersOf(cfg, 'telegram', { kind: 'group', id: '-100', threadId: '7' });
     expect(topic.map((l) => l.source)).toEqual(['channels.telegram.groups[-100].tools', 'channels.telegram.groups[-100].topics[7].tools']);
     expect(names([...main, ...topic])).toEqual(['read', 'list']);
 
     // A group without its own entry gets the `*` entry; direct chats have no chat layers.
-    expect(names([...main, ...chatLayers(cfg, 'telegram', { kind: 'group', id: '-200' })])).toEqual(['time']);
-    expect(chatLayers(cfg, 'telegram', { kind: 'direct', id: '5' })).toEqual([]);
-    expect(chatLayers(cfg, 'discord', { kind: 'channel', id: '5' })).toEqual([]);
+    expect(names([...main, ...chatLayersOf(cfg, 'telegram', { kind: 'group', id: '-200' })])).toEqual(['time']);
+    expect(chatLayersOf(cfg, 'telegram', { kind: 'direct', id: '5' })).toEqual([]);
+    expect(chatLayersOf(cfg, 'discord', { kind: 'channel', id: '5' })).toEqual([]);
   });
 });

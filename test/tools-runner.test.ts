@@ -7,7 +7,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../storage/audit-log.js';
 import { openStateStore } from '../storage/state-store.js';
-import { configSchema, type Config, type ConfigInput } from '../runtime/config/schema.js';
+import { configSchemaFor, type Config, type ConfigInput } from '../runtime/config/schema.js';
+import { channelSettings } from '../runtime/channel-settings.js';
+import { CHANNEL_MODULES } from '../bots/registry.js';
 import { createApprovals, promptRef, type ApprovalNotifier, type Approvals } from '../runtime/tools/approvals.js';
 import { builtinTools } from '../runtime/tools/builtin.js';
 import { chatLayers } from '../runtime/tools/policy.js';
@@ -23,10 +25,16 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 class FakeNotifier implements ApprovalNotifier {
   dms: { owner: string; text: string; messageId: string }[] = [];
   origin: string[] = [];
-  async sendDirect(owner: string, text: string) {
+  private dm(owner: string, text: string): string {
     const messageId = String(this.dms.length + 1);
     this.dms.push({ owner, text, messageId });
-    return { ref: promptRef('telegram', 'default', owner.split(':')[1], messageId) };
+    return promptRef('telegram', 'default', owner.split(':')[1], messageId);
+  }
+  async tellApprovers(text: string) {
+    return [this.dm(OWNER, text)];
+  }
+  async tellApprover(who: string, text: string) {
+    this.dm(who, text);
   }
   async notifyOrigin(_o: unknown, text: string) {
     this.origin.push(text);
@@ -43,7 +51,7 @@ let runner: ToolRunner;
 let config: Config;
 
 async function setup(input: ConfigInput = {}) {
-  config = configSchema.parse({ commands: { ownerAllowFrom: [OWNER] }, ...input });
+  config = configSchemaFor(CHANNEL_MODULES).parse({ commands: { ownerAllowFrom: [OWNER] }, ...input });
   approvals = createApprovals({ config: () => config, state, notifier, clock, logger: quiet });
   runner = createToolRunner({
     tools: builtinTools({ config: () => config, clock }),
@@ -96,7 +104,7 @@ describe('visibleTools', () => {
       channels: { telegram: { botToken: '1:x', groups: { '-1001': { topics: { '7': { tools: { allow: ['group:fs', 'exec'] } } } } } } },
     });
     const c = ctx();
-    const topic = chatLayers(config, 'telegram', c.origin.chat);
+    const topic = chatLayers(channelSettings(CHANNEL_MODULES, () => config).chat('telegram', c.origin.chat, 'default'), 'telegram');
     expect(runner.visibleTools(c, topic).map((t) => t.name)).toEqual(['read', 'write', 'edit', 'list', 'exec']);
     expect(runner.visibleTools(c, []).map((t) => t.name)).toEqual(['read', 'write', 'edit', 'list', 'exec', 'time']);
   });

@@ -118,10 +118,13 @@ export async function spawnGateway(opts: {
   env?: Record<string, string>;
   pollMs?: number;
   timeoutMs?: number;
+  /** Prepares the state directory before the spawn (e.g. a linked WhatsApp account's credentials). */
+  beforeStart?: (home: string) => Promise<void>;
 }): Promise<SpawnedGateway> {
   const home = await mkdtemp(join(tmpdir(), 'sy-bench-'));
   const port = await freePort();
   await writeFile(join(home, 'switchyard.json'), opts.configText(port));
+  await opts.beforeStart?.(home);
   const url = `http://127.0.0.1:${port}/healthz`;
   let err = '';
   const started = performance.now();

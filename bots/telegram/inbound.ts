@@ -7,8 +7,8 @@
 //   answer twice); channel posts, callback queries, member updates etc. return null.
 // - Service messages (joins, topic created/renamed, pins…) have no text and no attachment → null.
 // - `/cmd@thisbot args` is rewritten to `/cmd args` so the command parser needs no Telegram knowledge.
-// - Forum topics: threadId is the topic id; a forum message outside any topic is the General topic, '1'.
-//   Non-forum groups have no threadId (their reply threads are not separate conversations).
+// - Forum topics: threadId is the topic id (threadWord 'topic'); a forum message outside any topic is the General
+//   topic, '1'. Non-forum groups have no threadId (their reply threads are not separate conversations).
 import type { Attachment, ChatRef, Inbound } from '../../runtime/types/channel.js';
 
 export interface BotIdentity {
@@ -81,6 +81,7 @@ function decodeChat(msg: Rec): ChatRef | null {
   const threadId = num(msg.message_thread_id);
   if (msg.is_topic_message === true && threadId !== undefined) ref.threadId = String(threadId);
   else if (isForum) ref.threadId = '1'; // the General topic
+  if (ref.threadId !== undefined) ref.threadWord = 'topic';
   return ref;
 }
 

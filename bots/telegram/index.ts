@@ -146,4 +146,9 @@ export class TelegramChannel implements Channel {
   typing(chat: ChatRef): Promise<void> {
     return this.sender.typing(chat);
   }
+
+  /** A Telegram user's private chat with the bot has the user's id (the bot can write there once they started it). */
+  async openDirect(userId: string): Promise<ChatRef> {
+    return { kind: 'direct', id: userId };
+  }
 }

@@ -98,5 +98,9 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
     async typing(chat: ChatRef) {
       push(chat.id, { type: 'typing' });
     },
+    // A web chat user's conversation is their (lower-cased) user id; messages wait in the outbox while they are away.
+    async openDirect(userId: string): Promise<ChatRef> {
+      return { kind: 'direct', id: userId.toLowerCase() };
+    },
   };
 }

@@ -1,8 +1,10 @@
 // The agent's workspace files become its system prompt. Files are created with short defaults on first start,
 // each is cut at 20,000 characters (head and tail kept, a marker between) and all of them at 150,000 in total.
-import { mkdir, readFile, writeFile, access, stat } from 'node:fs/promises';
+import { mkdir, writeFile, access, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { headOf, tailOf } from '../text-cut.js';
+import { openWorkspaceFile } from '../tools/workspace-open.js';
+import { WorkspacePathError } from '../tools/workspace-path.js';
 
 export const WORKSPACE_FILES = ['AGENTS.md', 'SOUL.md', 'USER.md', 'IDENTITY.md', 'TOOLS.md'] as const;
 export const PER_FILE_LIMIT = 20_000;
@@ -65,26 +67,48 @@ const rawCache = new Map<string, { version: string; mtimeMs: number; readAt: num
 const RAW_CACHE_LIMIT = 1000;
 const RACY_MS = 2000;
 
-async function readCurrent(path: string): Promise<string | null> {
+// The agent's exec can write the workspace, so a file here may be a symbolic link planted to pull a file from
+// outside (the config, say) into the prompt: files are opened the way the file tools open them, and one that
+// leads outside is replaced by a note saying why. Other errors (EACCES, a directory) fail the run as before.
+async function readCurrent(dir: string, name: string): Promise<string | null> {
+  const path = join(dir, name);
+  const checkedAt = Date.now();
   try {
-    const checkedAt = Date.now();
-    const st = await stat(path);
-    const version = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-    const hit = rawCache.get(path);
-    if (hit?.version === version && hit.mtimeMs < hit.readAt - RACY_MS) return hit.raw;
-    const raw = await readFile(path, 'utf8');
-    if (rawCache.size >= RAW_CACHE_LIMIT) rawCache.delete(rawCache.keys().next().value as string);
-    rawCache.set(path, { version, mtimeMs: Math.max(st.mtimeMs, st.ctimeMs), readAt: checkedAt, raw });
-    return raw;
+    await lstat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     rawCache.delete(path);
     return null;
   }
+  let opened;
+  try {
+    opened = await openWorkspaceFile(dir, name, 'read');
+  } catch (err) {
+    if (err instanceof WorkspacePathError && err.code === 'ENOENT') {
+      rawCache.delete(path); // removed between the two looks
+      return null;
+    }
+    if (!(err instanceof WorkspacePathError) || !err.escape) throw err;
+    rawCache.delete(path);
+    return `[${name} was not read: ${err.message}]`;
+  }
+  const { fh, stat: st } = opened;
+  try {
+    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file; make it one`), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' });
+    const version = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const hit = rawCache.get(path);
+    if (hit?.version === version && hit.mtimeMs < hit.readAt - RACY_MS) return hit.raw;
+    const raw = await fh.readFile('utf8');
+    if (rawCache.size >= RAW_CACHE_LIMIT) rawCache.delete(rawCache.keys().next().value as string);
+    rawCache.set(path, { version, mtimeMs: Math.max(st.mtimeMs, st.ctimeMs), readAt: checkedAt, raw });
+    return raw;
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function loadWorkspaceFiles(dir: string): Promise<WorkspaceFile[]> {
-  const raws = await Promise.all(WORKSPACE_FILES.map((name) => readCurrent(join(dir, name))));
+  const raws = await Promise.all(WORKSPACE_FILES.map((name) => readCurrent(dir, name)));
   const out: WorkspaceFile[] = [];
   let budget = TOTAL_LIMIT;
   for (const [i, name] of WORKSPACE_FILES.entries()) {
@@ -109,7 +133,7 @@ export async function loadWorkspaceFiles(dir: string): Promise<WorkspaceFile[]> 
 
 /** MEMORY.md, cut like the other files; undefined when there is none (it is only read for the owner's own DMs). */
 export async function loadMemoryFile(dir: string): Promise<WorkspaceFile | undefined> {
-  const raw = await readCurrent(join(dir, 'MEMORY.md'));
+  const raw = await readCurrent(dir, 'MEMORY.md');
   if (raw === null) return undefined;
   const cut = truncateMiddle(raw, PER_FILE_LIMIT);
   return { name: 'MEMORY.md', missing: false, rawChars: raw.length, injectedChars: cut.text.length, truncated: cut.truncated, content: cut.text };

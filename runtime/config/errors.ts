@@ -43,7 +43,8 @@ export function formatProblems(file: string, problems: ConfigProblem[]): string 
 function formatProblem(name: string, p: ConfigProblem): string {
   const where = p.line !== undefined ? `${name}:${p.line}:${p.column ?? 0}` : name;
   const text = p.message ?? `expected ${p.expected}, found ${p.found}`;
-  return p.path ? `${where}: ${p.path}: ${text}` : `${where}: ${text}`;
+  // A message that is a sentence about the key ("channels.discord is not supported yet") names it itself.
+  return p.path && !text.startsWith(`${p.path} `) ? `${where}: ${p.path}: ${text}` : `${where}: ${text}`;
 }
 
 const PLAIN_KEY = /^[^.[\]\s"]+$/;

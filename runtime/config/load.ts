@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import JSON5 from 'json5';
-import { ConfigError, valueAt } from './errors.js';
+import { ConfigError, type ConfigProblem, valueAt } from './errors.js';
 import { substituteEnv } from './env-subst.js';
-import { type Config, configSchema } from './schema.js';
+import { CHANNEL_IDS, type ChannelModule } from '../types/channel.js';
+import { type Config, configSchemaFor } from './schema.js';
 import { checkConfig } from './semantic.js';
 import { issuesToProblems } from './zod-issues.js';
 
@@ -20,6 +21,8 @@ export interface LoadConfigOptions {
   /** `--config PATH`: when given, the file must exist. */
   configPath?: string;
   env: NodeJS.ProcessEnv;
+  /** The adapter modules (bots/registry.ts): their schemas validate `channels.<id>`, their env overlays apply. */
+  modules: readonly ChannelModule[];
 }
 
 export interface LoadedConfig {
@@ -32,12 +35,23 @@ export interface LoadedConfig {
 
 /**
  * Environment variables that fill a key when the file leaves it out. `unless`: other keys that mean the file
- * already decided (a Telegram block with named `accounts` carries its own tokens).
+ * already decided. The modules add theirs for their own blocks (ChannelModule.envOverlays).
  */
-const OVERLAYS: { env: string; path: string[]; unless?: string[][] }[] = [
-  { env: 'SWITCHYARD_GATEWAY_TOKEN', path: ['gateway', 'auth', 'token'] },
-  { env: 'TELEGRAM_BOT_TOKEN', path: ['channels', 'telegram', 'botToken'], unless: [['channels', 'telegram', 'accounts']] },
-];
+type Overlay = { env: string; path: string[]; unless?: string[][] };
+const OVERLAYS: Overlay[] = [{ env: 'SWITCHYARD_GATEWAY_TOKEN', path: ['gateway', 'auth', 'token'] }];
+
+function overlaysOf(modules: readonly ChannelModule[]): Overlay[] {
+  return [
+    ...OVERLAYS,
+    ...modules.flatMap((m) =>
+      (m.envOverlays ?? []).map((o) => ({
+        env: o.env,
+        path: ['channels', m.id, o.key],
+        unless: o.unless?.map((k) => ['channels', m.id, k]),
+      })),
+    ),
+  ];
+}
 
 export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig> {
   const explicit = opts.configPath !== undefined;
@@ -49,11 +63,12 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const subst = substituteEnv(raw, opts.env);
   if (subst.problems.length > 0) throw new ConfigError(subst.problems, file);
 
-  const overlaid = applyOverlays(subst.value as Record<string, unknown>, opts.env);
+  const overlaid = applyOverlays(subst.value as Record<string, unknown>, opts.env, overlaysOf(opts.modules));
 
-  const parsed = configSchema.safeParse(overlaid.value);
+  const schema = configSchemaFor(opts.modules);
+  const parsed = schema.safeParse(overlaid.value);
   if (!parsed.success) {
-    const problems = issuesToProblems(parsed.error.issues, overlaid.value, configSchema);
+    const problems = issuesToProblems(parsed.error.issues, overlaid.value, schema).map((p) => notSupportedYet(p, opts.modules));
     for (const p of problems) {
       const vars = subst.sources.get(p.path);
       if (vars) p.found += ` (from ${vars.map((v) => `\${${v}}`).join(', ')})`;
@@ -63,10 +78,18 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
     throw new ConfigError(problems, file);
   }
 
-  const semantic = checkConfig(parsed.data, opts.env);
+  const semantic = checkConfig(parsed.data, opts.env, opts.modules);
   if (semantic.length > 0) throw new ConfigError(semantic, file);
 
   return { config: parsed.data, path: file, exists: text !== undefined };
+}
+
+/** A block for a platform this build has no adapter module for: said plainly instead of "unknown key". */
+function notSupportedYet(p: ConfigProblem, modules: readonly ChannelModule[]): ConfigProblem {
+  const m = /^channels\.([a-z]+)$/.exec(p.path);
+  if (!m || !p.found.startsWith('unknown key') || !(CHANNEL_IDS as readonly string[]).includes(m[1])) return p;
+  const have = modules.map((x) => x.id).join(', ');
+  return { ...p, message: `${p.path} is not supported yet: this build has no ${m[1]} adapter (it has ${have}); remove the block` };
 }
 
 /** Expands a leading `~` and makes the path absolute (relative to the working directory). */
@@ -122,10 +145,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function applyOverlays(
   root: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
+  overlays: Overlay[],
 ): { value: Record<string, unknown>; sources: Map<string, string> } {
   const value = structuredClone(root);
   const sources = new Map<string, string>();
-  for (const o of OVERLAYS) {
+  for (const o of overlays) {
     const v = env[o.env];
     if (v === undefined || v === '') continue;
     if (o.unless?.some((p) => valueAt(value, p) !== undefined)) continue;

@@ -1,6 +1,7 @@
 // The configuration schema: these key names are the product's interface (users' switchyard.json files).
 // Unknown keys are errors (strict objects) so a typo is reported, not silently ignored.
 import { z } from 'zod';
+import type { ChannelModule } from '../types/channel.js';
 
 const channelId = z.enum(['telegram', 'discord', 'whatsapp', 'slack', 'webchat']);
 const peerKind = z.enum(['direct', 'group', 'channel']);
@@ -73,50 +74,6 @@ const bindingSchema = z.strictObject({
     roles: z.array(z.string()).optional(),
   }),
 });
-
-const dmPolicy = z.enum(['pairing', 'allowlist', 'open', 'disabled']);
-const idList = z.array(z.union([z.string(), z.number()]).transform(String));
-
-const telegramTopicSchema = z.strictObject({
-  agentId: z.string().optional(),
-  requireMention: z.boolean().optional(),
-  tools: toolPolicySchema.optional(),
-  enabled: z.boolean().optional(),
-});
-
-const telegramGroupSchema = z.strictObject({
-  requireMention: z.boolean().optional(),
-  tools: toolPolicySchema.optional(),
-  enabled: z.boolean().optional(),
-  allowFrom: idList.optional(),
-  topics: z.record(z.string(), telegramTopicSchema).optional(),
-});
-
-const telegramAccountSchema = z.strictObject({
-  botToken: z.string().optional(),
-  apiRoot: z.string().url().optional(),
-});
-
-export const telegramSchema = z.strictObject({
-  enabled: z.boolean().prefault(true),
-  botToken: z.string().optional(),
-  apiRoot: z.string().url().optional(),
-  accounts: z.record(z.string(), telegramAccountSchema).optional(),
-  dmPolicy: dmPolicy.prefault('pairing'),
-  allowFrom: idList.prefault([]),
-  groups: z.record(z.string(), telegramGroupSchema).prefault({}),
-  /** Long-poll timeout in seconds (getUpdates `timeout`). */
-  pollTimeoutSeconds: z.number().int().min(0).max(50).prefault(25),
-});
-
-export const webchatSchema = z.strictObject({
-  enabled: z.boolean().prefault(true),
-  dmPolicy: dmPolicy.prefault('open'),
-  allowFrom: idList.prefault([]),
-});
-
-// Discord, Slack and WhatsApp blocks are defined by their own issues; until then they are accepted as objects.
-const laterChannel = z.record(z.string(), z.unknown());
 
 export const configSchema = z.strictObject({
   gateway: z
@@ -236,21 +193,25 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  channels: z
-    .strictObject({
-      telegram: telegramSchema.optional(),
-      webchat: webchatSchema.prefault({}),
-      discord: laterChannel.optional(),
-      slack: laterChannel.optional(),
-      whatsapp: laterChannel.optional(),
-    })
-    .prefault({}),
+  /**
+   * One block per platform, each validated by its adapter module's schema (configSchemaFor); the runtime reads
+   * them only through the module (ChannelModule.directSettings / chatSettings / agentRefs), never by shape.
+   */
+  channels: z.record(z.string(), z.unknown()).prefault({}),
 });
+
+/**
+ * The whole config's schema with `channels.<id>` validated by the registered modules: a block no module
+ * validates is an unknown key (the loader reports a known platform's as "not supported yet").
+ */
+export function configSchemaFor(modules: readonly ChannelModule[]): z.ZodType<Config, ConfigInput> {
+  const blocks = Object.fromEntries(modules.map((m) => [m.id, m.configSchema.optional()]));
+  return configSchema.extend({ channels: z.strictObject(blocks).prefault({}) }) as unknown as z.ZodType<Config, ConfigInput>;
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type AgentConfig = z.output<typeof agentSchema>;
-export type TelegramConfig = z.output<typeof telegramSchema>;
 export type ToolPolicyConfig = z.output<typeof toolPolicySchema>;
 export type QueueMode = z.output<typeof queueMode>;
 export type DropPolicy = z.output<typeof dropPolicy>;

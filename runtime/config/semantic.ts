@@ -1,7 +1,7 @@
 // Checks that need more than one key at a time (the schema checks keys one by one): references between
 // agents, bindings, providers and auth profiles must resolve, so a typo fails at start-up instead of
 // silently routing messages to the default agent or failing on the first model call.
-import { CHANNEL_IDS } from '../types/channel.js';
+import { CHANNEL_IDS, type ChannelModule } from '../types/channel.js';
 import { parseModelRef } from '../types/provider.js';
 import { type ConfigProblem, formatPath } from './errors.js';
 import type { Config } from './schema.js';
@@ -15,13 +15,13 @@ export function knownProviders(config: Config): string[] {
   return [...new Set([...BUILTIN_PROVIDERS, ...Object.keys(config.models.providers)])];
 }
 
-export function checkConfig(config: Config, env: NodeJS.ProcessEnv): ConfigProblem[] {
+export function checkConfig(config: Config, env: NodeJS.ProcessEnv, modules: readonly ChannelModule[]): ConfigProblem[] {
   return [
     ...checkAgents(config),
-    ...checkBindings(config),
+    ...checkBindings(config, modules),
     ...checkModels(config, env),
     ...checkAuth(config),
-    ...checkTelegramTopics(config),
+    ...checkChannelAgentRefs(config, modules),
     ...checkIdentityLinks(config),
     ...checkMemory(config),
   ];
@@ -69,10 +69,30 @@ function checkAgents(config: Config): ConfigProblem[] {
   return problems;
 }
 
-function checkBindings(config: Config): ConfigProblem[] {
+function checkBindings(config: Config, modules: readonly ChannelModule[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const supported = modules.map((m) => m.id);
   config.bindings.forEach((b, i) => {
     if (!agentExists(config, b.agentId)) problems.push(unknownAgent(config, `bindings[${i}].agentId`, b.agentId));
+    const module = modules.find((m) => m.id === b.match.channel);
+    if (!module) {
+      problems.push({
+        path: `bindings[${i}].match.channel`,
+        expected: `a platform this build supports (${supported.join(', ')})`,
+        found: `${JSON.stringify(b.match.channel)}, which is not supported yet`,
+      });
+    }
+    // An account that does not exist would never match: the binding would silently do nothing.
+    const block = config.channels[b.match.channel];
+    const accounts = module?.accountIds && block !== undefined ? module.accountIds(block) : undefined;
+    const wanted = b.match.accountId;
+    if (accounts && wanted !== undefined && wanted !== '*' && !accounts.includes(wanted)) {
+      problems.push({
+        path: `bindings[${i}].match.accountId`,
+        expected: `an account of channels.${b.match.channel} (${accounts.join(', ')}) or "*"`,
+        found: JSON.stringify(wanted),
+      });
+    }
     if (b.match.roles && b.match.roles.length > 0 && b.match.guildId === undefined) {
       problems.push({
         path: `bindings[${i}].match.roles`,
@@ -164,15 +184,14 @@ function checkAuth(config: Config): ConfigProblem[] {
   return problems;
 }
 
-function checkTelegramTopics(config: Config): ConfigProblem[] {
+/** Agent ids named inside channel blocks (e.g. a Telegram topic pinned to an agent), as each module lists them. */
+function checkChannelAgentRefs(config: Config, modules: readonly ChannelModule[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const groups = config.channels.telegram?.groups ?? {};
-  for (const [chatId, group] of Object.entries(groups)) {
-    for (const [threadId, topic] of Object.entries(group.topics ?? {})) {
-      if (topic.agentId !== undefined && !agentExists(config, topic.agentId)) {
-        const path = formatPath(['channels', 'telegram', 'groups', chatId, 'topics', threadId, 'agentId']);
-        problems.push(unknownAgent(config, path, topic.agentId));
-      }
+  for (const m of modules) {
+    const block = config.channels[m.id];
+    if (block === undefined || !m.agentRefs) continue;
+    for (const ref of m.agentRefs(block)) {
+      if (!agentExists(config, ref.agentId)) problems.push(unknownAgent(config, ref.path, ref.agentId));
     }
   }
   return problems;

@@ -3,9 +3,11 @@
 // Within one call (one model round of a run): candidates are tried in order (primary, then fallbacks); for each,
 // its provider's usable profiles in order (sticky, auth.order, tokens first, least recently used). A failover-class
 // error (classes.ts) updates the profile's health (health.ts; persisted in state.json, so a restart does not
-// hammer a cooling key) and moves on at once; any other error ends the call as it is. When nothing is left, one
-// `unavailable` event names the soonest time a profile is usable again; the session runner keeps the message
-// queued until then.
+// hammer a cooling key) and moves on at once; any other error ends the call as it is. When a round saw a server
+// fault, the round is repeated after a short doubling pause (TRANSIENT_ROUNDS at most): one bad response from a
+// server is retried, not turned into "unavailable". When no profile is usable, a profile cooling after server
+// faults may take one probe call (health.ts probeAt). When nothing is left, one `unavailable` event names the
+// soonest time a profile is usable (or may be probed) again; the session runner keeps the message queued until then.
 //
 // Streamed text and failover: text deltas are passed on as they come, also from an attempt that then fails
 // mid-stream; that attempt still fails over. A `failover` event therefore means "everything streamed since the
@@ -20,8 +22,9 @@ import type { Credential, ModelError, ModelErrorKind, ModelRef, Provider, Provid
 import { formatModelRef } from '../types/provider.js';
 import type { AuditLog, GatewayState, JsonDoc, ProfileHealth } from '../types/storage.js';
 import { missingCredentialHint, type ModelCallEvent, type ModelCaller, type ModelCallRequest } from '../agent/model-caller.js';
-import { isFailoverKind } from './classes.js';
-import { availableAt, blockedReason, isUsable, recordFailure, recordSuccess, recordUse } from './health.js';
+import { sleep } from '../clock.js';
+import { isFailoverKind, isTransientKind } from './classes.js';
+import { availableAt, blockedReason, isUsable, probeAt, recordFailure, recordSuccess, recordUse } from './health.js';
 import { orderProfiles, providerProfiles, type AuthProfile, type StickyProfiles } from './order.js';
 
 export interface FailoverDeps {
@@ -59,6 +62,11 @@ const KINDS: readonly ModelErrorKind[] = [
 function asKind(s: string | undefined): ModelErrorKind {
   return KINDS.find((k) => k === s) ?? 'rate_limit';
 }
+
+/** Rounds over the candidates within one call when server faults occur (the first try plus retries). */
+export const TRANSIENT_ROUNDS = 3;
+/** The pause before the first retry round; it doubles for each further round. */
+export const RETRY_BASE_MS = 500;
 
 export function attemptLabel(ref: ModelRef, profileId: string): string {
   return `${formatModelRef(ref)}@${profileId}`;
@@ -143,10 +151,17 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
     }
   }
 
-  /** The soonest time any profile of any callable candidate is usable again. */
+  /** The soonest time any profile of any callable candidate is usable again, or may be probed. */
   function soonest(plans: Plan[], now: number): number {
     let at = Number.POSITIVE_INFINITY;
-    for (const p of plans) for (const prof of p.profiles) at = Math.min(at, Math.max(now, availableAt(health(prof.id))));
+    for (const p of plans) {
+      for (const prof of p.profiles) {
+        const h = health(prof.id);
+        const usable = Math.max(now, availableAt(h));
+        const probe = probeAt(h, now);
+        at = Math.min(at, probe === undefined ? usable : Math.min(usable, Math.max(now, probe)));
+      }
+    }
     return at;
   }
 
@@ -159,6 +174,8 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
     const list = blocks.map((b) => `${b.label} until ${new Date(b.until).toISOString()} (${b.why ?? 'blocked'})`).join('; ');
     return { kind: asKind(blocks[0]?.why), message: `every model candidate is cooling down or disabled: ${list}` };
   }
+
+  type Step = 'done' | 'stop' | 'next';
 
   return {
     async *stream(req) {
@@ -180,54 +197,91 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
         deps.sticky.set(req.agentId, req.sessionKey, undefined);
       };
       let last: { label: string; error: ModelError } | undefined;
+      let transient = false;
+      const stopped = (): ModelCallEvent => ({ type: 'error', error: { kind: 'aborted', message: 'the run was stopped' } });
 
-      for (const p of plans) {
-        const ordered = orderProfiles(p.profiles, { order: config.auth.order[p.ref.provider], health: deps.state.data.profiles, sticky });
-        for (const profile of ordered) {
-          if (req.signal?.aborted) {
-            yield { type: 'error', error: { kind: 'aborted', message: 'the run was stopped' } };
-            return;
-          }
-          if (!isUsable(health(profile.id), clock.now())) {
-            dropSticky(profile.id); // a cooling sticky profile is let go: the session moves on and sticks anew
-            continue;
-          }
-          const label = attemptLabel(p.ref, profile.id);
-          if (last) {
-            yield { type: 'failover', from: last.label, to: label, reason: last.error.kind };
-            await audit({ ...ids, from: last.label, to: label, reason: last.error.kind, status: last.error.status });
-          }
-          setHealth(profile.id, recordUse(health(profile.id), clock.now()));
-          const outcome = yield* attempt(p, profile, req);
+      /** One attempt on one profile: 'done' (answered), 'stop' (an error that ends the call), 'next' (fail over). */
+      async function* tryProfile(p: Plan, profile: AuthProfile): AsyncGenerator<ModelCallEvent, Step, undefined> {
+        const label = attemptLabel(p.ref, profile.id);
+        if (last) {
+          yield { type: 'failover', from: last.label, to: label, reason: last.error.kind };
+          await audit({ ...ids, from: last.label, to: label, reason: last.error.kind, status: last.error.status });
+        }
+        setHealth(profile.id, recordUse(health(profile.id), clock.now()));
+        const outcome = yield* attempt(p, profile, req);
 
-          if ('done' in outcome) {
-            setHealth(profile.id, recordSuccess(health(profile.id), clock.now()));
-            if (sticky !== profile.id) deps.sticky.set(req.agentId, req.sessionKey, profile.id);
-            yield outcome.done;
-            return;
+        if ('done' in outcome) {
+          setHealth(profile.id, recordSuccess(health(profile.id), clock.now()));
+          if (sticky !== profile.id) deps.sticky.set(req.agentId, req.sessionKey, profile.id);
+          yield outcome.done;
+          return 'done';
+        }
+        const error = outcome.error;
+        if (req.signal?.aborted || error.kind === 'aborted') {
+          // The user's /stop (or the run's own timeout): never a reason to try elsewhere, nor the profile's fault.
+          yield { type: 'error', error: error.kind === 'aborted' ? error : { ...error, kind: 'aborted' } };
+          return 'stop';
+        }
+        if (!isFailoverKind(error.kind)) {
+          yield { type: 'error', error };
+          return 'stop';
+        }
+        const h = recordFailure(health(profile.id), error, clock.now());
+        setHealth(profile.id, h);
+        if (isTransientKind(error.kind)) transient = true;
+        else dropSticky(profile.id);
+        log.warn('failover: model call failed, trying again or the next profile or model', {
+          ...ids,
+          attempt: label,
+          kind: error.kind,
+          status: error.status,
+          availableAt: new Date(Math.max(clock.now(), availableAt(h))).toISOString(),
+          error: clip(error.message),
+        });
+        last = { label, error };
+        return 'next';
+      }
+
+      // Rounds: every usable profile of every candidate in order; when a round saw a server fault, the next one
+      // starts after a short, doubling pause (server faults are not the key's fault, so it is still usable).
+      for (let round = 0; ; round++) {
+        transient = false;
+        let tried = false;
+        for (const p of plans) {
+          const ordered = orderProfiles(p.profiles, { order: config.auth.order[p.ref.provider], health: deps.state.data.profiles, sticky });
+          for (const profile of ordered) {
+            if (req.signal?.aborted) {
+              yield stopped();
+              return;
+            }
+            if (!isUsable(health(profile.id), clock.now())) {
+              dropSticky(profile.id); // a cooling sticky profile is let go: the session moves on and sticks anew
+              continue;
+            }
+            tried = true;
+            const step = yield* tryProfile(p, profile);
+            if (step !== 'next') return;
           }
-          const error = outcome.error;
-          if (req.signal?.aborted || error.kind === 'aborted') {
-            // The user's /stop (or the run's own timeout): never a reason to try elsewhere, nor the profile's fault.
-            yield { type: 'error', error: error.kind === 'aborted' ? error : { ...error, kind: 'aborted' } };
-            return;
+        }
+        if (!tried && round === 0) {
+          // Everything is cooling down: one call may probe a profile that cools after server faults (at most
+          // every PROBE_INTERVAL_MS per profile), so a recovered server is noticed without waiting it out.
+          const probe = findProbe(plans, clock.now());
+          if (probe) {
+            const step = yield* tryProfile(probe.plan, probe.profile);
+            if (step !== 'next') return;
           }
-          if (!isFailoverKind(error.kind)) {
-            yield { type: 'error', error };
-            return;
-          }
-          const h = recordFailure(health(profile.id), error, clock.now());
-          setHealth(profile.id, h);
-          dropSticky(profile.id);
-          log.warn('failover: model call failed, trying the next profile or model', {
-            ...ids,
-            attempt: label,
-            kind: error.kind,
-            status: error.status,
-            availableAt: new Date(availableAt(h)).toISOString(),
-            error: clip(error.message),
-          });
-          last = { label, error };
+        }
+        // Another round only after a server fault, and only when some profile is usable by then (a failed
+        // probe leaves none).
+        const pause = RETRY_BASE_MS * 2 ** round;
+        const usableThen = plans.some((p) => p.profiles.some((prof) => isUsable(health(prof.id), clock.now() + pause)));
+        if (!transient || round + 1 >= TRANSIENT_ROUNDS || !usableThen) break;
+        try {
+          await sleep(clock, pause, req.signal);
+        } catch {
+          yield stopped(); // the run was stopped during the pause
+          return;
         }
       }
 
@@ -238,4 +292,14 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
       yield { type: 'unavailable', retryAt, error };
     },
   };
+
+  function findProbe(plans: Plan[], now: number): { plan: Plan; profile: AuthProfile } | undefined {
+    for (const p of plans) {
+      for (const profile of p.profiles) {
+        const at = probeAt(health(profile.id), now);
+        if (at !== undefined && at <= now) return { plan: p, profile };
+      }
+    }
+    return undefined;
+  }
 }

@@ -4,18 +4,21 @@ import type { ModelErrorKind } from '../types/provider.js';
 
 /**
  * What a failure does to the profile that produced it:
- * - `cooldown`: a short, growing pause (rate limits, overload, timeouts, 5xx, a rejected key that may be transient);
+ * - `transient`: a server fault (5xx, overload, a cut or malformed stream, a timeout) says nothing about the key:
+ *   the call is retried with a short backoff and fails over for this request, and the profile cools down only
+ *   after repeated faults in a row (health.ts);
+ * - `cooldown`: a short, growing pause (rate limits, a rejected key that may be transient);
  * - `billing`: the account is out of credit, a long disable that doubles;
  * - `disable`: the key is refused for good (403), a long disable;
  * - `none`: not the profile's fault (the request itself, or the user's /stop) — never fails over.
  */
-export type FailureEffect = 'cooldown' | 'billing' | 'disable' | 'none';
+export type FailureEffect = 'transient' | 'cooldown' | 'billing' | 'disable' | 'none';
 
 const EFFECT: Record<ModelErrorKind, FailureEffect> = {
   rate_limit: 'cooldown',
-  overloaded: 'cooldown',
-  timeout: 'cooldown',
-  server_error: 'cooldown',
+  overloaded: 'transient',
+  timeout: 'transient',
+  server_error: 'transient',
   auth: 'cooldown',
   auth_permanent: 'disable',
   billing: 'billing',
@@ -32,4 +35,9 @@ export function failureEffect(kind: ModelErrorKind): FailureEffect {
 /** True when the run should move on to the next profile / model instead of reporting the error. */
 export function isFailoverKind(kind: ModelErrorKind): boolean {
   return failureEffect(kind) !== 'none';
+}
+
+/** A server fault: retried within the call, and not the key's fault until it repeats. */
+export function isTransientKind(kind: string | undefined): boolean {
+  return kind !== undefined && failureEffect(kind as ModelErrorKind) === 'transient';
 }

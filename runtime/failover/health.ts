@@ -3,7 +3,7 @@
 // caller.ts stores the results in state.json (GatewayState.profiles) so they survive a restart.
 import type { ModelError } from '../types/provider.js';
 import type { ProfileHealth } from '../types/storage.js';
-import { failureEffect } from './classes.js';
+import { failureEffect, isTransientKind } from './classes.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -20,6 +20,16 @@ export const BILLING_DISABLE_CAP_MS = 24 * HOUR;
  */
 export const AUTH_PERMANENT_DISABLE_MS = 24 * HOUR;
 /**
+ * Server faults (5xx, overload, cut or malformed streams, timeouts) in a row before the profile cools down: one
+ * bad response is the server's hiccup, not the key's fault, and must not lock every chat out for a minute.
+ */
+export const SERVER_FAULTS_BEFORE_COOLDOWN = 3;
+/**
+ * While a profile cools down after server faults, one call may still probe it this often: when every profile
+ * is cooling, a recovered server is noticed within this time instead of after the whole cooldown.
+ */
+export const PROBE_INTERVAL_MS = 30_000;
+/**
  * Error counters (ladder step, billing step, per-kind counts) are forgotten after this long without a failure,
  * counted from when the profile became usable again: a key parked for 24 h had no failures only because it was
  * not called, and must not come back with its billing step reset.
@@ -33,7 +43,7 @@ export function emptyHealth(): ProfileHealth {
 /** Drops counters after FORGET_AFTER_MS of usable time without a failure (see there). */
 export function forgetStale(h: ProfileHealth, now: number): ProfileHealth {
   if (h.lastFailureAt === undefined || now - Math.max(h.lastFailureAt, availableAt(h)) < FORGET_AFTER_MS) return h;
-  const { billingCount: _billing, ...rest } = h;
+  const { billingCount: _billing, serverFaults: _faults, ...rest } = h;
   return { ...rest, errorCount: 0, failureCounts: {} };
 }
 
@@ -56,14 +66,29 @@ export function recordFailure(prev: ProfileHealth | undefined, error: ModelError
   const effect = failureEffect(error.kind);
   if (effect === 'none') return prev ?? emptyHealth();
   const h = forgetStale(prev ?? emptyHealth(), now);
+  const counted = { ...h.failureCounts, [error.kind]: (h.failureCounts[error.kind] ?? 0) + 1 };
+  // A server that says how long to wait knows better than our ladder when it says longer.
+  const wait = (ms: number) => now + Math.max(ms, error.retryAfterMs ?? 0);
+  if (effect === 'transient') {
+    const serverFaults = (h.serverFaults ?? 0) + 1;
+    const next: ProfileHealth = { ...h, serverFaults, failureCounts: counted, lastFailureAt: now };
+    if (serverFaults >= SERVER_FAULTS_BEFORE_COOLDOWN) {
+      next.errorCount = h.errorCount + 1;
+      next.cooldownUntil = Math.max(h.cooldownUntil ?? 0, wait(cooldownForStep(next.errorCount)));
+      next.cooldownReason = error.kind;
+    } else if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
+      // Not cooled down by us yet, but a server that asks for a pause gets it.
+      next.cooldownUntil = Math.max(h.cooldownUntil ?? 0, wait(0));
+      next.cooldownReason = error.kind;
+    }
+    return next;
+  }
   const next: ProfileHealth = {
     ...h,
     errorCount: h.errorCount + 1,
-    failureCounts: { ...h.failureCounts, [error.kind]: (h.failureCounts[error.kind] ?? 0) + 1 },
+    failureCounts: counted,
     lastFailureAt: now,
   };
-  // A server that says how long to wait knows better than our ladder when it says longer.
-  const wait = (ms: number) => now + Math.max(ms, error.retryAfterMs ?? 0);
   if (effect === 'cooldown') {
     next.cooldownUntil = Math.max(h.cooldownUntil ?? 0, wait(cooldownForStep(next.errorCount)));
     next.cooldownReason = error.kind;
@@ -81,7 +106,7 @@ export function recordFailure(prev: ProfileHealth | undefined, error: ModelError
 /** A call on this profile worked: the ladder, billing step and any block are reset; counts per kind stay for /status. */
 export function recordSuccess(prev: ProfileHealth | undefined, now: number): ProfileHealth {
   const h = forgetStale(prev ?? emptyHealth(), now);
-  const { cooldownUntil: _c, cooldownReason: _cr, disabledUntil: _d, disabledReason: _dr, billingCount: _b, ...rest } = h;
+  const { cooldownUntil: _c, cooldownReason: _cr, disabledUntil: _d, disabledReason: _dr, billingCount: _b, serverFaults: _s, ...rest } = h;
   return { ...rest, errorCount: 0, lastUsedAt: now, lastGoodAt: now };
 }
 
@@ -106,4 +131,14 @@ export function blockedReason(h: ProfileHealth | undefined, now: number): string
   if ((h.disabledUntil ?? 0) > now) return h.disabledReason ?? 'disabled';
   if ((h.cooldownUntil ?? 0) > now) return h.cooldownReason ?? 'cooldown';
   return undefined;
+}
+
+/**
+ * When a blocked profile may take a probe call: only a cooldown after server faults (never a disable, a rate
+ * limit or a rejected key, which keep their ladders) and at most every PROBE_INTERVAL_MS since it was last
+ * called. Undefined when it may not be probed.
+ */
+export function probeAt(h: ProfileHealth | undefined, now: number): number | undefined {
+  if (!h || (h.disabledUntil ?? 0) > now || !isTransientKind(h.cooldownReason)) return undefined;
+  return (h.lastUsedAt ?? 0) + PROBE_INTERVAL_MS;
 }

@@ -63,7 +63,7 @@ export function createControl(deps: ControlDeps) {
       fn(e);
       e.updatedAt = clock.now();
       deps.sessions.put(e);
-      if (!existing) void ensureTranscript(e).catch((err) => deps.log.error('transcript create failed', { sessionKey, err: String(err) }));
+      if (!existing) void ensureTranscript(e).catch((err: unknown) => deps.log.error('transcript create failed', { sessionKey, err }));
     },
     async resetSession(agentId: string, sessionKey: string) {
       const old = deps.sessions.get(agentId, sessionKey);
@@ -99,7 +99,15 @@ export function createControl(deps: ControlDeps) {
     },
     pairing: {
       list: () => listPairing(deps.state, clock.now()),
-      approve: (code: string) => approvePairing(deps.state, code, clock.now()),
+      approve(code: string) {
+        const res = approvePairing(deps.state, code, clock.now());
+        // The requester was told to wait; tell them it is done, privately, on the bot account they wrote to.
+        if (res.ok) {
+          const r = res.request;
+          void deps.gateway().tell(r.channel, r.senderId, 'The owner approved your request: you can talk to the bot now. Send your message again.', r.accountId);
+        }
+        return res;
+      },
       deny: (code: string) => denyPairing(deps.state, code, clock.now()),
     },
     async contextReport(agentId: string, sessionKey: string, m: Inbound) {

@@ -10,8 +10,11 @@ import { createLanes, type Lanes, type QueueSettings } from '../lanes.js';
 import { sessionKeyFor } from '../session-key.js';
 import { resolveRoute } from '../routing.js';
 import { checkAccess, type AccessDecision } from '../access.js';
+import type { ChannelSettings } from '../channel-settings.js';
+import { isOwner as configIsOwner } from '../owners.js';
 import { isPaired, pairingResponse } from '../pairing.js';
-import { createDelivery, type Delivery } from './delivery.js';
+import type { Delivery } from './delivery.js';
+import type { Origin, Outbound } from './outbound.js';
 import { createSessionRunner, type ToolHost } from './session-runner.js';
 import { describeForSummary, inboundId, type QueuedMessage } from './queued.js';
 import { recoverJournal } from './recovery.js';
@@ -42,6 +45,10 @@ export interface GatewayDeps {
   tools: ToolHost;
   assemble: ContextAssembler;
   channels: Channel[];
+  /** What each channel's config block says about DMs and chats (from the adapter modules). */
+  settings: ChannelSettings;
+  /** The one outbound path (createGatewayOutbound). */
+  outbound: Outbound & { delivery: Delivery };
   interceptors?: Interceptor[];
   governor?: ContextGovernor;
   workspaceGit?: WorkspaceGit;
@@ -55,8 +62,13 @@ export interface GatewayApi {
   locate(m: Inbound): { agentId: string; sessionKey: string; matchedBy: string; source: string; rule?: string };
   /** Whether the sender may talk to the bot here (owners always may in their DMs). */
   access(m: Inbound): AccessDecision;
-  /** DMs every owner (commands.ownerAllowFrom) on their own channel; queued in order per chat, failures are logged. */
-  notifyOwners(text: string): Promise<void>;
+  /**
+   * Tells every owner privately (Outbound.tellOwners: on `from`'s platform when they are reachable there), in the
+   * background: resolves at once, failures are logged.
+   */
+  notifyOwners(text: string, from?: Origin): Promise<void>;
+  /** Tells one person privately, through their platform's openDirect, in the background. */
+  tell(channel: string, userId: string, text: string, account?: string): Promise<void>;
   queueSettings(sessionKey: string, m: Inbound): QueueSettings;
   isOwner(channel: string, senderId: string): boolean;
   /** Queues a plain answer to the chat (and topic/thread) a message came from; sent in order per chat. */
@@ -87,19 +99,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let stopping = false;
 
   const getChannel = (channel: string, accountId: string) => channelMap.get(`${channel}:${accountId}`);
-  const isOwner = (channel: string, senderId: string) =>
-    deps.config().commands.ownerAllowFrom.some((o) => o.toLowerCase() === `${channel}:${senderId}`.toLowerCase());
-
-  const delivery = createDelivery({
-    journal: stores.journal,
-    audit: stores.audit,
-    log,
-    now: () => clock.now(),
-    onFailed: (t, error) => {
-      const where = `${t.channel.id} chat ${t.chat.id}${t.chat.threadId ? ` (topic/thread ${t.chat.threadId})` : ''}`;
-      return notifyOwners(`⚠️ A reply to ${where} could not be delivered: ${error.slice(0, 300)}`);
-    },
-  });
+  const isOwner = (channel: string, senderId: string) => configIsOwner(deps.config(), channel, senderId);
+  const { outbound } = deps;
+  const delivery = outbound.delivery;
 
   function queueSettings(sessionKey: string, m: Inbound): QueueSettings {
     const q = deps.config().messages.queue;
@@ -121,12 +123,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     execute: (key, batch, handle) => runner.execute(key, batch, handle),
     describe: describeForSummary,
     onDropped: (key, items, reason) => {
-      // Shutdown: left pending in the journal, so the next start runs them.
+      // Shutdown: left pending in the journal, so the next start runs them. Summarize-held: pending until the
+      // run that carries their note finishes them.
       if (reason === 'shutdown') return;
       log.info('queued messages dropped', { sessionKey: key, count: items.length, reason });
+      if (reason === 'summarize-held') return;
       void stores.journal.append({ type: 'done', ids: items.map((i) => i.id), ts: clock.now() });
     },
-    onError: (key, err) => log.error('run failed unexpectedly', { sessionKey: key, err: errorText(err) }),
+    onError: (key, err) => log.error('run failed unexpectedly', { sessionKey: key, err }),
   });
 
   const runner = createSessionRunner({
@@ -151,7 +155,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function locate(m: Inbound) {
     const config = deps.config();
-    const route = resolveRoute({ inbound: m, config, stored: stores.state.data.bindings });
+    const chatAgent = deps.settings.chat(m.channel, m.chat, m.accountId)?.agent;
+    const route = resolveRoute({ inbound: m, config, stored: stores.state.data.bindings, chatAgent });
     const sessionKey = sessionKeyFor({
       agentId: route.agentId,
       inbound: m,
@@ -163,39 +168,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function access(m: Inbound): AccessDecision {
     if (m.chat.kind === 'direct' && isOwner(m.channel, m.sender.id)) return { allow: true };
-    const channelCfg = (deps.config().channels as Record<string, unknown>)[m.channel] as Parameters<typeof checkAccess>[1];
-    return checkAccess(m, channelCfg, { isPaired: () => isPaired(stores.state, m.channel, m.sender.id) });
+    const settings = { direct: deps.settings.direct(m.channel, m.accountId), chat: deps.settings.chat(m.channel, m.chat, m.accountId) };
+    return checkAccess(m, settings, { isPaired: () => isPaired(stores.state, m.channel, m.sender.id) });
   }
 
-  // Answers and owner notices are sent in the background, in order per chat. Adapters wait for handleInbound
-  // before they read the next update, so awaiting a send here let one chat stall all others: an answer to a
-  // stranger waiting out Telegram's 429 (up to minutes) held up every chat of that bot.
-  const outbox = new Map<string, Promise<void>>();
-  function sendInOrder(target: Parameters<Delivery['notice']>[0], text: string): Promise<void> {
-    const key = `${target.channel.id}:${target.channel.accountId}:${target.chat.id}:${target.chat.threadId ?? ''}`;
-    const next = (outbox.get(key) ?? Promise.resolve())
-      .then(() => delivery.notice(target, text))
-      .catch((err: unknown) => log.error('an answer could not be sent', { channel: target.channel.id, chatId: target.chat.id, err: errorText(err) }));
-    outbox.set(key, next);
-    void next.then(() => {
-      if (outbox.get(key) === next) outbox.delete(key);
+  // Answers and notices go out in the background, in order per chat (Outbound.post says why).
+  async function notifyOwners(text: string, from?: Origin) {
+    void outbound.tellOwners(text, from);
+  }
+
+  async function tell(channel: string, userId: string, text: string, account?: string) {
+    void outbound.openDirect(channel, userId, account).then((target) => {
+      if (target) void outbound.post(target, text);
+      else log.warn('a person could not be told: no running channel reaches them', { channel, userId });
     });
-    return Promise.resolve();
-  }
-
-  async function notifyOwners(text: string) {
-    for (const owner of deps.config().commands.ownerAllowFrom) {
-      const i = owner.indexOf(':');
-      const channel = deps.channels.find((c) => c.id === owner.slice(0, i));
-      if (!channel) continue;
-      await sendInOrder({ channel, chat: { kind: 'direct', id: owner.slice(i + 1) } }, text);
-    }
   }
 
   async function answer(m: Inbound, text: string) {
     const channel = getChannel(m.channel, m.accountId);
     if (!channel) return;
-    await sendInOrder({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
+    void outbound.post({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
   }
 
   async function accept(m: Inbound, id: string): Promise<void> {
@@ -218,7 +210,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return runner.compactNow(m, agentId, sessionKey, focus);
   };
 
-  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, queueSettings, isOwner, answer, submit, compact };
+  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, tell, queueSettings, isOwner, answer, submit, compact };
 
   function remember(id: string) {
     seen.add(id);
@@ -241,7 +233,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await accept(m, id);
     } catch (err) {
       seen.delete(id);
-      log.error('inbound message failed', { channel: m.channel, chatId: m.chat.id, messageId: m.messageId, err: errorText(err) });
+      log.error('inbound message failed', { channel: m.channel, chatId: m.chat.id, messageId: m.messageId, err });
       throw err;
     }
   }
@@ -254,7 +246,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (reason === 'dm-pairing') {
       const p = pairingResponse(stores.state, m, clock.now());
       if (p.reply) await answer(m, p.reply);
-      if (p.ownerNotice) await notifyOwners(p.ownerNotice);
+      if (p.ownerNotice) await notifyOwners(p.ownerNotice, { channel: m.channel, accountId: m.accountId });
       return;
     }
     await answer(
@@ -282,15 +274,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ready = false;
       stopping = true;
       for (const c of deps.channels) {
-        await c.stop().catch((err) => log.warn('channel stop failed', { channel: c.id, err: errorText(err) }));
+        await c.stop().catch((err: unknown) => log.warn('channel stop failed', { channel: c.id, err }));
       }
       await lanes.shutdown();
+      // Nothing more goes out; what is unsent stays in the journal for the next start.
+      await delivery.close();
       await stores.state.flush();
       await stores.sessions.flush();
     },
   };
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

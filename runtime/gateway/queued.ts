@@ -42,10 +42,15 @@ export function messageText(m: Inbound): string {
   return `[${who}]: ${body}`;
 }
 
+/** The line that stands for messages dropped at the queue cap. */
+export function droppedNote(summary: string): string {
+  return `(Earlier messages were dropped because the queue was full:\n${summary})`;
+}
+
 /** One user turn from several queued messages (collect mode), plus a note of dropped ones. */
 export function turnText(items: QueuedMessage[], droppedSummary?: string): string {
   const parts = items.map((q) => messageText(q.inbound));
-  if (droppedSummary) parts.unshift(`(Earlier messages were dropped because the queue was full:\n${droppedSummary})`);
+  if (droppedSummary) parts.unshift(droppedNote(droppedSummary));
   return parts.join('\n\n');
 }
 

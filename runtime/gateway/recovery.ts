@@ -1,8 +1,8 @@
 // After a restart: replies that were recorded but not fully sent are finished; accepted messages that never got
 // a reply go back on their lanes, in their original order.
-import type { Channel, InboundJournal, JournalEntry, Logger } from '../types/index.js';
+import type { Channel, InboundJournal, JournalEntry, JournalTarget, Logger } from '../types/index.js';
 import type { Lanes } from '../lanes.js';
-import type { Delivery } from './delivery.js';
+import type { Delivery, DeliveryTarget } from './delivery.js';
 import type { QueuedMessage } from './queued.js';
 
 export async function recoverJournal(deps: {
@@ -28,17 +28,17 @@ export async function recoverJournal(deps: {
   }
   let resumed = 0;
   for (const { entry, sent } of replies.values()) {
+    if (deps.delivery.active(entry.ids)) continue; // sent by this process already (e.g. a notice at start-up)
     const first = entry.ids.map((id) => accepted.get(id)).find((a) => a !== undefined);
     for (const id of entry.ids) accepted.delete(id);
     entry.ids.forEach(deps.remember);
-    const channel = first && deps.getChannel(first.inbound.channel, first.inbound.accountId);
-    if (!first || !channel) {
-      log.warn('recorded reply has no channel to resume on; dropped', { ids: entry.ids });
+    const target = targetOf(entry, first, deps.getChannel);
+    if (!target) {
+      log.warn('recorded message has no channel to resume on; dropped', { ids: entry.ids });
       await deps.delivery.finish(entry.ids);
       continue;
     }
-    const chat = first.inbound.chat;
-    await deps.delivery.resume(entry.ids, entry.runId, { channel, chat, replyToId: chat.kind === 'direct' ? undefined : first.inbound.messageId }, entry.chunks, sent);
+    await deps.delivery.resume(entry.ids, entry.runId, target, entry.chunks, sent, entry.format);
     resumed++;
   }
   for (const a of accepted.values()) {
@@ -47,4 +47,22 @@ export async function recoverJournal(deps: {
   }
   if (resumed || accepted.size) log.info('recovered unfinished work', { resumed, requeued: accepted.size });
   return { resumed, requeued: accepted.size };
+}
+
+/** Where a recorded message goes: its own `to` (validated: the journal is a file), else its accepted message's chat. */
+function targetOf(
+  entry: Extract<JournalEntry, { type: 'reply' }>,
+  first: Extract<JournalEntry, { type: 'accepted' }> | undefined,
+  getChannel: (channel: string, accountId: string) => Channel | undefined,
+): DeliveryTarget | undefined {
+  const to = entry.to as Partial<JournalTarget> | undefined;
+  if (to && typeof to.channel === 'string' && typeof to.accountId === 'string' && typeof to.chat?.id === 'string') {
+    const channel = getChannel(to.channel, to.accountId);
+    if (!channel) return undefined;
+    return { channel, chat: to.chat, ...(typeof to.replyToId === 'string' ? { replyToId: to.replyToId } : {}) };
+  }
+  const channel = first && getChannel(first.inbound.channel, first.inbound.accountId);
+  if (!first || !channel) return undefined;
+  const chat = first.inbound.chat;
+  return { channel, chat, replyToId: chat.kind === 'direct' ? undefined : first.inbound.messageId };
 }

@@ -27,7 +27,7 @@ import type { ContextAssembler } from '../agent/context.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
-import { messageText, turnText, type QueuedMessage } from './queued.js';
+import { droppedNote, messageText, turnText, type QueuedMessage } from './queued.js';
 import { contextWindowFor, estimateRequestTokens, toolsChars, usageAfterCall, type ContextUsage } from '../context/budget.js';
 import { prunerFor } from '../context/pruning.js';
 import type { ContextGovernor, TurnEnv } from '../context/compaction/governor.js';
@@ -111,7 +111,9 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
 
   async function execute(sessionKey: string, batch: Batch<QueuedMessage>, handle: RunHandle<QueuedMessage>): Promise<void> {
     const last = batch.items[batch.items.length - 1];
-    const ids = batch.items.map((i) => i.id);
+    // The messages the dropped-note stands for are finished with this run's reply, not before: a crash until
+    // then leaves them pending, and the restart runs them again.
+    const ids = [...batch.items, ...(batch.summarized ?? [])].map((i) => i.id);
     const channel = deps.getChannel(last.inbound.channel, last.inbound.accountId);
     if (!channel) {
       log.error('no channel to answer on; message dropped', { sessionKey, channel: last.inbound.channel, accountId: last.inbound.accountId });
@@ -188,6 +190,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const stopTyping = startTyping(channel, last);
     // Steered messages the run took: they belong to this turn, so a repeat of the turn must carry them too.
     const steered: QueuedMessage[] = [];
+    const steeredDropped: QueuedMessage[] = [];
     let result: RunResult;
     const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
     let lastCall: Usage | undefined;
@@ -247,10 +250,16 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         },
         takeSteered: () => {
           const taken = handle.takeSteered();
+          if (taken.length === 0) return [];
           if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = toolCtx.privateSession = false; // read by every later tool call of this run
           for (const t of taken) ids.push(t.id);
           steered.push(...taken);
-          return taken.map((t) => messageText(t.inbound));
+          const texts = taken.map((t) => messageText(t.inbound));
+          const dropped = handle.takeDropped();
+          if (!dropped) return texts;
+          for (const d of dropped.items) ids.push(d.id);
+          steeredDropped.push(...dropped.items);
+          return [droppedNote(dropped.summary), ...texts];
         },
         signal: handle.signal,
         timeoutMs: config.agents.defaults.timeoutSeconds * 1000,
@@ -337,16 +346,22 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         }
         case 'unavailable': {
           const wait = Math.max(1000, result.retryAt - clock.now());
-          if (!batch.items.some((i) => i.notifiedUnavailable)) {
-            await deps.delivery.notice(
+          const notify = !batch.items.some((i) => i.notifiedUnavailable);
+          for (const i of batch.items) i.notifiedUnavailable = true;
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
+          // Back on the lane before the notice is sent: the retry's time counts from now, not from when the notice got out.
+          deps.retryLater(
+            sessionKey,
+            steered.length > 0 ? { ...batch, items: [...batch.items, ...steered], summarized: [...(batch.summarized ?? []), ...steeredDropped] } : batch,
+            wait,
+          );
+          if (notify) {
+            await deps.delivery.send(
               target,
               `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
                 `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
             );
-            for (const i of batch.items) i.notifiedUnavailable = true;
           }
-          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
-          deps.retryLater(sessionKey, steered.length > 0 ? { ...batch, items: [...batch.items, ...steered] } : batch, wait);
           return;
         }
         case 'aborted':
@@ -386,7 +401,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
   /** The user is told once when older messages were dropped from view instead of summarised. */
   async function tell(out: CompactOutcome, target: DeliveryTarget): Promise<void> {
     if (!out.notice) return;
-    await deps.delivery.notice(target, out.notice).catch((err: unknown) => log.error('could not send the compaction notice', { err }));
+    await deps.delivery.send(target, out.notice).catch((err: unknown) => log.error('could not send the compaction notice', { err }));
   }
 
   /** A failed compaction costs the next turn some room, never the answer already sent. */

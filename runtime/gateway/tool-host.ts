@@ -9,6 +9,9 @@ import { chatLayers } from '../tools/policy.js';
 import { createApprovals, promptRef, type Approvals } from '../tools/approvals.js';
 import type { Tool, ToolContext } from '../tools/types.js';
 import type { ToolHost } from './session-runner.js';
+import type { ChannelSettings } from '../channel-settings.js';
+import { parseOwnerId } from '../owners.js';
+import type { Outbound } from './outbound.js';
 
 export interface ToolHostDeps {
   config: () => Config;
@@ -18,13 +21,17 @@ export interface ToolHostDeps {
   log: Logger;
   /** Channels are created after the tool host; look them up lazily. */
   channels: () => Channel[];
+  /** What each chat's config says (its per-chat tool policy). */
+  settings: ChannelSettings;
+  /** The one outbound path: prompts, confirmations and origin notices go through it. */
+  outbound: Outbound;
   /** Tools beyond the built-in ones (memory_search, memory_get). */
   extraTools?: Tool[];
 }
 
 export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Approvals; handleApprovalReply(m: Inbound): boolean } {
-  const findChannel = (channel: string, accountId?: string) =>
-    deps.channels().find((c) => c.id === channel && (accountId === undefined || c.accountId === accountId));
+  const { outbound } = deps;
+  const findChannel = (channel: string, accountId: string) => deps.channels().find((c) => c.id === channel && c.accountId === accountId);
 
   const approvals = createApprovals({
     config: deps.config,
@@ -33,14 +40,15 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
     audit: deps.audit,
     logger: deps.log,
     notifier: {
-      async sendDirect(owner, text) {
-        const i = owner.indexOf(':');
-        const channelId = owner.slice(0, i);
-        const userId = owner.slice(i + 1);
-        const channel = findChannel(channelId);
-        if (!channel) return null;
-        const res = await channel.send({ to: { kind: 'direct', id: userId }, text, format: 'plain' });
-        return { ref: promptRef(channel.id, channel.accountId, userId, res.messageId) };
+      async tellApprovers(text, origin) {
+        const told = await outbound.tellOwners(text, { channel: origin.channel, accountId: origin.accountId });
+        return told.flatMap((t) => t.messageIds.map((id) => promptRef(t.target.channel.id, t.target.channel.accountId, t.target.chat.id, id)));
+      },
+      async tellApprover(who, text, via) {
+        const id = parseOwnerId(who);
+        const target = id && (await outbound.openDirect(id.channel, id.userId, id.channel === via.channel ? via.accountId : undefined));
+        if (!target) throw new Error(`no running channel reaches approver ${who}`);
+        await outbound.post(target, text);
       },
       async notifyOrigin(origin, text) {
         const channel = findChannel(origin.channel, origin.accountId);
@@ -48,7 +56,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
           deps.log.warn('approval notice not sent: its channel is not running', { channel: origin.channel, accountId: origin.accountId, chatId: origin.chat.id });
           return;
         }
-        await channel.send({ to: origin.chat, text, format: 'plain' });
+        await outbound.post({ channel, chat: origin.chat }, text);
       },
     },
   });
@@ -62,7 +70,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
     logger: deps.log,
   });
 
-  const layers = (ctx: ToolContext) => chatLayers(deps.config(), ctx.origin.channel, ctx.origin.chat);
+  const layers = (ctx: ToolContext) => chatLayers(deps.settings.chat(ctx.origin.channel, ctx.origin.chat, ctx.origin.accountId), ctx.origin.channel);
 
   return {
     approvals,
@@ -78,6 +86,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
         accountId: m.accountId,
         senderId: m.sender.id,
         chatId: m.chat.id,
+        direct: m.chat.kind === 'direct',
         replyToMessageId: m.replyToId,
         text: m.text,
       }),

@@ -17,6 +17,8 @@ export interface Batch<T> {
   items: T[];
   /** One line per message dropped by `drop: 'summarize'` since the previous turn, joined with "\n". */
   droppedSummary?: string;
+  /** The dropped messages that summary stands for: the run finishes them with its own (they stay pending until then). */
+  summarized?: T[];
 }
 
 /** Given to `execute` for the duration of one run. */
@@ -25,10 +27,19 @@ export interface RunHandle<T> {
   signal: AbortSignal;
   /** Steer-mode messages that arrived since the last call (call before each model call). Empty after the run ended. */
   takeSteered(): T[];
+  /**
+   * The note of messages dropped by `drop: 'summarize'` (and the items), for a run that just took steered
+   * messages: with nothing left in the backlog no later batch would carry it.
+   */
+  takeDropped(): { summary: string; items: T[] } | undefined;
 }
 
-/** `shutdown`: never started because the gateway is stopping — not lost: the journal runs it after a restart. */
-export type DropReason = 'cap-old' | 'cap-new' | 'summarize' | 'interrupt' | 'stop' | 'shutdown';
+/**
+ * `shutdown`: never started because the gateway is stopping — not lost: the journal runs it after a restart.
+ * `summarize-held`: dropped, but its note travels with a later batch (`Batch.summarized`), which finishes it;
+ * `summarize`: dropped and only counted in the note (past the held bound), close it now.
+ */
+export type DropReason = 'cap-old' | 'cap-new' | 'summarize' | 'summarize-held' | 'interrupt' | 'stop' | 'shutdown';
 
 export interface LaneOptions<T> {
   clock: Clock;
@@ -39,7 +50,7 @@ export interface LaneOptions<T> {
   execute(sessionKey: string, batch: Batch<T>, handle: RunHandle<T>): Promise<void>;
   /** One line for a dropped message's note, e.g. `<sender>: <first 80 chars>`; the lane makes it single-line and bounded. */
   describe(item: T): string;
-  /** Items this process will not run (journal them as done, except `shutdown` ones). */
+  /** Items this process will not run (journal them as done, except `shutdown` and `summarize-held` ones). */
   onDropped?(sessionKey: string, items: T[], reason: DropReason): void;
   /** `execute` rejected (or a callback threw): log it; the lane continues. */
   onError?(sessionKey: string, err: unknown): void;

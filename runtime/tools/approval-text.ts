@@ -1,4 +1,5 @@
 // The words of the approval flow: prompts to approvers, notices in the origin chat, and parsing replies.
+import { threadWordOf } from '../types/channel.js';
 import type { ApprovalRecord } from '../types/storage.js';
 
 export type ApprovalDecision = 'allow-once' | 'allow-always' | 'deny';
@@ -11,7 +12,7 @@ export function promptRef(channel: string, accountId: string, chatId: string, me
 export function describeOrigin(origin: ApprovalRecord['origin']): string {
   const c = origin.chat;
   const title = c.title ? ` "${c.title}"` : '';
-  const thread = c.threadId ? `, ${origin.channel === 'telegram' ? 'topic' : 'thread'} ${c.threadId}` : '';
+  const thread = c.threadId ? `, ${threadWordOf(c)} ${c.threadId}` : '';
   return `${origin.channel} ${c.kind}${title} (${c.id})${thread}`;
 }
 

@@ -8,9 +8,10 @@
 // Allowlist = tools.exec.allowlist (config) + the agent's stored execAllowlist (allow-always answers); syntax in
 // exec-allowlist.ts.
 //
-// Asking creates an ApprovalRecord in GatewayState and DMs every approver (commands.ownerAllowFrom). The run's
-// promise waits; other sessions are unaffected. It resolves by a reply to a prompt from an approver
-// (handleReply), by /approve (decide), by expiry on the clock (= deny), or by the run being aborted.
+// Asking creates an ApprovalRecord in GatewayState and tells every approver (commands.ownerAllowFrom) privately.
+// The run's promise waits; other sessions are unaffected. It resolves by an approver's reply to a prompt, or their
+// plain yes/always/no in a DM with the bot while it is the only one pending (handleReply), by /approve (decide),
+// by expiry on the clock (= deny), or by the run being aborted.
 // No floods: within one run a command already approved (or refused) is not asked again, and concurrent
 // identical requests share one pending approval; call endRun(runId) when a run finishes.
 // Restart: a waiting run cannot resume mid-tool, so pending records left from before a restart are marked
@@ -29,13 +30,20 @@ import {
   type ApprovalDecision,
 } from './approval-text.js';
 import { exactPattern, findMatch } from './exec-allowlist.js';
+import { isOwnerKey } from '../owners.js';
 
 export type { ApprovalDecision } from './approval-text.js';
 export { promptRef } from './approval-text.js';
 
 export interface ApprovalNotifier {
-  /** DMs an approver (`telegram:123`); returns the sent message's ref (see promptRef) or null if it could not. */
-  sendDirect(owner: string, text: string): Promise<{ ref: string } | null>;
+  /**
+   * Tells every approver privately, each person once (on the origin's platform when they are reachable there).
+   * Resolves with the refs (promptRef) of every message sent, one per chunk of a long prompt; [] when nobody was
+   * reached.
+   */
+  tellApprovers(text: string, origin: ApprovalRecord['origin']): Promise<string[]>;
+  /** Tells one approver (`<channel>:<userId>`) privately, through the account `via` they wrote to. */
+  tellApprover(who: string, text: string, via: { channel: string; accountId: string }): Promise<void>;
   /** Posts into the chat (and topic/thread) the run came from. */
   notifyOrigin(origin: ApprovalRecord['origin'], text: string): Promise<void>;
 }
@@ -63,6 +71,8 @@ export interface ApprovalReply {
   accountId: string;
   senderId: string;
   chatId: string;
+  /** Sent in a direct chat with the bot (where a plain yes/always/no may answer the only pending approval). */
+  direct?: boolean;
   replyToMessageId?: string;
   text: string;
 }
@@ -83,7 +93,10 @@ export interface Approvals {
     req: ExecApprovalRequest,
     opts?: { signal?: AbortSignal; onWait?: (approvalId: string) => void },
   ): Promise<ExecApprovalOutcome>;
-  /** A chat message that may answer a prompt; true when it did (the caller then does not route it further). */
+  /**
+   * A chat message that may answer a prompt: a reply to it, or from an approver's DM a plain yes/always/no while
+   * exactly one approval is pending. True when it was taken as an answer (the caller then routes it no further).
+   */
   handleReply(from: ApprovalReply): boolean;
   /** `/approve <id> <decision>` from `by` (`<channel>:<userId>`). */
   decide(id: string, decision: ApprovalDecision, by: string): { ok: boolean; message: string };
@@ -131,7 +144,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const busy = new Set<Promise<unknown>>();
   const background = (p: Promise<unknown>, what: string, data: Record<string, unknown>): void => {
     const tracked = p
-      .catch((err: unknown) => log.warn(`approvals: ${what} failed`, { ...data, err: String(err) }))
+      .catch((err: unknown) => log.warn(`approvals: ${what} failed`, { ...data, err }))
       .finally(() => busy.delete(tracked));
     busy.add(tracked);
   };
@@ -139,9 +152,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     if (deps.audit) background(deps.audit.append({ kind: 'approval', ...rec }), 'audit append', { id: rec.id });
   };
   const approvers = () => deps.config().commands.ownerAllowFrom;
-  // Case-insensitive like the owner check of commands (platform ids are; see runtime/session-key.ts): otherwise an
-  // owner configured as "webchat:Alice" could run /approve and still be told they are not an approver.
-  const isApprover = (who: string) => approvers().some((a) => a.toLowerCase() === who.toLowerCase());
+  // The owner check (case-insensitive): an owner configured as "webchat:Alice" is an approver as "webchat:alice".
+  const isApprover = (who: string) => isOwnerKey(deps.config(), who);
   const find = (id: string) => state.data.approvals.find((r) => r.id === id.trim().toUpperCase());
 
   // Records from before a restart: their runs are gone, so nothing can act on an answer any more.
@@ -257,22 +269,17 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     void promise.then(() => opts.signal?.removeEventListener('abort', onAbort));
 
-    const text = promptText(rec);
-    const sends = owners.map((owner) =>
-      notifier.sendDirect(owner, text).then(
-        (sent) => {
-          if (sent) state.update((d) => void d.approvals.find((x) => x.id === id)?.promptRefs.push(sent.ref));
-          return sent !== null;
-        },
-        (err: unknown) => {
-          log.warn('approvals: prompt not delivered', { id, owner, err: String(err) });
-          return false;
-        },
-      ),
+    const sent = notifier.tellApprovers(promptText(rec), rec.origin).then(
+      (refs) => refs,
+      (err: unknown) => {
+        log.warn('approvals: prompt not delivered', { id, err });
+        return [] as string[];
+      },
     );
     background(
-      Promise.all(sends).then((delivered) => {
-        if (!delivered.some(Boolean)) settle(id, 'deny', 'system:undeliverable');
+      sent.then((refs) => {
+        if (refs.length === 0) return void settle(id, 'deny', 'system:undeliverable');
+        state.update((d) => void d.approvals.find((x) => x.id === id)?.promptRefs.push(...refs));
       }),
       'prompt delivery',
       { id },
@@ -331,18 +338,34 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
     handleReply(from) {
       const decision = parseReply(from.text);
-      if (!decision || !from.replyToMessageId) return false;
-      const ref = promptRef(from.channel, from.accountId, from.chatId, from.replyToMessageId);
-      const rec = state.data.approvals.find((r) => r.promptRefs.includes(ref));
-      if (!rec) return false;
+      if (!decision) return false;
       const who = `${from.channel}:${from.senderId}`;
+      const via = { channel: from.channel, accountId: from.accountId };
+      const ref = from.replyToMessageId && promptRef(from.channel, from.accountId, from.chatId, from.replyToMessageId);
+      let rec = ref ? state.data.approvals.find((r) => r.promptRefs.includes(ref)) : undefined;
+      if (!rec) {
+        // Not a reply to a prompt: from an approver's DM, a plain answer settles the only pending approval.
+        if (!from.direct || !isApprover(who)) return false;
+        const pending = state.data.approvals.filter((r) => r.status === 'pending');
+        if (pending.length === 0) return false;
+        if (pending.length > 1) {
+          const ids = pending.map((r) => r.id).join(', ');
+          background(
+            notifier.tellApprover(who, `${pending.length} approvals are waiting (${ids}): reply to the request you mean, or send /approve <id> allow-once|allow-always|deny.`, via),
+            'which-one answer',
+            { ids },
+          );
+          return true;
+        }
+        rec = pending[0];
+      }
       if (!isApprover(who)) {
         log.warn('approvals: reply from a non-approver ignored', { id: rec.id, from: who });
         return false;
       }
       const settled = rec.status === 'pending' ? settle(rec.id, decision, who) : undefined;
       const confirmation = settled ? decisionText(settled) : `Approval ${rec.id} was already settled: ${decisionText(rec)}`;
-      background(notifier.sendDirect(who, confirmation), 'confirmation', { id: rec.id });
+      background(notifier.tellApprover(who, confirmation, via), 'confirmation', { id: rec.id });
       return true;
     },
 

@@ -1,10 +1,9 @@
 // `edit`: replace one exact, unique occurrence of a string in a workspace file. Uniqueness is required so an
 // edit never lands somewhere the model did not mean; it is told to add context when the text repeats.
-import { readFile, stat } from 'node:fs/promises';
 import { requiredString } from './args.js';
 import type { Tool } from './types.js';
-import { MAX_WRITE_BYTES, writeResolved } from './write.js';
-import { resolveInWorkspace } from './workspace-path.js';
+import { openWorkspaceFile, replaceContent } from './workspace-open.js';
+import { MAX_WRITE_BYTES } from './write.js';
 
 function countOccurrences(haystack: string, needle: string): number {
   let n = 0;
@@ -36,28 +35,30 @@ export function editTool(): Tool {
       const oldText = requiredString(args, 'oldText');
       const newText = requiredString(args, 'newText');
       if (oldText === '') return { content: 'oldText is empty; give the exact text to replace', isError: true };
-      const target = await resolveInWorkspace(ctx.workspace, p, 'exist');
-      const st = await stat(target.real);
-      if (!st.isFile()) return { content: `"${target.display}" is not a regular file`, isError: true };
-      if (st.size > MAX_WRITE_BYTES) {
-        return { content: `"${target.display}" is ${st.size} bytes; edit handles files up to ${MAX_WRITE_BYTES}`, isError: true };
+      const { fh, stat: st, display } = await openWorkspaceFile(ctx.workspace, p, 'update');
+      try {
+        if (!st.isFile()) return { content: `"${display}" is not a regular file`, isError: true };
+        if (st.size > MAX_WRITE_BYTES) {
+          return { content: `"${display}" is ${st.size} bytes; edit handles files up to ${MAX_WRITE_BYTES}`, isError: true };
+        }
+        const before = await fh.readFile('utf8');
+        const n = countOccurrences(before, oldText);
+        if (n === 0) {
+          return { content: `oldText was not found in ${display}; read the file and copy the text exactly`, isError: true };
+        }
+        if (n > 1) {
+          return {
+            content: `oldText occurs ${n} times in ${display}; include more surrounding text so it matches once`,
+            isError: true,
+          };
+        }
+        const i = before.indexOf(oldText);
+        await replaceContent(fh, before.slice(0, i) + newText + before.slice(i + oldText.length));
+        const line = before.slice(0, i).split('\n').length;
+        return { content: `edited ${display}: replaced 1 occurrence at line ${line}` };
+      } finally {
+        await fh.close();
       }
-      const before = await readFile(target.real, 'utf8');
-      const n = countOccurrences(before, oldText);
-      if (n === 0) {
-        return { content: `oldText was not found in ${target.display}; read the file and copy the text exactly`, isError: true };
-      }
-      if (n > 1) {
-        return {
-          content: `oldText occurs ${n} times in ${target.display}; include more surrounding text so it matches once`,
-          isError: true,
-        };
-      }
-      const i = before.indexOf(oldText);
-      const after = before.slice(0, i) + newText + before.slice(i + oldText.length);
-      await writeResolved(target.real, after);
-      const line = before.slice(0, i).split('\n').length;
-      return { content: `edited ${target.display}: replaced 1 occurrence at line ${line}` };
     },
   };
 }

@@ -1,12 +1,12 @@
 // `list`: directory entries inside the workspace. Symbolic links are shown, never followed, so a listing
-// cannot wander outside the workspace.
+// cannot wander outside the workspace; each directory is read through the descriptor it was opened as, so a
+// directory swapped for a link meanwhile is not listed either.
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { lstat, readdir, readlink, type FileHandle } from 'node:fs/promises';
 import { optionalInt, optionalString } from './args.js';
 import { FS_RESULT_CAP } from './output-cap.js';
 import type { Tool } from './types.js';
-import { resolveInWorkspace } from './workspace-path.js';
+import { inDir, openChildDir, openWorkspaceFile } from './workspace-open.js';
 
 /** Directories shown but not descended into: their contents are huge and rarely what the agent wants. */
 const NOT_EXPANDED = new Set(['.git', 'node_modules']);
@@ -32,8 +32,9 @@ export function listTool(cap = FS_RESULT_CAP): Tool {
     async run(args, ctx) {
       const p = optionalString(args, 'path') ?? '.';
       const depth = optionalInt(args, 'depth', { min: 1, max: 5 }) ?? 1;
-      const target = await resolveInWorkspace(ctx.workspace, p, 'exist');
-      if (!(await stat(target.real)).isDirectory()) {
+      const target = await openWorkspaceFile(ctx.workspace, p, 'read');
+      if (!target.stat.isDirectory()) {
+        await target.fh.close();
         return { content: `"${target.display}" is not a directory; use the read tool`, isError: true };
       }
       const out: string[] = [];
@@ -48,10 +49,11 @@ export function listTool(cap = FS_RESULT_CAP): Tool {
         chars += line.length + 1;
         return true;
       };
-      const walk = async (dir: string, level: number, indent: string): Promise<void> => {
+      // Each directory is read through its open descriptor and its subdirectories are opened relative to it.
+      const walk = async (dir: FileHandle, level: number, indent: string): Promise<void> => {
         let entries: Dirent[];
         try {
-          entries = await readdir(dir, { withFileTypes: true });
+          entries = await readdir(inDir(dir), { withFileTypes: true });
         } catch (err) {
           add(`${indent}[cannot list: ${(err as Error).message}]`);
           return;
@@ -59,22 +61,37 @@ export function listTool(cap = FS_RESULT_CAP): Tool {
         entries.sort((a, b) => a.name.localeCompare(b.name));
         for (const e of entries) {
           if (cut) return;
-          const full = path.join(dir, e.name);
           if (e.isDirectory()) {
             const skipped = level < depth && NOT_EXPANDED.has(e.name);
             const expand = level < depth && !skipped;
             if (!add(`${indent}${e.name}/${skipped ? ' (not expanded)' : ''}`)) return;
-            if (expand) await walk(full, level + 1, indent + '  ');
+            if (!expand) continue;
+            let sub: FileHandle;
+            try {
+              sub = await openChildDir(dir, e.name);
+            } catch (err) {
+              add(`${indent}  [cannot list: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}]`);
+              continue;
+            }
+            try {
+              await walk(sub, level + 1, indent + '  ');
+            } finally {
+              await sub.close();
+            }
           } else if (e.isSymbolicLink()) {
-            const to = await readlink(full).catch((err: Error) => `? (${err.message})`);
+            const to = await readlink(inDir(dir, e.name)).catch((err: Error) => `? (${err.message})`);
             if (!add(`${indent}${e.name} -> ${to}`)) return;
           } else {
-            const size = await lstat(full).then((s) => s.size, () => undefined);
+            const size = await lstat(inDir(dir, e.name)).then((s) => s.size, () => undefined);
             if (!add(`${indent}${e.name}${size === undefined ? '' : ` (${size} bytes)`}`)) return;
           }
         }
       };
-      await walk(target.real, 1, '');
+      try {
+        await walk(target.fh, 1, '');
+      } finally {
+        await target.fh.close();
+      }
       const head = `${target.display === '.' ? 'workspace' : target.display}/:`;
       const body = out.length ? out.join('\n') : '(empty)';
       const note = cut ? `\n[listing cut after ${out.length} entries; list a subdirectory or lower depth]` : '';

@@ -1,12 +1,13 @@
 // Tool policy: which tools an agent may call in a given chat. Layers, from the top: global `tools`, the
-// agent's `agents.list[].tools`, the chat's `channels.<ch>.groups.<id>.tools`, then its topic's. Every layer
+// agent's `agents.list[].tools`, then the chat's (its channel module's ChatSettings.tools: on Telegram
+// `channels.telegram.groups.<id>.tools`, then its topic's). Every layer
 // must permit a tool, so a lower layer can only restrict: its allow list cannot bring back what a higher
 // layer blocked. Deny always wins; a non-empty allow list blocks everything it does not name.
 //
 // Entries: `*` (every tool), `group:<name>` (`group:fs`, `group:runtime`, `group:web`, `group:core`), or a
 // tool name, where `*` matches any characters (`web_*`). Matching ignores case.
 import type { Config, ToolPolicyConfig } from '../config/schema.js';
-import type { ChannelId, ChatRef } from '../types/channel.js';
+import type { ChannelId, ChatSettings } from '../types/channel.js';
 import type { Tool } from './types.js';
 
 export interface PolicyLayer {
@@ -66,37 +67,13 @@ export function configLayers(config: Config, agentId: string): PolicyLayer[] {
   ];
 }
 
-function stringList(v: unknown): string[] | undefined {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
-}
-
-function decodePolicy(v: unknown): ToolPolicyConfig | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const o = v as Record<string, unknown>;
-  return { allow: stringList(o.allow), deny: stringList(o.deny) };
-}
-
-function record(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 /**
- * The chat and topic layers: `channels.<ch>.groups.<chatId>.tools` (a group entry `*` applies to groups without
- * their own entry) and `...groups.<chatId>.topics.<threadId>.tools`. Direct chats have none. Channel blocks are
- * read defensively because some platforms' blocks are not typed yet.
+ * The chat's layers, from its channel module's ChatSettings.tools (outer chat first, e.g. a group's then its
+ * topic's). Direct chats and chats the config does not list have none.
  */
-export function chatLayers(config: Config, channel: ChannelId, chat: ChatRef): PolicyLayer[] {
-  if (chat.kind === 'direct') return [];
-  const groups = record(record(record(config.channels)?.[channel])?.groups);
-  if (!groups) return [];
-  const key = chat.id in groups ? chat.id : chat.parentId && chat.parentId in groups ? chat.parentId : '*';
-  const group = record(groups[key]);
-  if (!group) return [];
-  const base = `channels.${channel}.groups[${key}]`;
-  const layers = layerOf(`${base}.tools`, decodePolicy(group.tools));
-  if (chat.threadId) {
-    const topic = record(record(group.topics)?.[chat.threadId]);
-    layers.push(...layerOf(`${base}.topics[${chat.threadId}].tools`, decodePolicy(topic?.tools)));
-  }
-  return layers;
+export function chatLayers(settings: ChatSettings | undefined, channel: ChannelId): PolicyLayer[] {
+  const tools = settings?.tools;
+  if (!tools) return [];
+  const list = Array.isArray(tools) ? tools : [tools];
+  return list.flatMap((p, i) => layerOf(p.source ?? `channels.${channel} chat tools${list.length > 1 ? ` #${i + 1}` : ''}`, p));
 }

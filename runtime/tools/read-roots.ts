@@ -2,18 +2,18 @@
 // directory, so the model can open a shared skill's SKILL.md by the absolute path the skills list gives it.
 import { isAbsolute, relative } from 'node:path';
 import type { ToolContext } from './types.js';
-import { resolveInWorkspace, type ResolvedPath } from './workspace-path.js';
+import { openWorkspaceFile, type OpenedFile } from './workspace-open.js';
 
-/** An absolute path inside one of ctx.readRoots is resolved (and confined) there; anything else in the workspace. */
-export async function resolveForRead(ctx: Pick<ToolContext, 'workspace' | 'readRoots'>, p: string): Promise<ResolvedPath> {
+/** An absolute path inside one of ctx.readRoots is opened (and confined) there; anything else in the workspace. */
+export async function openForRead(ctx: Pick<ToolContext, 'workspace' | 'readRoots'>, p: string): Promise<OpenedFile> {
   if (isAbsolute(p)) {
     for (const root of ctx.readRoots ?? []) {
       const rel = relative(root, p);
       if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) {
-        const r = await resolveInWorkspace(root, rel, 'exist');
-        return { ...r, display: p };
+        const opened = await openWorkspaceFile(root, rel, 'read');
+        return { ...opened, display: p };
       }
     }
   }
-  return resolveInWorkspace(ctx.workspace, p, 'exist');
+  return openWorkspaceFile(ctx.workspace, p, 'read');
 }

@@ -5,7 +5,15 @@ import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 export class WorkspacePathError extends Error {
-  constructor(message: string) {
+  /**
+   * `escape`: refused because it leads outside the workspace (or through a link that changed); `code`: the
+   * file system's error code when one caused it.
+   */
+  constructor(
+    message: string,
+    readonly escape = false,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'WorkspacePathError';
   }
@@ -24,7 +32,7 @@ function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
-function isInside(root: string, p: string): boolean {
+export function isInside(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
@@ -56,8 +64,9 @@ export async function resolveInWorkspace(
     isInside(path.resolve(workspace), lexical) || isInside(root, lexical)
       ? new WorkspacePathError(
           `path "${p}" leads through a symbolic link to ${resolved}, which is outside the workspace; refused`,
+          true,
         )
-      : new WorkspacePathError(`path "${p}" is outside the workspace (${root}); only paths inside it are allowed`);
+      : new WorkspacePathError(`path "${p}" is outside the workspace (${root}); only paths inside it are allowed`, true);
 
   // Walk up to the deepest ancestor that exists (lstat: a dangling symlink counts as existing).
   const missing: string[] = [];
@@ -69,7 +78,7 @@ export async function resolveInWorkspace(
     } catch (err) {
       const code = errCode(err);
       if (code === 'ENOTDIR') throw new WorkspacePathError(`path "${p}": a parent of it is a file, not a directory`);
-      if (code !== 'ENOENT') throw new WorkspacePathError(`path "${p}": ${code ?? String(err)}`);
+      if (code !== 'ENOENT') throw new WorkspacePathError(`path "${p}": ${code ?? String(err)}`, false, code);
       const parent = path.dirname(cur);
       if (parent === cur) break;
       missing.unshift(path.basename(cur));
@@ -85,12 +94,13 @@ export async function resolveInWorkspace(
     // would create its target wherever it points, so it is refused rather than followed.
     throw new WorkspacePathError(
       `path "${p}" is (or goes through) a symbolic link whose target cannot be resolved (${errCode(err) ?? String(err)}); refused`,
+      true,
     );
   }
   const real = path.join(realAncestor, ...missing);
   if (!isInside(root, real)) throw outside(real);
 
   const exists = missing.length === 0;
-  if (must === 'exist' && !exists) throw new WorkspacePathError(`no such file or directory: "${p}"`);
+  if (must === 'exist' && !exists) throw new WorkspacePathError(`no such file or directory: "${p}"`, false, 'ENOENT');
   return { real, display: path.relative(root, real) || '.', exists };
 }

@@ -1,4 +1,6 @@
 // The contract between bots/ (platform adapters) and the runtime. Adapters report facts, never policy.
+import type { WebSocketServer } from 'ws';
+import type { ZodType } from 'zod';
 
 export type ChannelId = 'telegram' | 'discord' | 'whatsapp' | 'slack' | 'webchat';
 export const CHANNEL_IDS: readonly ChannelId[] = ['telegram', 'discord', 'whatsapp', 'slack', 'webchat'];
@@ -23,6 +25,15 @@ export interface ChatRef {
 }
 
 export type ThreadWord = 'topic' | 'thread';
+
+/**
+ * The word for a chat's thread: what its adapter said, else the word chats recorded before adapters said it
+ * had (journal, sessions.json, approvals in state.json): only Telegram forums set isForum, and their threads
+ * were topics. The one place that default lives, so a persisted forum topic keeps its `:topic:` session key.
+ */
+export function threadWordOf(chat: Pick<ChatRef, 'threadWord' | 'isForum'>): ThreadWord {
+  return chat.threadWord ?? (chat.isForum ? 'topic' : 'thread');
+}
 
 export interface Attachment {
   kind: 'photo' | 'document' | 'voice' | 'audio' | 'video' | 'sticker' | 'other';
@@ -131,10 +142,20 @@ export interface ChatSettings {
   allowFrom?: string[];
   /** Discord roles whose members are allowed here; a sender passes when allowFrom OR allowRoles matches. */
   allowRoles?: string[];
-  /** Per-chat tool policy layer (deny-first, may only restrict). */
-  tools?: { allow?: string[]; deny?: string[] };
+  /**
+   * Per-chat tool policy (deny-first, may only restrict). A list is several layers, outer chat first (a group's,
+   * then its topic's): every layer must permit a tool, which no single merged allow list can express.
+   */
+  tools?: ChatToolPolicy | ChatToolPolicy[];
   /** Per-chat agent (Telegram `topics.<id>.agentId`), with the config path that set it (shown by /agents). */
   agent?: { agentId: string; rule: string };
+}
+
+export interface ChatToolPolicy {
+  allow?: string[];
+  deny?: string[];
+  /** The config path it came from, named when a tool is refused (e.g. `channels.telegram.groups[-100].tools`). */
+  source?: string;
 }
 
 /** Direct-message policy of a channel block: `dmPolicy` + `allowFrom`, the same keys on every platform. */
@@ -143,10 +164,11 @@ export interface DirectSettings {
   allowFrom: string[];
 }
 
-/** A parsed-config validator (a zod schema satisfies it); strict: unknown keys are errors. */
-export interface ConfigSchema<C> {
-  safeParse(input: unknown): { success: true; data: C } | { success: false; error: { issues: readonly unknown[] } };
-}
+/**
+ * The zod schema of `channels.<id>` (strict objects: unknown keys are errors). The loader puts it into the whole
+ * config's schema, so its problems are reported like every other key's (dotted path, expected, found).
+ */
+export type ConfigSchema<C> = ZodType<C>;
 
 export interface ChannelFactoryDeps {
   log: Logger;
@@ -156,17 +178,28 @@ export interface ChannelFactoryDeps {
   clock: Clock;
   /** Small persistent numbers an adapter keeps across restarts (Telegram update offsets), in state.json. */
   offsets: { get(key: string): number | undefined; set(key: string, v: number): void };
+  /** The gateway HTTP server's WebSocket endpoint (`/ws`, token already checked): the web chat's transport. */
+  wss?: WebSocketServer;
 }
 
 export interface ChannelModule<C = unknown> {
   id: ChannelId;
   /** Validates `channels.<id>`. */
   configSchema: ConfigSchema<C>;
-  /** Environment variables that fill a key of the block when the file leaves it out (`unless` other keys are set). */
+  /**
+   * Environment variables that fill a key of the block when the file leaves it out (`unless` other keys are set);
+   * the block is created when absent, so the variable alone enables the platform.
+   */
   envOverlays?: { env: string; key: string; unless?: string[] }[];
-  directSettings(cfg: C | undefined): DirectSettings;
+  /** `cfg` is the parsed block (undefined when absent); `accountId` the bot account the message came to. */
+  directSettings(cfg: C | undefined, accountId: string): DirectSettings;
   /** Settings for a non-direct chat; undefined when the config does not allow that chat at all. */
-  chatSettings(cfg: C | undefined, chat: ChatRef): ChatSettings | undefined;
+  chatSettings(cfg: C | undefined, chat: ChatRef, accountId: string): ChatSettings | undefined;
+  /**
+   * The bot accounts the block configures: 'default' (the block's own credentials) and each key of
+   * `accounts.<accountId>`. Bindings naming another accountId are refused at load.
+   */
+  accountIds?(cfg: C): string[];
   /** Agent ids the block names (checked against agents.list at load), with their dotted config paths. */
   agentRefs?(cfg: C): { path: string; agentId: string }[];
   /**

@@ -1,6 +1,6 @@
 // What the runtime needs from storage/. storage/ implements these over lowdb JSON files and JSONL files;
 // tests may implement them in memory.
-import type { ChannelId, Inbound } from './channel.js';
+import type { ChannelId, ChatRef, Inbound } from './channel.js';
 import type { ModelMessage, Usage } from './provider.js';
 
 /** A JSON document persisted atomically (temp file + rename), with writes coalesced. */
@@ -135,6 +135,8 @@ export interface PairingRequest {
 export interface ProfileHealth {
   /** Consecutive failures that drive the cooldown ladder. */
   errorCount: number;
+  /** Consecutive server faults (5xx, overload, cut streams, timeouts); the ladder starts after a few. */
+  serverFaults?: number;
   /** Failures per kind, for /status. */
   failureCounts: Record<string, number>;
   cooldownUntil?: number;
@@ -196,10 +198,22 @@ export interface AuditLog {
 
 // ---- inbound journal (crash safety) ----
 
+/** Where a journaled message goes: enough to send it again after a restart. */
+export interface JournalTarget {
+  channel: ChannelId;
+  accountId: string;
+  chat: ChatRef;
+  replyToId?: string;
+}
+
 export type JournalEntry =
   | { type: 'accepted'; id: string; ts: number; agentId: string; sessionKey: string; inbound: Inbound }
-  /** The final reply text of the run that handled these inbound ids, recorded before delivery starts. */
-  | { type: 'reply'; ids: string[]; ts: number; runId: string; chunks: string[] }
+  /**
+   * A message's chunks, recorded before delivery starts: the final reply of the run that handled these inbound
+   * ids, or (ids `out:…`) a message of the gateway's own. `to` is absent in journals written before it existed
+   * (the reply then goes where its accepted message came from).
+   */
+  | { type: 'reply'; ids: string[]; ts: number; runId: string; chunks: string[]; to?: JournalTarget; format?: 'plain' }
   | { type: 'sent'; ids: string[]; ts: number; chunk: number; messageId: string }
   | { type: 'done'; ids: string[]; ts: number };
 

@@ -36,6 +36,12 @@ export class FakeClock implements Clock {
     return this.timers.filter((p) => !p.cancelled).length;
   }
 
+  /** Milliseconds until the next pending timer is due (0 when one is due now; Infinity when none). */
+  nextDueIn(): number {
+    const live = this.timers.filter((p) => !p.cancelled);
+    return live.length === 0 ? Infinity : Math.max(0, Math.min(...live.map((p) => p.at)) - this.t);
+  }
+
   /** Moves time forward, firing due timers in order; awaits microtasks between timers so async chains settle. */
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
