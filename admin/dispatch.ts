@@ -14,11 +14,6 @@ import { oneLine } from './format.js';
 import { parseCommand } from './parse.js';
 import { UsageError, type AdminDeps, type Answer, type Command, type CommandContext, type CommandInterceptor, type Located } from './types.js';
 
-export function isOwnerOf(deps: Pick<AdminDeps, 'config'>, channel: string, senderId: string): boolean {
-  const key = `${channel}:${senderId}`.toLowerCase();
-  return deps.config().commands.ownerAllowFrom.some((o) => o.toLowerCase() === key);
-}
-
 /** The commands this sender can use, in registration order. */
 export function visibleCommands(commands: readonly Command[], owner: boolean): Command[] {
   return commands.filter((c) => owner || !c.ownerOnly);
@@ -43,7 +38,16 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     try {
       await deps.audit.append({ kind: 'admin', ...rec });
     } catch (err) {
-      log.error('could not write the admin audit record', { command: rec.command, err: errText(err) });
+      log.error('could not write the admin audit record', { command: rec.command, err });
+    }
+  };
+
+  const isOwnerSafe = (m: Inbound): boolean => {
+    try {
+      return deps.isOwner(m.channel, m.sender.id);
+    } catch (err) {
+      log.error('owner check failed for a command; treating the sender as not an owner', { channel: m.channel, err });
+      return false;
     }
   };
 
@@ -51,7 +55,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     try {
       return deps.isAllowed(m);
     } catch (err) {
-      log.error('access check failed for a command; treating the sender as not allowed', { channel: m.channel, err: errText(err) });
+      log.error('access check failed for a command; treating the sender as not allowed', { channel: m.channel, err });
       return false;
     }
   };
@@ -62,7 +66,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
     try {
       botUsername = deps.botUsername?.(m);
     } catch (err) {
-      log.warn('could not tell the bot username; commands addressed with @ are checked by mention only', { err: errText(err) });
+      log.warn('could not tell the bot username; commands addressed with @ are checked by mention only', { err });
     }
     const parsed = parseCommand(m.text, botUsername);
     if (!parsed) return false;
@@ -73,12 +77,12 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
       try {
         await answer(text);
       } catch (err) {
-        log.error('could not send a command reply', { command: parsed.name, channel: m.channel, chatId: m.chat.id, err: errText(err) });
+        log.error('could not send a command reply', { command: parsed.name, channel: m.channel, chatId: m.chat.id, err });
       }
     };
 
     const group = m.chat.kind !== 'direct';
-    const owner = isOwnerOf(deps, m.channel, m.sender.id);
+    const owner = isOwnerSafe(m);
     const sender = `${m.channel}:${m.sender.id}`;
     const where = { channel: m.channel, accountId: m.accountId, chatId: m.chat.id, ...(m.chat.threadId ? { threadId: m.chat.threadId } : {}) };
     const cmd = byName.get(parsed.name);
@@ -118,7 +122,7 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
         await reply(err.message ? `${err.message}\nUsage: ${cmd.usage}` : `Usage: ${cmd.usage}`);
       } else {
         const message = errText(err);
-        log.error('admin command failed', { command: cmd.name, sender, ...where, err: message });
+        log.error('admin command failed', { command: cmd.name, sender, ...where, err });
         await audit({ command: cmd.name, args, sender, ...where, decision: 'executed', result: 'error', error: oneLine(message, 300) });
         await reply(`Command failed: ${oneLine(String(safeRedact(deps, message)), 500)}`);
       }
@@ -139,7 +143,7 @@ function safeRedact(deps: AdminDeps, v: unknown): unknown {
   try {
     return deps.redact(v);
   } catch (err) {
-    deps.log.error('redaction failed; dropping the value', { err: errText(err) });
+    deps.log.error('redaction failed; dropping the value', { err });
     return '[unavailable]';
   }
 }

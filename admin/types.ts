@@ -54,6 +54,8 @@ export interface AdminDeps {
   config(): Config;
   log: Logger;
   now(): number;
+  /** Whether `<channel>:<senderId>` is in commands.ownerAllowFrom (the runtime's one owner check). */
+  isOwner(channel: string, senderId: string): boolean;
   /**
    * Whether a NON-owner may talk to the bot in this chat (the gateway's access check: allowFrom, pairing,
    * group policy). Commands run before that check, so they ask it here.

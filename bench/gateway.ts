@@ -1,4 +1,4 @@
-// Gateway benchmark (issue 2 part 11): per-message overhead, throughput, memory and cold start, with a
+// Gateway benchmark: per-message overhead, throughput, memory and cold start, with a
 // zero-latency model so only the gateway's own cost is measured. Prints Markdown tables; see bench/README.md.
 //
 //   npm run bench                              # everything (about five minutes on 2 cores)

@@ -1,18 +1,7 @@
-// Time as a dependency: everything whose behaviour depends on time (debounce, cooldowns, timeouts, expiry)
-// takes a Clock, so tests drive it with a fake one instead of sleeping.
+// The runtime's time helpers over the one Clock type (runtime/types/clock.ts).
+import type { Clock } from './types/clock.js';
 
-import type { Clock } from './types/channel.js';
-
-export type { Clock, TimerHandle } from './types/channel.js';
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export { systemClock, type Clock, type TimerHandle } from './types/clock.js';
 
 /** Resolves after ms on the given clock; rejects with the signal's reason if aborted first. */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {

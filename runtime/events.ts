@@ -17,7 +17,7 @@ export function createEventBus(log?: Logger): EventBus {
         try {
           fn(e);
         } catch (err) {
-          log?.error('event listener failed', { runId: e.runId, sessionKey: e.sessionKey, err: String(err) });
+          log?.error('event listener failed', { runId: e.runId, sessionKey: e.sessionKey, err });
         }
       }
     },

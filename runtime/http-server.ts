@@ -85,7 +85,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayH
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => wss.emit('connection', ws, req));
   });
   server.on('clientError', (err, socket) => {
-    opts.log.debug?.('http client error', { err: String(err) });
+    opts.log.debug?.('http client error', { err });
     socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {

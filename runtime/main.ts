@@ -11,6 +11,7 @@ import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { agentModelCandidates, defaultAgentId } from './config/agents.js';
 import { createLogger } from './log.js';
+import { installProcessGuards } from './process-guards.js';
 import { createEventBus } from './events.js';
 import { createProviders } from './providers/registry.js';
 import { resolveCredentials } from './providers/credentials.js';
@@ -22,7 +23,7 @@ import { createMemoryService } from './context/memory/service.js';
 import { memoryTools } from './context/memory/tools.js';
 import { createWorkspaceGit } from './context/workspace-git.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
-import { createControl } from './gateway/control.js';
+import { createControl, type Control } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
 import { noModelMessage } from './gateway/session-runner.js';
 import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
@@ -57,6 +58,8 @@ export interface StartOptions {
 
 export interface RunningGateway {
   gateway: Gateway;
+  /** What chat commands act on (admin/'s AdminDeps), as the command layer of this gateway uses it. */
+  control: Control;
   http: GatewayHttpServer;
   config: Config;
   home: string;
@@ -89,13 +92,14 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const token = configuredToken ?? (await loadOrCreateToken(join(home, 'gateway-token')));
 
   const agentIds = config.agents.list.map((a) => a.id);
+  const storageLog = (msg: string, data?: { err: unknown }) => log.warn(msg, data);
   const [state, sessions] = await Promise.all([
-    openStateStore(home, (m) => log.warn(m)),
-    openSessionStore(home, (m) => log.warn(m), agentIds),
+    openStateStore(home, storageLog),
+    openSessionStore(home, storageLog, agentIds),
   ]);
-  const transcripts = createTranscriptStore(home);
-  const audit = createAuditLog(home, clock);
-  const journal = createInboundJournal(home);
+  const transcripts = createTranscriptStore(home, storageLog);
+  const audit = createAuditLog(home, clock, storageLog);
+  const journal = createInboundJournal(home, storageLog);
 
   const bus = createEventBus(log);
   // Runs are traceable in the log by runId and sessionKey (text deltas stay off the log).
@@ -210,6 +214,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   let stopped = false;
   return {
     gateway,
+    control,
     http,
     config,
     home,
@@ -308,8 +313,7 @@ async function cli(): Promise<void> {
   if (process.argv[2] === 'login') return loginCli(process.argv.slice(3));
   const started = performance.now();
   const log = createLogger();
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection (kept running)', { err: String(err) }));
-  process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { err: String(err), stack: err.stack }));
+  installProcessGuards(log);
   let running: RunningGateway;
   try {
     const args = parseArgs(process.argv.slice(2));
@@ -332,7 +336,7 @@ async function cli(): Promise<void> {
   process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
   const shutdown = async (sig: string) => {
     log.info('shutting down', { signal: sig });
-    await running.stop().catch((err) => log.error('shutdown failed', { err: String(err) }));
+    await running.stop().catch((err: unknown) => log.error('shutdown failed', { err }));
     log.info('stopped');
     process.exit(0);
   };

@@ -2,6 +2,7 @@
 // record's ts. Every record is scrubbed of secret-looking values before it touches the disk.
 import { readdir } from 'node:fs/promises';
 import type { AuditLog, AuditRecord } from '../runtime/types/storage.js';
+import { systemClock, type Clock } from '../runtime/types/clock.js';
 import { appendLinesNow, defaultLog, isErrno, isRecord, readJsonl, serialised, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
 import { redactSecrets } from './redact.js';
@@ -14,7 +15,7 @@ function utcDay(ts: number): string {
 
 export function createAuditLog(
   home: string,
-  clock: { now(): number } = { now: () => Date.now() },
+  clock: Pick<Clock, 'now'> = systemClock,
   log: Log = defaultLog,
 ): AuditLog {
   const paths = statePaths(home);

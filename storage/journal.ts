@@ -3,7 +3,7 @@
 // pending() is exactly what the restart must finish. Inbound.raw (the SDK payload) is never written.
 import type { Inbound } from '../runtime/types/channel.js';
 import type { InboundJournal, JournalEntry } from '../runtime/types/storage.js';
-import { appendLinesNow, defaultLog, isRecord, readJsonl, serialised, writeFileAtomicNow, type Log } from './jsonl.js';
+import { appendLinesNow, defaultLog, isRecord, readJsonl, removeStaleTemps, serialised, writeFileAtomicNow, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
 
 function withoutRaw(e: JournalEntry): JournalEntry {
@@ -64,6 +64,7 @@ export function createInboundJournal(home: string, log: Log = defaultLog, opts: 
   const file = statePaths(home).journal;
   const compactEvery = Math.max(1, opts.compactEvery ?? 2_000);
   let appendedSinceCompaction = 0;
+  let tempsChecked = false;
 
   /** Decoded entries; null when there is no journal yet. Call inside serialised(). */
   const readNow = async (): Promise<JournalEntry[] | null> => {
@@ -88,6 +89,12 @@ export function createInboundJournal(home: string, log: Log = defaultLog, opts: 
     batch = null;
     appendedSinceCompaction = 0;
     return serialised(file, async () => {
+      // The first compaction (at start) removes the temp file a kill during an earlier compaction left behind;
+      // serialised on the file, so no temp of this process is being written now.
+      if (!tempsChecked) {
+        await removeStaleTemps(file, log);
+        tempsChecked = true;
+      }
       const entries = await readNow();
       if (!entries) return { finished: [] }; // no journal yet
       const cut = Math.max(0, entries.length - keepTail);
@@ -116,7 +123,7 @@ export function createInboundJournal(home: string, log: Log = defaultLog, opts: 
         // Queued behind this batch on the file, so it sees every line appended so far; later appends wait for it.
         // The newest entries stay: the start-up compaction reports recently finished ids, which a platform whose
         // offset was saved a moment too late may deliver again after a crash.
-        void compact(Math.floor(compactEvery / 4)).catch((err: unknown) => log(`storage: compacting ${file} failed (tried again later): ${String(err)}`));
+        void compact(Math.floor(compactEvery / 4)).catch((err: unknown) => log(`storage: compacting ${file} failed (tried again later)`, { err }));
       }
       return written;
     },

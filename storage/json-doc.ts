@@ -6,29 +6,19 @@ import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { TextFile } from 'lowdb/node';
 import type { JsonDoc } from '../runtime/types/storage.js';
-import { isErrno } from './jsonl.js';
+import { systemClock, type Clock } from '../runtime/types/clock.js';
+import { isErrno, type Log } from './jsonl.js';
 
 /** The part of runtime/clock.ts's Clock this module uses (storage must not import runtime/ beyond types). */
-export interface DocClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): object;
-  clearTimeout(h: object): void;
-}
-
-const realClock: DocClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface JsonDocOptions<T> {
-  log: (msg: string) => void;
+  log: Log;
   /** Updates within this window become one write. Default 50. */
   coalesceMs?: number;
   /** Decodes what was on disk (fill missing keys, upgrade old shapes). Throwing means "unusable": the file is
    * moved aside like an unparseable one — except UnsupportedVersionError, which stops the open. */
   migrate?: (raw: unknown) => T;
-  clock?: DocClock;
+  clock?: Clock;
   /** Test hook: the raw text adapter for `file` (default lowdb's TextFile on `file`). */
   adapter?: Adapter<string>;
 }
@@ -87,7 +77,7 @@ function decode<T>(text: string, migrate: ((raw: unknown) => T) | undefined): { 
 }
 
 export async function openJsonDoc<T>(file: string, defaults: () => T, opts: JsonDocOptions<T>): Promise<JsonDoc<T>> {
-  const clock = opts.clock ?? realClock;
+  const clock = opts.clock ?? systemClock;
   await mkdir(dirname(file), { recursive: true });
   const adapter = opts.adapter ?? new TextFile(file);
 
@@ -122,9 +112,9 @@ class CoalescedJsonDoc<T> implements JsonDoc<T> {
     readonly data: T,
     private readonly file: string,
     private readonly adapter: Adapter<string>,
-    private readonly clock: DocClock,
+    private readonly clock: Clock,
     private readonly coalesceMs: number,
-    private readonly log: (msg: string) => void,
+    private readonly log: Log,
   ) {}
 
   update(fn: (data: T) => void): void {
@@ -147,7 +137,7 @@ class CoalescedJsonDoc<T> implements JsonDoc<T> {
     const h = this.clock.setTimeout(() => {
       this.timer = null;
       this.start().catch((err: unknown) => {
-        this.log(`storage: writing ${this.file} failed: ${message(err)}; will retry on the next change or flush`);
+        this.log(`storage: writing ${this.file} failed; will retry on the next change or flush`, { err });
       });
     }, this.coalesceMs);
     // A pending write must not keep the process alive; shutdown calls flush() to write it out.

@@ -2,12 +2,13 @@
 // file, appends that never glue a new line onto a torn one, tolerant reads, and atomic rewrites.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
-export type Log = (msg: string) => void;
+/** Where storage reports what it repaired or could not do; a failure comes with its error (stack and cause). */
+export type Log = (msg: string, data?: { err: unknown }) => void;
 
-export const defaultLog: Log = (msg) => console.warn(msg);
+export const defaultLog: Log = (msg, data) => (data ? console.warn(msg, data.err) : console.warn(msg));
 
 // Keyed by path for the whole process, not per store, so two stores opened on the same home (tests, tools)
 // still never interleave writes to one file. An entry lives only while work on that file is queued.
@@ -105,6 +106,26 @@ export async function readJsonl(file: string, log: Log): Promise<JsonlLine[] | n
     }
   });
   return out;
+}
+
+/**
+ * Removes temp files writeFileAtomicNow left next to `file` when the process was killed between writing and
+ * renaming them. Call it where no write of `file` of this process can be in flight (serialised on the file).
+ */
+export async function removeStaleTemps(file: string, log: Log): Promise<void> {
+  const prefix = `${basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no directory, no leftovers
+    throw err;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    await rm(join(dirname(file), name), { force: true });
+    log(`storage: removed ${join(dirname(file), name)}, left by a write that was interrupted (the file it was for is intact)`);
+  }
 }
 
 /** Writes a whole file atomically (temp file + fsync + rename). Not serialised by itself. */

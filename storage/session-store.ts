@@ -7,8 +7,9 @@
 // which would quietly start a new session over an existing one.
 import { readdir } from 'node:fs/promises';
 import type { JsonDoc, SessionEntry, SessionStore } from '../runtime/types/storage.js';
-import { openJsonDoc, type DocClock } from './json-doc.js';
-import { isErrno, isRecord } from './jsonl.js';
+import { openJsonDoc } from './json-doc.js';
+import type { Clock } from '../runtime/types/clock.js';
+import { isErrno, isRecord, type Log } from './jsonl.js';
 import { assertAgentId, isAgentId, statePaths } from './paths.js';
 
 type Sessions = Record<string, SessionEntry>;
@@ -22,11 +23,11 @@ export interface LoadableSessionStore extends SessionStore {
 
 export interface SessionStoreOptions {
   coalesceMs?: number;
-  clock?: DocClock;
+  clock?: Clock;
 }
 
 /** Keeps well-formed entries; drops (and names) the others — one bad entry must not cost every session. */
-function decodeSessions(raw: unknown, agentId: string, file: string, log: (msg: string) => void): Sessions {
+function decodeSessions(raw: unknown, agentId: string, file: string, log: Log): Sessions {
   if (!isRecord(raw)) throw new Error('expected a JSON object of sessionKey → session entry');
   const out: Sessions = {};
   for (const [key, v] of Object.entries(raw)) {
@@ -52,7 +53,7 @@ async function agentsOnDisk(home: string): Promise<string[]> {
 
 export async function openSessionStore(
   home: string,
-  log: (msg: string) => void,
+  log: Log,
   agentIds?: string[],
   opts: SessionStoreOptions = {},
 ): Promise<LoadableSessionStore> {

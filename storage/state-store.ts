@@ -2,8 +2,9 @@
 // channel offsets). Older files get their missing keys filled; a key of the wrong type makes the file
 // unusable, so it is moved aside whole (see json-doc) rather than half-kept.
 import type { GatewayState, JsonDoc } from '../runtime/types/storage.js';
-import { openJsonDoc, UnsupportedVersionError, type DocClock } from './json-doc.js';
-import { isRecord } from './jsonl.js';
+import { openJsonDoc, UnsupportedVersionError } from './json-doc.js';
+import type { Clock } from '../runtime/types/clock.js';
+import { isRecord, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
 
 export const STATE_VERSION = 1;
@@ -50,12 +51,12 @@ export function migrateGatewayState(raw: unknown, file = 'state.json'): GatewayS
 
 export interface StateStoreOptions {
   coalesceMs?: number;
-  clock?: DocClock;
+  clock?: Clock;
 }
 
 export function openStateStore(
   home: string,
-  log: (msg: string) => void,
+  log: Log,
   opts: StateStoreOptions = {},
 ): Promise<JsonDoc<GatewayState>> {
   const file = statePaths(home).state;

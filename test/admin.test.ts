@@ -1,31 +1,58 @@
-import { describe, expect, it } from 'vitest';
-import { builtinCommands, createCommandInterceptor, parseCommand, type AdminDeps, type Command, type ContextReport } from '../admin/index.js';
+// The chat command layer over the real gateway: parsing, authorisation, usage lines, and every built-in command
+// acting on the gateway's real control code (routing, sessions, lanes, approvals, pairing, audit).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { builtinCommands, createCommandInterceptor, formatContext, parseCommand, type AdminDeps, type Command, type ContextReport } from '../admin/index.js';
 import { parseDuration, parseQueueArgs } from '../admin/commands/queue.js';
 import { UsageError } from '../admin/types.js';
 import { describeChat } from '../admin/format.js';
-import { configSchema, type Config, type ConfigInput } from '../runtime/config/schema.js';
-import { resolveRoute } from '../runtime/routing.js';
-import { sessionKeyFor } from '../runtime/session-key.js';
-import { approvePairing, denyPairing, listPairing, requestPairing } from '../runtime/pairing.js';
-import { newSessionId } from '../runtime/ids.js';
-import type { ApprovalRecord, AuditRecord, Inbound, SessionEntry } from '../runtime/types/index.js';
-import { redactSecrets } from '../storage/redact.js';
+import { requestPairing } from '../runtime/pairing.js';
+import type { Inbound } from '../runtime/types/index.js';
 import { FakeClock } from './fakes/fake-clock.js';
-import { memoryState } from './fakes/memory-doc.js';
-
+import { startFakeAnthropic } from './fakes/fake-anthropic.js';
+import type { FakeModelServer } from './fakes/fake-model-server.js';
+import { FakeTelegram } from './fakes/fake-telegram.js';
+import { startHarness } from './fakes/gateway-harness.js';
+import { merge } from './fakes/telegram-gateway.js';
 
 const OWNER = '1';
+/** Allowed to DM the bot (channels.telegram.allowFrom) but no owner. */
+const MEMBER = '50';
 const BOT = 'switchyard_bot';
+const TOKEN = '123456:ADMIN-TEST';
+const KEY = 'key-a';
+/** A group that lets everyone talk to the bot when they mention it. */
+const GROUP = '-500';
 
-function makeConfig(extra: Partial<ConfigInput> = {}): Config {
-  return configSchema.parse({
-    agents: { list: [{ id: 'main', default: true }, { id: 'work', name: 'Work' }] },
+type Json = Record<string, unknown>;
+
+/** What every harness starts from; a test's `config` merges into it key by key (lists replace). */
+function baseConfig(tg: FakeTelegram, model: FakeModelServer): Json {
+  return {
+    models: {
+      providers: {
+        anthropic: { api: 'anthropic-messages', baseUrl: model.url },
+        ollama: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1' },
+      },
+    },
+    agents: { defaults: { model: { primary: 'anthropic/claude-default' } }, list: [{ id: 'main', default: true }, { id: 'work', name: 'Work' }] },
     commands: { ownerAllowFrom: [`telegram:${OWNER}`] },
-    channels: { telegram: { botToken: '123:abc' } },
-    ...extra,
-  });
+    channels: {
+      webchat: { enabled: false },
+      telegram: {
+        botToken: TOKEN,
+        apiRoot: tg.apiRoot,
+        pollTimeoutSeconds: 1,
+        dmPolicy: 'allowlist',
+        allowFrom: [MEMBER],
+        groups: { [GROUP]: { requireMention: true } },
+      },
+    },
+  };
 }
 
+/** A report with fixed sizes, for the formatting of /context (the real report depends on the machine). */
 const fakeReport: ContextReport = {
   model: 'anthropic/claude-test',
   contextWindow: 200_000,
@@ -46,88 +73,27 @@ const fakeReport: ContextReport = {
   history: { messages: 12, chars: 8_000, largest: [{ label: 'tool result exec (turn 3)', chars: 5_500 }] },
 };
 
-function harness(opts: { allowed?: (m: Inbound) => boolean; config?: Config } = {}) {
-  const clock = new FakeClock();
-  const config = opts.config ?? makeConfig();
-  const state = memoryState();
-  const sessions = new Map<string, SessionEntry>();
-  const audit: AuditRecord[] = [];
-  const calls = { stop: [] as string[], reset: [] as string[], decide: [] as unknown[] };
-  const logs: { level: string; msg: string; data?: Record<string, unknown> }[] = [];
-  const log = (level: string) => (msg: string, data?: Record<string, unknown>) => void logs.push({ level, msg, data });
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
 
-  const deps: AdminDeps = {
-    config: () => config,
-    log: { info: log('info'), warn: log('warn'), error: log('error') },
-    now: () => clock.now(),
-    isAllowed: opts.allowed ?? (() => true),
-    botUsername: (m) => (m.channel === 'telegram' ? BOT : undefined),
-    locate(m) {
-      const route = resolveRoute({ inbound: m, config, stored: state.data.bindings });
-      const sessionKey = sessionKeyFor({ agentId: route.agentId, inbound: m, dmScope: config.session.dmScope });
-      return { agentId: route.agentId, sessionKey, matchedBy: route.matchedBy, source: route.source, rule: route.binding?.rule };
-    },
-    session: (agentId, key) => sessions.get(`${agentId}|${key}`),
-    updateSession(agentId, key, fn) {
-      const now = clock.now();
-      const e = sessions.get(`${agentId}|${key}`) ?? { sessionId: newSessionId(now), sessionKey: key, agentId, createdAt: now, updatedAt: now };
-      fn(e);
-      sessions.set(`${agentId}|${key}`, e);
-    },
-    async resetSession(agentId, key) {
-      calls.reset.push(key);
-      const old = sessions.get(`${agentId}|${key}`);
-      const fresh: SessionEntry = {
-        ...(old ?? { sessionKey: key, agentId, createdAt: clock.now(), updatedAt: clock.now() }),
-        sessionId: newSessionId(clock.now()),
-        previousSessionIds: [...(old?.previousSessionIds ?? []), ...(old ? [old.sessionId] : [])],
-      };
-      sessions.set(`${agentId}|${key}`, fresh);
-      return { oldSessionId: old?.sessionId, newSessionId: fresh.sessionId };
-    },
-    queueSettings(key) {
-      const [, agentId] = key.split(':');
-      const o = sessions.get(`${agentId}|${key}`)?.queueOverride;
-      const q = config.messages.queue;
-      return {
-        mode: (o?.mode ?? q.mode) as Config['messages']['queue']['mode'],
-        debounceMs: o?.debounceMs ?? q.debounceMs,
-        cap: o?.cap ?? q.cap,
-        drop: (o?.drop ?? q.drop) as Config['messages']['queue']['drop'],
-      };
-    },
-    laneStatus: () => ({ active: true, backlog: 2 }),
-    stopSession(key) {
-      calls.stop.push(key);
-      return { aborted: true, dropped: 2 };
-    },
-    defaultModel: () => 'anthropic/claude-default',
-    providerIds: () => ['anthropic', 'openai', 'ollama'],
-    state,
-    audit: {
-      async append(rec) {
-        audit.push({ ...rec, ts: rec.ts ?? clock.now() } as AuditRecord);
-      },
-      async tail(n) {
-        return audit.slice(-n);
-      },
-    },
-    redact: redactSecrets,
-    contextReport: async () => fakeReport,
-    approvals: {
-      async decide(id, decision, by) {
-        calls.decide.push({ id, decision, by });
-        return `Approval ${id}: ${decision} by ${by}`;
-      },
-      listPending: () => [] as ApprovalRecord[],
-    },
-    pairing: {
-      list: () => listPairing(state, clock.now()),
-      approve: (code) => approvePairing(state, code, clock.now()),
-      deny: (code) => denyPairing(state, code, clock.now()),
-    },
-    profileHealth: () => [{ profileId: 'anthropic:default', status: 'ok' }],
-  };
+/**
+ * A whole gateway (the real composition root, its real control code, stores on a temp home) with Telegram and the
+ * model API faked on 127.0.0.1. Commands go through the real dispatcher over the gateway's AdminDeps; the replies
+ * come back to the test directly.
+ */
+async function harness(opts: { config?: Json } = {}) {
+  const tg = await new FakeTelegram({ [TOKEN]: { username: BOT } }).start();
+  cleanups.push(() => tg.close());
+  const model = await startFakeAnthropic();
+  cleanups.push(() => model.close());
+  const clock = new FakeClock();
+  const gw = await startHarness({ config: merge(baseConfig(tg, model), opts.config ?? {}), env: { ANTHROPIC_API_KEY: KEY }, clock });
+  cleanups.push(() => gw.stop());
+  await until(() => gw.gw.control.botUsername(msgOf(clock, 0, 'x')) === BOT, 'the bot identity from Telegram');
+  // A copy of the gateway's control, so a test can break one of its parts without touching the running gateway.
+  const deps: AdminDeps = { ...gw.gw.control };
 
   let commands: readonly Command[] = builtinCommands;
   const replies: string[] = [];
@@ -137,30 +103,44 @@ function harness(opts: { allowed?: (m: Inbound) => boolean; config?: Config } = 
     const consumed = await createCommandInterceptor(deps, commands)(m, async (t) => void replies.push(t));
     return { consumed, replies: replies.slice(before), reply: replies.slice(before).join('\n') };
   };
-  const msg = (text: string, over: { from?: string; chat?: Partial<Inbound['chat']>; mentionsBot?: boolean } = {}): Inbound => ({
-    channel: 'telegram',
-    accountId: 'default',
-    chat: { kind: 'direct', id: over.from ?? OWNER, ...over.chat } as Inbound['chat'],
-    sender: { id: over.from ?? OWNER, name: 'Someone' },
-    messageId: String(++seq),
-    text,
-    mentionsBot: over.mentionsBot ?? false,
-    receivedAt: clock.now(),
-  });
-  const topic = (threadId: string) => ({ kind: 'group' as const, id: '-1001', threadId, isForum: true, title: 'Forum' });
+  const msg = (text: string, over: Parameters<typeof msgOf>[3] = {}): Inbound => msgOf(clock, ++seq, text, over);
+  const topic = (threadId: string) => ({ kind: 'group' as const, id: '-1001', threadId, isForum: true, threadWord: 'topic' as const, title: 'Forum' });
   return {
     clock,
     deps,
-    state,
-    sessions,
-    audit,
-    calls,
-    logs,
+    tg,
+    model,
+    home: gw.home,
+    state: deps.state,
+    logs: gw.log.lines,
+    /** The audit lines written so far, oldest first. */
+    audit: () => deps.audit.tail(1000),
     send,
     msg,
     topic,
     setCommands: (c: readonly Command[]) => void (commands = c),
   };
+}
+
+function msgOf(clock: FakeClock, n: number, text: string, over: { from?: string; chat?: Partial<Inbound['chat']>; mentionsBot?: boolean } = {}): Inbound {
+  return {
+    channel: 'telegram',
+    accountId: 'default',
+    chat: { kind: 'direct', id: over.from ?? OWNER, ...over.chat } as Inbound['chat'],
+    sender: { id: over.from ?? OWNER, name: 'Someone' },
+    messageId: `c${n}`,
+    text,
+    mentionsBot: over.mentionsBot ?? false,
+    receivedAt: clock.now(),
+  };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('parseCommand', () => {
@@ -199,44 +179,44 @@ describe('parseCommand', () => {
 
 describe('authorisation', () => {
   it('refuses a non-owner /bind in a DM, audited', async () => {
-    const h = harness();
+    const h = await harness();
     const res = await h.send(h.msg('/bind work', { from: '99' }));
     expect(res.consumed).toBe(true);
     expect(res.reply).toBe("/bind is for the bot's owner only.");
     expect(h.state.data.bindings).toEqual([]);
-    expect(h.audit).toEqual([
+    expect(await h.audit()).toEqual([
       expect.objectContaining({ kind: 'admin', command: 'bind', decision: 'refused', sender: 'telegram:99', chatId: '99' }),
     ]);
   });
 
   it('stays silent on a non-owner /bind in a group, audited', async () => {
-    const h = harness();
-    const res = await h.send(h.msg('/bind work', { from: '99', chat: { kind: 'group', id: '-500' } }));
+    const h = await harness();
+    const res = await h.send(h.msg('/bind work', { from: '99', chat: { kind: 'group', id: GROUP } }));
     expect(res).toMatchObject({ consumed: true, replies: [] });
-    expect(h.audit).toEqual([expect.objectContaining({ kind: 'admin', command: 'bind', decision: 'refused', chatId: '-500' })]);
+    expect(await h.audit()).toEqual([expect.objectContaining({ kind: 'admin', command: 'bind', decision: 'refused', chatId: GROUP })]);
   });
 
   it('lets allowed non-owners use the everyday commands, and leaves the rest to the access check', async () => {
-    const h = harness({ allowed: (m) => m.sender.id === '50' });
-    const ok = await h.send(h.msg('/status', { from: '50' }));
+    const h = await harness(); // MEMBER is in channels.telegram.allowFrom; 77 is a stranger
+    const ok = await h.send(h.msg('/status', { from: MEMBER }));
     expect(ok.consumed).toBe(true);
     expect(ok.reply).toContain('Agent: main');
     // A stranger's /start or /help falls through, so the access check can answer (e.g. with a pairing code).
     expect(await h.send(h.msg('/help', { from: '77' }))).toMatchObject({ consumed: false, replies: [] });
     expect(await h.send(h.msg('/start', { from: '77' }))).toMatchObject({ consumed: false, replies: [] });
     // /help for a non-owner lists only their commands.
-    const help = await h.send(h.msg('/help', { from: '50' }));
+    const help = await h.send(h.msg('/help', { from: MEMBER }));
     expect(help.reply).toContain('/whoami');
     expect(help.reply).not.toContain('/bind');
   });
 
   it('answers unknown commands with the help line, but not group chatter meant for other bots', async () => {
-    const h = harness();
+    const h = await harness();
     const owner = await h.send(h.msg('/frobnicate'));
     expect(owner.reply).toMatch(/^Unknown command \/frobnicate\. Commands: \/help .*\/bind/);
-    const group = { kind: 'group' as const, id: '-500' };
-    expect(await h.send(h.msg('/frobnicate', { from: '50', chat: group }))).toMatchObject({ consumed: false, replies: [] });
-    const addressed = await h.send(h.msg('/frobnicate@switchyard_bot', { from: '50', chat: group, mentionsBot: true }));
+    const group = { kind: 'group' as const, id: GROUP };
+    expect(await h.send(h.msg('/frobnicate', { from: MEMBER, chat: group }))).toMatchObject({ consumed: false, replies: [] });
+    const addressed = await h.send(h.msg('/frobnicate@switchyard_bot', { from: MEMBER, chat: group, mentionsBot: true }));
     expect(addressed.reply).toMatch(/^Unknown command/);
     expect(addressed.reply).not.toContain('/bind');
     // Addressed to another bot: not ours at all, even from the owner.
@@ -244,17 +224,17 @@ describe('authorisation', () => {
   });
 
   it('audits every executed owner command with its result', async () => {
-    const h = harness();
+    const h = await harness();
     await h.send(h.msg('/model anthropic/claude-x'));
     await h.send(h.msg('/audit 0'));
-    expect(h.audit).toEqual([
+    expect(await h.audit()).toEqual([
       expect.objectContaining({ kind: 'admin', command: 'model', args: ['anthropic/claude-x'], sender: 'telegram:1', result: 'ok' }),
       expect.objectContaining({ kind: 'admin', command: 'audit', result: 'usage' }),
     ]);
   });
 
   it('ignores messages that are not commands', async () => {
-    const h = harness();
+    const h = await harness();
     expect(await h.send(h.msg('hello there'))).toMatchObject({ consumed: false, replies: [] });
   });
 });
@@ -286,7 +266,7 @@ describe('bad arguments', () => {
   });
 
   it.each(builtinCommands.map((c) => [c.name, c] as const))('/%s answers its usage line', async (name, cmd) => {
-    const h = harness();
+    const h = await harness();
     const res = await h.send(h.msg(bad[name]));
     expect(res.consumed).toBe(true);
     expect(res.replies).toHaveLength(1);
@@ -296,14 +276,15 @@ describe('bad arguments', () => {
 
 describe('/bind and /unbind', () => {
   it('binds just this forum topic by default, from the next message', async () => {
-    const h = harness();
+    const h = await harness();
     const res = await h.send(h.msg('/bind work', { chat: h.topic('7') }));
     expect(res.reply).toMatch(/^Bound telegram group -1001:topic:7 \[topic\] to agent work: chat binding b-[0-9a-f]{6}\./);
     expect(res.reply).toContain('This chat → agent work via peer');
     expect(h.state.data.bindings).toEqual([
       expect.objectContaining({ agentId: 'work', createdBy: 'telegram:1', match: { channel: 'telegram', peer: { kind: 'group', id: '-1001:topic:7' } } }),
     ]);
-    expect(h.state.flushes).toBeGreaterThan(0);
+    // On disk at once: a restart right after the answer keeps it.
+    expect(JSON.parse(await readFile(join(h.home, 'state.json'), 'utf8')).bindings).toEqual(h.state.data.bindings);
     expect(h.deps.locate(h.msg('hi', { from: '50', chat: h.topic('7') }))).toMatchObject({ agentId: 'work', matchedBy: 'peer' });
     expect(h.deps.locate(h.msg('hi', { from: '50', chat: h.topic('8') }))).toMatchObject({ agentId: 'main', matchedBy: 'default' });
 
@@ -319,7 +300,7 @@ describe('/bind and /unbind', () => {
   });
 
   it('binds the whole chat, account or platform on request, replacing an equal binding', async () => {
-    const h = harness();
+    const h = await harness();
     await h.send(h.msg('/bind work chat', { chat: h.topic('7') }));
     expect(h.state.data.bindings[0].match).toEqual({ channel: 'telegram', peer: { kind: 'group', id: '-1001' } });
     expect(h.deps.locate(h.msg('hi', { chat: h.topic('8') }))).toMatchObject({ agentId: 'work', matchedBy: 'parent-peer' });
@@ -340,7 +321,7 @@ describe('/bind and /unbind', () => {
   });
 
   it('refuses unknown agents and scopes that do not exist here', async () => {
-    const h = harness();
+    const h = await harness();
     const unknown = await h.send(h.msg('/bind nobody'));
     expect(unknown.reply).toMatch(/^Unknown agent "nobody": the agents are main, work\.\nUsage: \/bind/);
     const noTopic = await h.send(h.msg('/bind work topic', { chat: { kind: 'group', id: '-5' } }));
@@ -353,8 +334,7 @@ describe('/bind and /unbind', () => {
     ['discord', { kind: 'channel', id: 't9', parentId: 'c5', threadId: 't9', guildId: 'g1' }, 'c5:thread:t9', { guildId: 'g1' }],
     ['slack', { kind: 'channel', id: 'C1', threadId: '1700.1', teamId: 'T1' }, 'C1:thread:1700.1', { teamId: 'T1' }],
   ] as const)('binds a %s thread and its server/workspace the way the router matches them', async (channel, chat, peerId, guildMatch) => {
-    const config = makeConfig({ commands: { ownerAllowFrom: [`${channel}:1`] } });
-    const h = harness({ config });
+    const h = await harness({ config: { commands: { ownerAllowFrom: [`${channel}:1`] } } });
     const inThread = (text: string, threadId: string = chat.threadId): Inbound => ({
       ...h.msg(text),
       channel,
@@ -371,7 +351,7 @@ describe('/bind and /unbind', () => {
   });
 
   it("a thread is bound and described with its adapter's word for it, whatever the platform", async () => {
-    const h = harness({ config: makeConfig({ commands: { ownerAllowFrom: ['slack:1'] } }) });
+    const h = await harness({ config: { commands: { ownerAllowFrom: ['slack:1'] } } });
     const chat = { kind: 'channel' as const, id: 'C1', threadId: '1700.1', teamId: 'T1', threadWord: 'topic' as const };
     const inTopic: Inbound = { ...h.msg('/bind work'), channel: 'slack', chat };
     await h.send(inTopic);
@@ -381,8 +361,7 @@ describe('/bind and /unbind', () => {
   });
 
   it('warns when a more specific config rule still wins', async () => {
-    const config = makeConfig({ bindings: [{ agentId: 'main', match: { channel: 'telegram', peer: { kind: 'group', id: '-1001:topic:7' } } }] });
-    const h = harness({ config });
+    const h = await harness({ config: { bindings: [{ agentId: 'main', match: { channel: 'telegram', peer: { kind: 'group', id: '-1001:topic:7' } } }] } });
     const res = await h.send(h.msg('/bind work chat', { chat: h.topic('7') }));
     expect(res.reply).toContain('This chat → agent main via peer: bindings[0]. A more specific rule still routes this chat');
   });
@@ -409,39 +388,38 @@ describe('/queue', () => {
   });
 
   it('sets, shows and resets the session override', async () => {
-    const h = harness();
+    const h = await harness();
     expect((await h.send(h.msg('/queue'))).reply).toBe('Queue: collect · debounce 1,000 ms · cap 20 · drop summarize (from config)');
     const set = await h.send(h.msg('/queue followup debounce:2s'));
     expect(set.reply).toBe('Updated. Queue: followup · debounce 2,000 ms · cap 20 · drop summarize (session override: mode, debounceMs)');
     await h.send(h.msg('/queue cap:3'));
     const key = h.deps.locate(h.msg('x')).sessionKey;
-    expect(h.sessions.get(`main|${key}`)?.queueOverride).toEqual({ mode: 'followup', debounceMs: 2000, cap: 3 });
+    expect(h.deps.session('main', key)?.queueOverride).toEqual({ mode: 'followup', debounceMs: 2000, cap: 3 });
     const reset = await h.send(h.msg('/queue reset'));
     expect(reset.reply).toContain('reset. Queue: collect');
-    expect(h.sessions.get(`main|${key}`)?.queueOverride).toBeUndefined();
+    expect(h.deps.session('main', key)?.queueOverride).toBeUndefined();
   });
 });
 
 describe('/model', () => {
   it('shows, sets and resets the session model', async () => {
-    const h = harness();
+    const h = await harness();
     expect((await h.send(h.msg('/model'))).reply).toBe('Model: anthropic/claude-default (agent main default).');
     expect((await h.send(h.msg('/model ollama/qwen2.5:7b'))).reply).toContain('Model for this session: ollama/qwen2.5:7b');
     const key = h.deps.locate(h.msg('x')).sessionKey;
-    expect(h.sessions.get(`main|${key}`)?.modelOverride).toBe('ollama/qwen2.5:7b');
+    expect(h.deps.session('main', key)?.modelOverride).toBe('ollama/qwen2.5:7b');
     expect((await h.send(h.msg('/model'))).reply).toContain('Model: ollama/qwen2.5:7b (set for this session');
     expect((await h.send(h.msg('/status'))).reply).toContain('Model: ollama/qwen2.5:7b (set for this session; default anthropic/claude-default)');
     const unknown = await h.send(h.msg('/model mystery/model'));
     expect(unknown.reply).toContain('Unknown provider "mystery": configured providers are anthropic, openai, ollama.');
     await h.send(h.msg('/model reset'));
-    expect(h.sessions.get(`main|${key}`)?.modelOverride).toBeUndefined();
+    expect(h.deps.session('main', key)?.modelOverride).toBeUndefined();
   });
 });
 
 describe('/context', () => {
-  it('list shows workspace files and tools with sizes, never text', async () => {
-    const h = harness();
-    const { reply } = await h.send(h.msg('/context list'));
+  it('formats sizes: files, tools, history and the share of the window', () => {
+    const reply = formatContext(fakeReport, false, 'Context:');
     expect(reply).toContain('Model: anthropic/claude-test (window 200,000 tokens)');
     expect(reply).toContain('System prompt: 23,534 chars (~5,884 tokens)');
     expect(reply).toContain('  AGENTS.md: 1,234 chars');
@@ -453,24 +431,59 @@ describe('/context', () => {
     expect(reply).toContain('Total: ~8,231 tokens of 200,000 (4%)');
     expect(reply).toContain('Used: 8,231 / 200,000 tokens (4%, estimate: chars ÷ 4)');
     expect(reply).not.toContain('Largest items');
-    expect((await h.send(h.msg('/context'))).reply).toBe(reply);
-  });
-
-  it('detail adds the largest items', async () => {
-    const h = harness();
-    const { reply } = await h.send(h.msg('/context detail'));
-    const largest = reply.split('Largest items:\n')[1].split('\n');
+    const largest = formatContext(fakeReport, true, 'Context:').split('Largest items:\n')[1].split('\n');
     expect(largest.slice(0, 3)).toEqual([
       '  system: workspace files: 21,234 chars (~5,309 tokens)',
       '  history: tool result exec (turn 3): 5,500 chars (~1,375 tokens)',
       '  system: base instructions: 2,000 chars (~500 tokens)',
     ]);
   });
+
+  it("list reports this session's real window: the workspace files and tools with sizes, never their text", async () => {
+    const h = await harness();
+    const secret = 'PRIVATE NOTE: the owner keeps the spare key under the mat.';
+    await mkdir(join(h.home, 'workspace'), { recursive: true });
+    await writeFile(join(h.home, 'workspace', 'AGENTS.md'), secret);
+    const { reply } = await h.send(h.msg('/context list'));
+    expect(reply).toContain('Context of agent:main:telegram:direct:1 (agent main):');
+    expect(reply).toContain('Model: anthropic/claude-default');
+    expect(reply).toContain(`  AGENTS.md: ${secret.length} chars`);
+    expect(reply).toMatch(/Tools \(9\): [\d,]+ chars/);
+    expect(reply).toContain('History: 0 messages');
+    expect(reply).toMatch(/^Used: [\d,]+ \/ 200,000 tokens \(\d+%, estimate: chars ÷ 4\)$/m);
+    expect(reply).not.toContain('spare key');
+    expect((await h.send(h.msg('/context'))).reply).toBe(reply);
+    expect((await h.send(h.msg('/context detail'))).reply).toContain('Largest items:');
+  });
 });
+
+/** Holds every model answer until release(): a run stays active, so what queues behind it can be seen. */
+function heldModel(model: FakeModelServer) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  model.setDefault(async () => {
+    await gate;
+    return { text: 'done' };
+  });
+  return { release: () => release() };
+}
+
+/** Three DMs from the owner through Telegram: the first runs (held), two wait in the lane. */
+async function busyLane(h: Awaited<ReturnType<typeof harness>>) {
+  const held = heldModel(h.model);
+  cleanups.push(async () => held.release());
+  const key = h.deps.locate(h.msg('x')).sessionKey;
+  for (const text of ['one', 'two', 'three']) h.tg.pushMessage({ chatId: Number(OWNER), chatType: 'private', fromId: Number(OWNER), text });
+  await until(() => {
+    const lane = h.deps.laneStatus(key);
+    return lane.active && lane.backlog === 2;
+  }, 'a run with two messages behind it');
+  return { key, held };
+}
 
 describe('everyday commands', () => {
   it('/whoami names the channel, ids, chat, session and agent', async () => {
-    const h = harness();
+    const h = await harness();
     const { reply } = await h.send(h.msg('/whoami', { chat: h.topic('7') }));
     expect(reply).toContain('You: telegram id 1 (Someone) — owner');
     expect(reply).toContain('Chat: telegram group "Forum" -1001 topic 7');
@@ -479,8 +492,8 @@ describe('everyday commands', () => {
   });
 
   it('/status reports agent, model, queue, backlog, context and tokens', async () => {
-    const h = harness();
-    const key = h.deps.locate(h.msg('x')).sessionKey;
+    const h = await harness();
+    const { key } = await busyLane(h);
     h.deps.updateSession('main', key, (e) => Object.assign(e, { inputTokens: 1234, outputTokens: 56 }));
     const { reply } = await h.send(h.msg('/status'));
     expect(reply.split('\n')).toEqual([
@@ -489,34 +502,43 @@ describe('everyday commands', () => {
       'Model: anthropic/claude-default',
       'Queue: collect · a run is active · 2 messages waiting',
       'Tokens used: 1,234 in / 56 out',
-      'Context: 8,231 / 200,000 tokens (4%, estimate: chars ÷ 4)',
-      'Auth profiles: anthropic:default ok',
+      expect.stringMatching(/^Context: [\d,]+ \/ 200,000 tokens \(\d+%, estimate: chars ÷ 4\)$/),
+      'Auth profiles: anthropic:env ok',
     ]);
   });
 
   it('/new keeps the old transcript; /stop aborts and drops', async () => {
-    const h = harness();
-    const key = h.deps.locate(h.msg('x')).sessionKey;
-    h.deps.updateSession('main', key, () => {});
-    const old = h.sessions.get(`main|${key}`)?.sessionId;
+    const h = await harness();
+    const { key } = await busyLane(h);
+    const old = h.deps.session('main', key)?.sessionId;
     const res = await h.send(h.msg('/reset'));
     expect(res.reply).toMatch(new RegExp(`^Started a new conversation \\(.+\\)\\. The previous transcript \\(${old}\\) is kept\\.$`));
-    expect(h.sessions.get(`main|${key}`)?.previousSessionIds).toEqual([old]);
+    expect(h.deps.session('main', key)?.previousSessionIds).toEqual([old]);
     expect((await h.send(h.msg('/stop'))).reply).toBe('Stopped the current run; dropped 2 queued messages.');
-    expect(h.calls.stop).toEqual([key]);
+    await until(() => !h.deps.laneStatus(key).active, 'the stopped run to end');
+    expect(h.deps.laneStatus(key)).toMatchObject({ active: false, backlog: 0 });
+    expect(h.tg.sent.filter((m) => m.chatId === Number(OWNER) && m.text === 'done')).toEqual([]); // nothing delivered for it
   });
 });
 
 describe('owner tools', () => {
-  it('/approve passes the decision and who made it', async () => {
-    const h = harness();
-    expect((await h.send(h.msg('/approve ap-1 always'))).reply).toBe('Approval ap-1: allow-always by telegram:1');
-    expect(h.calls.decide).toEqual([{ id: 'ap-1', decision: 'allow-always', by: 'telegram:1' }]);
+  it('/approvals lists what waits; /approve decides it in the name of who sent it', async () => {
+    const h = await harness({ config: { agents: { defaults: { sandbox: { mode: 'off' } } } } });
     expect((await h.send(h.msg('/approvals'))).reply).toBe('No approvals are waiting.');
+    expect((await h.send(h.msg('/approve AP1234 always'))).reply).toBe('no approval with id AP1234');
+    h.model.script(KEY, { toolCalls: [{ id: 'call_exec', name: 'exec', args: { command: 'echo approved' } }] }, { text: 'ran it' });
+    h.tg.pushMessage({ chatId: Number(MEMBER), chatType: 'private', fromId: Number(MEMBER), text: 'run it' });
+    await until(() => h.deps.approvals.listPending().length === 1, 'the approval request');
+    const [pending] = h.deps.approvals.listPending();
+    expect((await h.send(h.msg('/approvals'))).reply).toContain(`• ${pending.id} · agent main · telegram direct ${MEMBER}`);
+    const decided = await h.send(h.msg(`/approve ${pending.id.toLowerCase()} always`));
+    expect(decided.reply).toBe(`Approval ${pending.id} ✅ approved always by telegram:${OWNER} (added to the allowlist):\necho approved`);
+    await h.tg.waitForSent((m) => m.chatId === Number(MEMBER) && m.text === 'ran it', 10_000);
+    expect(h.state.data.execAllowlist.main).toEqual(['echo approved']);
   });
 
   it('/allowlist adds, lists and removes patterns for the agent of this chat', async () => {
-    const h = harness();
+    const h = await harness();
     await h.send(h.msg('/bind work', { chat: h.topic('7') }));
     expect((await h.send(h.msg('/allowlist add git status*', { chat: h.topic('7') }))).reply).toBe('Allowed for agent work without asking: git status*');
     await h.send(h.msg('/allowlist add "ls -la"', { chat: h.topic('7') }));
@@ -528,7 +550,7 @@ describe('owner tools', () => {
   });
 
   it('/pairing lists and approves a code (case-insensitive); approval is for DMs only', async () => {
-    const h = harness();
+    const h = await harness();
     const req = requestPairing(h.state, { channel: 'telegram', accountId: 'default', senderId: '555', senderName: 'Bob' }, h.clock.now());
     if (!('code' in req)) throw new Error('expected a code');
     expect((await h.send(h.msg('/pairing'))).reply).toContain(`• ${req.code} · telegram id 555 (Bob) · expires in 60 min`);
@@ -542,12 +564,10 @@ describe('owner tools', () => {
   });
 
   it('/audit shows the latest lines with secrets redacted', async () => {
-    const h = harness();
-    h.audit.push(
-      { ts: 1, kind: 'tool', tool: 'exec', command: 'curl -H "Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345" x' },
-      { ts: 2, kind: 'failover', apiKey: 'plain-but-secret-by-name', note: 'key sk-ant-REALLYSECRET0123456789abcdef' },
-      { ts: 3, kind: 'tool', tool: 'exec', command: 'echo 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq' },
-    );
+    const h = await harness();
+    await h.deps.audit.append({ ts: 1, kind: 'tool', tool: 'exec', command: 'curl -H "Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345" x' });
+    await h.deps.audit.append({ ts: 2, kind: 'failover', apiKey: 'plain-but-secret-by-name', note: 'key sk-ant-REALLYSECRET0123456789abcdef' });
+    await h.deps.audit.append({ ts: 3, kind: 'tool', tool: 'exec', command: 'echo 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq' });
     const { reply } = await h.send(h.msg('/audit'));
     expect(reply).toContain('Latest 3 audit lines');
     expect(reply).toContain('1970-01-01 00:00:00Z tool tool=exec');
@@ -562,21 +582,21 @@ describe('owner tools', () => {
 });
 
 describe('robustness', () => {
-  it('a throwing command answers "Command failed" and does not throw out', async () => {
-    const h = harness();
-    h.deps.contextReport = async () => {
-      throw new Error('workspace unreadable');
-    };
+  it('a failing command answers "Command failed" and does not throw out', async () => {
+    // The agent's workspace is a file: the context report cannot be made.
+    const h = await harness({ config: { agents: { list: [{ id: 'main', default: true, workspace: 'not-a-dir' }, { id: 'work' }] } } });
+    await writeFile(join(h.home, 'not-a-dir'), 'a file where a directory should be');
     const res = await h.send(h.msg('/context list'));
-    expect(res).toMatchObject({ consumed: true, replies: ['Command failed: workspace unreadable'] });
+    expect(res.consumed).toBe(true);
+    expect(res.replies).toEqual([expect.stringMatching(/^Command failed: .*not-a-dir/)]);
     expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'admin command failed' }));
-    expect(h.audit.at(-1)).toMatchObject({ command: 'context', result: 'error', error: 'workspace unreadable' });
+    expect((await h.audit()).at(-1)).toMatchObject({ command: 'context', result: 'error', error: expect.stringContaining('not-a-dir') });
     // /status survives a failing context report.
     expect((await h.send(h.msg('/status'))).reply).toContain('Context: unknown');
   });
 
   it('survives throwing non-errors, failing locate, audit and answer', async () => {
-    const h = harness();
+    const h = await harness();
     const weird: Command = {
       name: 'weird',
       usage: '/weird',
@@ -592,8 +612,11 @@ describe('robustness', () => {
     };
     expect((await h.send(h.msg('/whoami'))).reply).toBe('Command failed: no route');
 
-    h.deps.audit.append = async () => {
-      throw new Error('disk full');
+    h.deps.audit = {
+      ...h.deps.audit,
+      append: async () => {
+        throw new Error('disk full');
+      },
     };
     h.deps.isAllowed = () => {
       throw new Error('access check broke');
@@ -607,8 +630,8 @@ describe('robustness', () => {
     );
   });
 
-  it('rejects two commands with the same name', () => {
-    const h = harness();
+  it('rejects two commands with the same name', async () => {
+    const h = await harness();
     expect(() => createCommandInterceptor(h.deps, [...builtinCommands, { ...builtinCommands[0], aliases: [] }])).toThrow('two admin commands are named /help');
   });
 });

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAgent, type RunInput } from '../runtime/agent/loop.js';
 import { createAnthropicProvider } from '../runtime/providers/anthropic.js';
-import type { AgentEvent, ModelMessage, ToolCall } from '../runtime/types/index.js';
+import type { AgentEvent, AgentEventBody, ModelMessage, ToolCall } from '../runtime/types/index.js';
 import { startFakeAnthropic, type FakeModelServer } from './fakes/fake-anthropic.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { systemClock } from '../runtime/clock.js';
@@ -122,5 +122,19 @@ describe('agent loop', () => {
     fake.script('key-a', { status: 401 });
     const r = await runAgent(input());
     expect(r).toMatchObject({ status: 'unavailable', error: { kind: 'auth' } });
+  });
+});
+
+describe('agent events are checked where they are built', () => {
+  it('an event body must be a whole variant of AgentEvent (tsc rejects the others)', () => {
+    const ok: AgentEventBody[] = [
+      { stream: 'assistant', delta: 'hi' },
+      { stream: 'lifecycle', phase: 'end', text: 'done', delivered: true },
+    ];
+    // @ts-expect-error an end event without its text is no event
+    const missing: AgentEventBody = { stream: 'lifecycle', phase: 'end', delivered: true };
+    // @ts-expect-error a misspelt field is no event either
+    const misspelt: AgentEventBody = { stream: 'assistant', delt: 'hi' };
+    expect([...ok, missing, misspelt].map((e) => e.stream)).toEqual(['assistant', 'lifecycle', 'lifecycle', 'assistant']);
   });
 });

@@ -1,4 +1,4 @@
-// Keeps DESIGN.md's dependency rules true by reading import lines.
+// Keeps the layering rules of docs/architecture.md true by reading import lines.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,5 +103,15 @@ describe('architecture', () => {
       return under(imp.target, 'runtime');
     });
     expect(bad).toEqual([]);
+  });
+
+  it('errors are logged as errors: `err` carries the error object (stack and cause), never its text', () => {
+    // `{ err: String(err) }`, `{ err: errText(err) }`, `{ err: e.message }`, `{ err: f.detail }` … lose the stack.
+    const asText = /[{,]\s*err: (?!(?:err|e|error|unknown)\b)[^,}\n]+/g;
+    const found = ['runtime', 'admin', 'bots', 'storage'].flatMap((d) => files(d)).flatMap((f) =>
+      [...readFileSync(join(ROOT, f), 'utf8').matchAll(asText)].map((m) => `${f}: ${m[0]}`),
+    );
+    expect(found).toEqual([]);
+    expect('log.warn("x", { err: String(err) })'.match(asText)).not.toBeNull(); // the pattern finds what it is for
   });
 });

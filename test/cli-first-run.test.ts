@@ -124,6 +124,23 @@ describe('first run from the command line', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('a config nested 200,000 levels deep, or with a "__proto__" key: a short error naming the file, no stack', async () => {
+    const deep = join(home, 'deep.json');
+    await writeFile(deep, '{"gateway":' + '{"a":'.repeat(200_000) + '1' + '}'.repeat(200_001));
+    const r = await run(['--config', deep]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/deep\.json: gateway\.a\.a.*nested more than 32 levels deep/);
+    expect(r.stderr).not.toMatch(/^\s+at |Maximum call stack/m);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+
+    const proto = join(home, 'proto.json');
+    await writeFile(proto, '{ "gateway": { "__proto__": { "port": 1 } } }');
+    const p = await run(['--config', proto]);
+    expect(p.code).toBe(1);
+    expect(p.stderr).toMatch(/proto\.json: gateway\.__proto__: "__proto__" is not allowed as a key/);
+    expect(p.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+  });
+
   it('an unknown flag: one line that points to --help; --help prints usage and exits 0', async () => {
     const bad = await run(['--port', '80']);
     expect(bad.code).toBe(1);

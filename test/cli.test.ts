@@ -14,9 +14,9 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], env: Record<string, string> = {}, preload: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runtime/main.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...preload.flatMap((p) => ['--import', p]), join(ROOT, 'runtime/main.ts'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: home, SWITCHYARD_HOME: home, ...env },
     });
@@ -55,5 +55,23 @@ describe('command line', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/gateway\.auth\.token/);
     expect(r.stderr).toMatch(/SWITCHYARD_GATEWAY_TOKEN/);
+  });
+
+  it.each([
+    ['an uncaught exception', 'throw', 'uncaught exception'],
+    ['an unhandled rejection', 'reject', 'unhandled promise rejection'],
+  ])('%s is logged with its stack and cause, and the process exits non-zero', async (_name, mode, what) => {
+    await writeFile(join(home, 'switchyard.json'), '{ gateway: { port: 0 } }');
+    const r = await run([], { FAIL: mode }, [join(ROOT, 'test/fixtures/process/fail-after-start.ts')]);
+    expect(r.code).toBe(1);
+    const line = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { stack?: string } })
+      .find((l) => l.msg.startsWith(what));
+    expect(line, r.stdout).toBeDefined();
+    expect(line!.level).toBe(50); // error
+    expect(line!.err?.stack).toContain('Error: boom from a module');
+    expect(line!.err?.stack).toContain('caused by: Error: the root cause');
   });
 });

@@ -140,6 +140,28 @@ describe('loadConfig: schema problems', () => {
     expect(lines.find((l) => l.startsWith('switchyard.json: sesion: unknown key (expected one of: gateway, models,'))).toBeDefined();
   });
 
+  it('"__proto__" is refused as a key anywhere (it would set a prototype, not a key, and slip past "unknown key")', async () => {
+    await writeConfig('{ "__proto__": { "polluted": true }, gateway: { port: 18790 } }');
+    expect(await failLines()).toEqual([
+      'switchyard.json: __proto__: "__proto__" is not allowed as a key (it sets an object\'s prototype); remove it',
+    ]);
+    await writeConfig('{ channels: { telegram: { botToken: "1:x", groups: { "__proto__": { requireMention: false } } } } }');
+    expect(await failLines()).toEqual([
+      'switchyard.json: channels.telegram.groups.__proto__: "__proto__" is not allowed as a key (it sets an object\'s prototype); remove it',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('nesting deeper than the limit is one short error, not a stack overflow', async () => {
+    await writeConfig('{ agents: ' + '{ x: '.repeat(200_000) + '1' + ' }'.repeat(200_001));
+    const lines = await failLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^switchyard\.json: agents\.x\.x\.x\.x\.x…: nested more than 32 levels deep; a config needs far fewer \(check the braces\)$/);
+    // Arrays count too.
+    await writeConfig('{ bindings: ' + '['.repeat(100) + ']'.repeat(100) + ' }');
+    expect((await failLines())[0]).toMatch(/^switchyard\.json: bindings(\[0\]){5}…: nested more than 32 levels deep/);
+  });
+
   it('unknown keys inside arrays, records and enum-keyed records', async () => {
     await writeConfig(`{
       agents: { list: [{ id: "a", modle: {} }] },

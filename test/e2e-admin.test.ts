@@ -1,4 +1,4 @@
-// Issue 5 through the whole gateway on Telegram: owner-only commands (refused for others), /bind and /unbind per
+// Chat administration through the whole gateway on Telegram: owner-only commands (refused for others), /bind and /unbind per
 // forum topic, DM pairing from the first message to the first answer, /context, /stop, /queue, /new, usage lines,
 // and commands answering while a run is busy. Real grammY and Anthropic SDK clients against fakes on 127.0.0.1.
 import { existsSync } from 'node:fs';

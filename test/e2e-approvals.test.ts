@@ -1,4 +1,4 @@
-// Issue 4 through the whole gateway on Telegram: the model asks for `exec` in a forum topic, the owner approves by
+// Exec approvals through the whole gateway on Telegram: the model asks for `exec` in a forum topic, the owner approves by
 // replying to a DM, the command runs in bubblewrap, the answer lands back in the topic. Plus deny, expiry (fake
 // clock), non-owner replies, allow-always, path escapes, the sandbox's network isolation, deny-beats-allow and
 // the audit log. Real grammY and Anthropic SDK clients against fakes on 127.0.0.1.

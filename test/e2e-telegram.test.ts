@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { FakeRequest } from './fakes/fake-anthropic.js';
 import type { SentMessage } from './fakes/fake-telegram.js';
 import { useGateway } from './fakes/gateway-fixture.js';
+import { FakeClock } from './fakes/fake-clock.js';
 import type { Harness } from './fakes/gateway-harness.js';
 
 const TOKEN = '123456:TEST-TOKEN';
@@ -26,8 +27,8 @@ function config(telegram: TelegramBlock = {}) {
   };
 }
 
-function start(telegram?: TelegramBlock, home?: string): Promise<Harness> {
-  return web.start({ config: config(telegram), env: { ANTHROPIC_API_KEY: KEY }, ...(home ? { home } : {}) });
+function start(telegram?: TelegramBlock, home?: string, clock?: FakeClock): Promise<Harness> {
+  return web.start({ config: config(telegram), env: { ANTHROPIC_API_KEY: KEY }, ...(home ? { home } : {}), ...(clock ? { clock } : {}) });
 }
 
 /** Everything the model was sent, as one string (system prompt excluded). */
@@ -186,9 +187,14 @@ describe('Telegram through the whole gateway', () => {
   });
 
   it('waits out a 429 on sendMessage and shows exactly one reply', async () => {
-    await start();
+    const clock = new FakeClock();
+    await start(undefined, undefined, clock);
     web.tg.failNext('sendMessage', { status: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 });
     web.tg.pushMessage({ chatId: 111, chatType: 'private', fromId: 111, text: 'are you rate limited?' });
+    await eventually(() => clock.requested.includes(1000), 'the retry_after wait');
+    await clock.advance(999);
+    expect(sentTo(111)).toHaveLength(0); // still waiting: retry_after is honoured, on the gateway's clock
+    await clock.advance(1);
     const r = await reply(111);
     expect(r.visibleText).toBe('reply to: are you rate limited?');
     await web.h.gw.gateway.lanes.idle();

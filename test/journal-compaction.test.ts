@@ -1,6 +1,7 @@
 // A long-running gateway's journal stays small: finished work is compacted away while it runs, not only at the
 // next start (which would otherwise have to read every message the gateway ever handled, replies included).
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../runtime/types/storage.js';
 import { createInboundJournal } from '../storage/journal.js';
@@ -62,5 +63,24 @@ describe('journal compaction while running', () => {
     expect(finished).toContain('m19');
     expect(finished).toContain('m16');
     expect(finished).not.toContain('m0');
+  });
+});
+
+describe('journal temp files', () => {
+  it('the start-up compaction removes a temp file a kill during an earlier compaction left behind', async () => {
+    const first = createInboundJournal(tmp.home, log);
+    await first.append(accepted('m1'));
+    const file = statePaths(tmp.home).journal;
+    // What a SIGKILL between writing the compacted copy and renaming it leaves: a half-written temp file.
+    const stale = `${file}.tmp-424242-deadbeef`;
+    const other = `${file}.tmp-1-00000000`;
+    await writeFile(stale, '{"type":"accepted","id":"m1"');
+    await writeFile(other, '');
+    const next = createInboundJournal(tmp.home, log); // the next start
+    await next.compact();
+    const left = (await readdir(dirname(file))).sort();
+    expect(left).toEqual(['inbound.jsonl']);
+    expect((await next.pending()).map((e) => (e.type === 'accepted' ? e.id : ''))).toEqual(['m1']);
+    expect(logs.filter((l) => l.includes('left by a write that was interrupted'))).toHaveLength(2);
   });
 });

@@ -8,7 +8,7 @@ import {
   type QueueSettings,
   type RunHandle,
 } from '../runtime/lanes.js';
-import { noteLine, MAX_HELD, MAX_NOTES } from '../runtime/queue/drop-notes.js';
+import { DropNotes, noteLine, MAX_HELD, MAX_NOTES } from '../runtime/queue/drop-notes.js';
 import { FakeClock, flushMicrotasks } from './fakes/fake-clock.js';
 
 interface Msg {
@@ -419,7 +419,15 @@ describe('lanes: cap and drop', () => {
   it('note lines are single-line and bounded, and a flood of drops is counted, not listed', () => {
     expect(noteLine('bob:  hello\n\nworld ')).toBe('- bob: hello world');
     expect(noteLine('y'.repeat(1000)).length).toBeLessThanOrEqual(162);
-    expect(MAX_NOTES).toBeGreaterThan(0);
+    const notes = new DropNotes<number>();
+    for (let i = 0; i < MAX_NOTES + 3; i++) notes.add(`u: message ${i}`, i);
+    const taken = notes.take()!;
+    const summary = taken.summary.split('\n');
+    expect(summary).toHaveLength(MAX_NOTES + 1);
+    expect(summary[0]).toBe('- u: message 0');
+    expect(summary.at(-1)).toBe('- … and 3 more');
+    expect(taken.items).toHaveLength(MAX_NOTES + 3); // every dropped item is held, listed or only counted
+    expect(notes.take()).toBeUndefined(); // taken: nothing left to summarise
   });
 
   it('summarize keeps at most MAX_NOTES lines plus a count', async () => {

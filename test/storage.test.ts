@@ -10,7 +10,8 @@ import {
   type TranscriptEntry,
 } from '../runtime/types/storage.js';
 import { createAuditLog } from '../storage/audit-log.js';
-import { openJsonDoc, UnsupportedVersionError, type DocClock } from '../storage/json-doc.js';
+import { openJsonDoc, UnsupportedVersionError } from '../storage/json-doc.js';
+import type { Clock } from '../runtime/types/clock.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { resolveHome, statePaths } from '../storage/paths.js';
 import { redactSecrets } from '../storage/redact.js';
@@ -137,7 +138,7 @@ describe('json doc', () => {
 
   it('does not keep the process alive with its coalesce timer', async () => {
     const handles: NodeJS.Timeout[] = [];
-    const clock: DocClock = {
+    const clock: Clock = {
       now: () => Date.now(),
       setTimeout: (fn, ms) => {
         const h = setTimeout(fn, ms);
@@ -199,7 +200,8 @@ describe('json doc', () => {
     const doc = await openJsonDoc(file, () => ({ n: 0 }), { log, clock, adapter });
     doc.update((d) => void (d.n = 1));
     await clock.advance(50);
-    expect(logs.some((l) => l.includes(file) && l.includes('disk full'))).toBe(true);
+    expect(logs.some((l) => l.includes(file) && l.includes('failed'))).toBe(true);
+    expect(tmp.errors).toContainEqual(new Error('disk full')); // the error itself, so the log has its stack
     await expect(doc.flush()).rejects.toThrow('disk full');
     fail = false;
     await doc.flush();

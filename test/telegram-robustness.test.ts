@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUpdate } from '../bots/telegram/inbound.js';
 import { createTelegramChannels, type TelegramChannel } from '../bots/telegram/index.js';
-import type { AdapterClock } from '../bots/telegram/timers.js';
+import type { Clock } from '../runtime/types/clock.js';
 import type { Inbound } from '../runtime/types/channel.js';
 import { memoryLogger } from './fakes/gateway-harness.js';
 
@@ -179,7 +179,7 @@ afterEach(async () => {
 });
 
 /** Records every wait the adapter asks for and cuts it to a few ms of real time (so a 1-day wait can be seen, not sat out). */
-function shortClock(): AdapterClock & { waits: number[] } {
+function shortClock(): Clock & { waits: number[] } {
   const waits: number[] = [];
   return {
     waits,
@@ -192,7 +192,7 @@ function shortClock(): AdapterClock & { waits: number[] } {
   };
 }
 
-async function start(api: Awaited<ReturnType<typeof oddBotApi>>, clock: AdapterClock = shortClock()) {
+async function start(api: Awaited<ReturnType<typeof oddBotApi>>, clock: Clock = shortClock()) {
   const log = memoryLogger();
   const offsets = new Map<string, number>();
   const [channel] = (await createTelegramChannels(

@@ -1,7 +1,8 @@
 // The Telegram adapter with the real grammY client against the fake Bot API server on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTelegramChannels, type TelegramAdapterConfig, type TelegramChannel, type TelegramDeps } from '../bots/telegram/index.js';
-import { systemTimers, type AdapterClock } from '../bots/telegram/timers.js';
+import { systemClock, type Clock } from '../runtime/types/clock.js';
+import { FakeClock } from './fakes/fake-clock.js';
 import { ChannelSendError, type Inbound } from '../runtime/types/channel.js';
 import { FakeTelegram } from './fakes/fake-telegram.js';
 
@@ -21,17 +22,23 @@ afterEach(async () => {
 });
 
 /** Delegates to real timers but remembers every wait the adapter asked for. */
-function recordingClock(): AdapterClock & { waits: number[] } {
+function recordingClock(): Clock & { waits: number[] } {
   const waits: number[] = [];
   return {
     waits,
     now: () => Date.now(),
     setTimeout: (fn, ms) => {
       waits.push(ms);
-      return systemTimers.setTimeout(fn, ms);
+      return systemClock.setTimeout(fn, ms);
     },
-    clearTimeout: (h) => systemTimers.clearTimeout(h),
+    clearTimeout: (h) => systemClock.clearTimeout(h),
   };
+}
+
+/** A fake clock (time moves only by advance()) that also shows the waits asked of it. */
+function fakeClock(): FakeClock & { waits: number[] } {
+  const clock = new FakeClock();
+  return Object.assign(clock, { waits: clock.requested });
 }
 
 async function until(cond: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
@@ -54,7 +61,7 @@ interface Harness {
   received: Inbound[];
   logs: LogLine[];
   offsets: Map<string, number>;
-  clock: ReturnType<typeof recordingClock>;
+  clock: Clock & { waits: number[] };
 }
 
 async function adapter(
@@ -65,12 +72,14 @@ async function adapter(
     onInbound?: (m: Inbound) => void | Promise<void>;
     retry?: TelegramDeps['retry'];
     start?: boolean;
+    /** Time for the adapter; default: real timers, recording the waits. */
+    clock?: Clock & { waits: number[] };
   } = {},
 ): Promise<Harness> {
   const offsets = opts.offsets ?? new Map<string, number>();
   const logs: LogLine[] = [];
   const received: Inbound[] = [];
-  const clock = recordingClock();
+  const clock = opts.clock ?? recordingClock();
   const log = {
     info: (msg: string, data?: Record<string, unknown>) => logs.push({ level: 'info', msg, data }),
     warn: (msg: string, data?: Record<string, unknown>) => logs.push({ level: 'warn', msg, data }),
@@ -193,11 +202,16 @@ describe('telegram adapter: inbound and replies', () => {
 describe('telegram adapter: sending through failures', () => {
   it('waits out a 429 (retry_after) and sends exactly once', async () => {
     const f = await fake();
-    const h = await adapter(f, { start: false });
+    const clock = fakeClock();
+    const h = await adapter(f, { start: false, clock });
     f.failNext('sendMessage', { status: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 });
-    await h.channel.send({ to: { kind: 'direct', id: '42' }, text: 'after the wait' });
+    const sending = h.channel.send({ to: { kind: 'direct', id: '42' }, text: 'after the wait' });
+    await until(() => clock.waits.includes(1000), 'the retry_after wait');
+    await clock.advance(999);
+    expect(f.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(1); // not a moment early
+    await clock.advance(1);
+    await sending;
     expect(f.sent.map((s) => s.visibleText)).toEqual(['after the wait']);
-    expect(h.clock.waits).toContain(1000);
     expect(f.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(2);
   });
 
@@ -318,10 +332,14 @@ describe('telegram adapter: polling robustness', () => {
   it('honours retry_after on getUpdates', async () => {
     const f = await fake();
     f.failNext('getUpdates', { status: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 });
-    const h = await adapter(f);
+    const clock = fakeClock();
+    const h = await adapter(f, { clock });
     f.pushMessage({ chatId: 1, chatType: 'private', fromId: 1, text: 'later' });
+    await until(() => clock.waits.includes(1000), 'the retry_after wait');
+    await clock.advance(999);
+    expect(f.calls.filter((c) => c.method === 'getUpdates')).toHaveLength(1);
+    await clock.advance(1);
     await until(() => h.received.length === 1, 'the message after the 429');
-    expect(h.clock.waits).toContain(1000);
   });
 
   it('skips unknown update types and malformed messages without crashing, and moves past them', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { headOf, tailOf } from '../runtime/text-cut.js';
 import { truncateMiddle } from '../runtime/agent/workspace.js';
-import { capText } from '../runtime/tools/output-cap.js';
+import { capMiddle } from '../runtime/tools/output-cap.js';
 import { noteLine } from '../runtime/queue/drop-notes.js';
 
 const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -24,7 +24,10 @@ describe('cuts that keep surrogate pairs whole', () => {
     for (let n = 1; n < 200; n++) {
       expect(headOf(text, n)).not.toMatch(lone);
       expect(tailOf(text, n)).not.toMatch(lone);
-      expect(capText(text, n)).not.toMatch(lone);
+      const c = capMiddle(text, 60 + n);
+      expect(c).not.toMatch(lone);
+      const cm = /\n\[output cut: (\d+) characters not shown\]\n/.exec(c)!;
+      expect(cm.index + (c.length - cm.index - cm[0].length) + Number(cm[1])).toBe(text.length);
       const t = truncateMiddle(text, 100 + n).text;
       expect(t).not.toMatch(lone);
       expect(t.length).toBeLessThanOrEqual(100 + n);

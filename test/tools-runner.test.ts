@@ -220,6 +220,19 @@ describe('execute', () => {
     ]);
   });
 
+  it('big exec output: the model sees its head, its tail and the exit code, and no broken characters', async () => {
+    await setup({ tools: { exec: { security: 'full', ask: 'off' } }, agents: { defaults: { sandbox: { mode: hasBwrap ? 'all' : 'off' } } } });
+    // ~760 KB: over both the sandbox's byte cap (200,000) and the runner's character cap (100,000).
+    const command = 'i=0; while [ $i -lt 40000 ]; do echo "line $i ééé"; i=$((i+1)); done; echo "the error at the end" >&2; exit 3';
+    const res = await runner.execute({ id: 'big', name: 'exec', args: { command } }, ctx(), []);
+    expect(res.isError).toBe(true);
+    expect(res.content.startsWith('line 0 ééé\nline 1 ééé\n')).toBe(true);
+    expect(res.content).toMatch(/line 39999 ééé\nthe error at the end\n\[exit code 3\]$/);
+    expect(res.content).toMatch(/\[output cut: \d+ characters not shown\]/);
+    expect(res.content.length).toBeLessThanOrEqual(100_000);
+    expect(res.content).not.toContain('\ufffd');
+  });
+
   it('time answers from the injected clock', async () => {
     const res = await runner.execute({ id: 't1', name: 'time', args: {} }, ctx(), []);
     expect(res.content).toContain('UTC: 2026-01-01T00:00:00.000Z');

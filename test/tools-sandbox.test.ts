@@ -14,6 +14,7 @@ import type { ToolContext } from '../runtime/tools/types.js';
 import { FakeClock } from './fakes/fake-clock.js';
 
 const hasBwrap = existsSync('/usr/bin/bwrap') || existsSync('/bin/bwrap');
+/** Starting bubblewrap takes a while on two loaded cores (other test files fork and allocate meanwhile). */
 const bash = ['/usr/bin/bash', '/bin/bash'].find((p) => existsSync(p));
 
 let root: string;
@@ -52,6 +53,19 @@ function req(command: string, over: Partial<SandboxRequest> = {}): SandboxReques
 /** A shell line that GETs the host server over raw TCP (no curl needed) and prints the reply. */
 function tcpGet(): string {
   return `${bash} -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'`;
+}
+
+/**
+ * Waits for a state of real processes (spawned shells and sleeps run on the machine's time, not the fake clock).
+ * The bound is generous: on a busy machine starting a process group and reading /proc takes well over the 1 s
+ * vi.waitFor allows by default, which made these tests fail at random.
+ */
+async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 async function processesWith(marker: string): Promise<string[]> {
@@ -131,16 +145,13 @@ describe.skipIf(!hasBwrap)('runSandboxed (bubblewrap)', () => {
     const clock = new FakeClock();
     const marker = `${Date.now() % 100000 + 900000}`;
     const run = runSandboxed(req(`sleep ${marker} & sleep ${marker}`, { timeoutMs: 5000 }), { clock });
-    await vi.waitFor(async () => {
-      expect(clock.pendingCount()).toBe(1);
-      expect((await processesWith(`sleep\0${marker}`)).length).toBe(2);
-    });
+    await until(async () => clock.pendingCount() === 1 && (await processesWith(`sleep\0${marker}`)).length === 2, 'both sleeps running');
     await clock.advance(5000);
     const res = await run;
     expect(res.timedOut).toBe(true);
     expect(res.exitCode).toBe(137);
     expect(res.output).toMatch(/killed: the command ran longer than 5s/);
-    await vi.waitFor(async () => expect(await processesWith(`sleep\0${marker}`)).toEqual([]));
+    await until(async () => (await processesWith(`sleep\0${marker}`)).length === 0, 'no sleep left');
   });
 
   it('caps output and says so', async () => {
@@ -210,12 +221,9 @@ describe('exec tool and sandbox modes', () => {
     const clock = new FakeClock();
     const marker = `${Date.now() % 100000 + 800000}`;
     const run = runOnHost(req(`sleep ${marker} & sleep ${marker}`, { timeoutMs: 1000 }), { clock });
-    await vi.waitFor(async () => {
-      expect(clock.pendingCount()).toBe(1);
-      expect((await processesWith(`sleep\0${marker}`)).length).toBe(2);
-    });
+    await until(async () => clock.pendingCount() === 1 && (await processesWith(`sleep\0${marker}`)).length === 2, 'both sleeps running');
     await clock.advance(1000);
     expect(await run).toMatchObject({ timedOut: true, exitCode: 137 });
-    await vi.waitFor(async () => expect(await processesWith(`sleep\0${marker}`)).toEqual([]));
+    await until(async () => (await processesWith(`sleep\0${marker}`)).length === 0, 'no sleep left');
   });
 });

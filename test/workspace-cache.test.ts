@@ -4,7 +4,7 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadWorkspaceFiles } from '../runtime/agent/workspace.js';
+import { loadWorkspaceFiles, type WorkspaceIo } from '../runtime/agent/workspace.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -14,13 +14,38 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const agents = async () => (await loadWorkspaceFiles(dir)).find((f) => f.name === 'AGENTS.md')!;
+/** The real file system, counting the files it reads; `later` ms added to the wall time the loads happen at. */
+const reads: string[] = [];
+const io = (later = 0): WorkspaceIo => ({
+  read: (p, fh) => {
+    reads.push(p);
+    return fh.readFile('utf8');
+  },
+  now: () => Date.now() + later,
+});
+const agents = async (later = 0) => (await loadWorkspaceFiles(dir, io(later))).find((f) => f.name === 'AGENTS.md')!;
+const readsOfAgents = () => reads.filter((p) => p.endsWith('AGENTS.md')).length;
 
 describe('workspace file cache', () => {
+  beforeEach(() => void (reads.length = 0));
+
+  it('an unchanged file is served from the cache: a stat, no read', async () => {
+    // Loads a minute after the write: the file's timestamps are then trustworthy (see the racy test below).
+    await writeFile(join(dir, 'AGENTS.md'), 'steady');
+    expect((await agents(60_000)).content).toBe('steady');
+    for (let i = 0; i < 3; i++) expect((await agents(60_000)).content).toBe('steady');
+    // The one existing workspace file was read once; the missing ones never.
+    expect(reads).toEqual([join(dir, 'AGENTS.md')]);
+    // A change of size is seen at once, whatever the time.
+    await writeFile(join(dir, 'AGENTS.md'), 'steady, then edited');
+    expect((await agents(60_000)).content).toBe('steady, then edited');
+    expect(readsOfAgents()).toBe(2);
+  });
+
   it('picks up an edit on the next load, even one of the same length', async () => {
     await writeFile(join(dir, 'AGENTS.md'), 'version one');
     expect((await agents()).content).toBe('version one');
-    expect((await agents()).content).toBe('version one'); // served from the cache
+    expect((await agents()).content).toBe('version one');
     await writeFile(join(dir, 'AGENTS.md'), 'version two'); // same length as before
     expect((await agents()).content).toBe('version two');
     await writeFile(join(dir, 'AGENTS.md'), 'a much longer third version');

@@ -93,7 +93,7 @@ async function contextLine(ctx: CommandContext): Promise<string> {
     const report = await ctx.deps.contextReport(here.agentId, here.sessionKey, ctx.inbound);
     return `Context: ${usedLine(report)}`;
   } catch (err) {
-    ctx.deps.log.warn('context report failed for /status', { sessionKey: here.sessionKey, err: String(err) });
+    ctx.deps.log.warn('context report failed for /status', { sessionKey: here.sessionKey, err });
     return 'Context: unknown (the report failed; see the log)';
   }
 }

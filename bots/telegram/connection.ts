@@ -5,7 +5,8 @@ import type { Api } from 'grammy';
 import type { Inbound, Logger } from '../../runtime/types/channel.js';
 import { classifyTelegramError } from './errors.js';
 import { decodeUpdate, type BotIdentity } from './inbound.js';
-import { backoffMs, pause, type AdapterClock, type RetryPolicy } from './timers.js';
+import type { Clock } from '../../runtime/types/clock.js';
+import { backoffMs, pause, type RetryPolicy } from './timers.js';
 
 /** Where offsets live (the runtime's state store). Keys: `telegram:<accountId>` and `telegram:<accountId>:botId`. */
 export interface OffsetStore {
@@ -20,7 +21,7 @@ export interface PollerDeps {
   accountId: string;
   offsets: OffsetStore;
   log: Logger;
-  clock: AdapterClock;
+  clock: Clock;
   retry: RetryPolicy;
   /** getUpdates long-poll timeout in seconds. */
   pollTimeoutSeconds: number;
@@ -59,7 +60,7 @@ export class TelegramPoller {
     const ready = new Promise<void>((r) => (firstAttempt = r));
     this.loop = this.run(onInbound, firstAttempt).catch((err: unknown) => {
       // run() handles every expected failure itself; reaching here is a bug, so say so loudly.
-      this.deps.log.error('telegram: polling loop crashed', { accountId: this.deps.accountId, err: String(err) });
+      this.deps.log.error('telegram: polling loop crashed', { accountId: this.deps.accountId, err });
       this.state = 'stopped';
       firstAttempt();
     });
@@ -98,10 +99,10 @@ export class TelegramPoller {
       } catch (err) {
         if (signal.aborted) break;
         const f = classifyTelegramError(err);
-        if (f.kind === 'unauthorized') return this.unauthorized(f.detail);
+        if (f.kind === 'unauthorized') return this.unauthorized(f.detail, err);
         const wait = f.kind === 'rate-limit' ? f.retryAfterMs : backoffMs(this.deps.retry, ++failures);
         const hint = f.kind === 'conflict' ? ' (another process is polling this bot token, or a webhook is set)' : '';
-        log.warn(`telegram: getUpdates failed${hint}; retrying`, { accountId, err: f.detail, waitMs: wait });
+        log.warn(`telegram: getUpdates failed${hint}; retrying`, { accountId, detail: f.detail, waitMs: wait, err });
         await pause(this.deps.clock, wait, signal);
         continue;
       }
@@ -134,12 +135,12 @@ export class TelegramPoller {
         if (signal.aborted) return null;
         const f = classifyTelegramError(err);
         if (f.kind === 'unauthorized') {
-          this.unauthorized(f.detail);
+          this.unauthorized(f.detail, err);
           firstAttempt();
           return null;
         }
         const wait = f.kind === 'rate-limit' ? f.retryAfterMs : backoffMs(this.deps.retry, ++failures);
-        this.deps.log.warn('telegram: getMe failed; retrying', { accountId: this.deps.accountId, err: f.detail, waitMs: wait });
+        this.deps.log.warn('telegram: getMe failed; retrying', { accountId: this.deps.accountId, detail: f.detail, waitMs: wait, err });
         firstAttempt();
         await pause(this.deps.clock, wait, signal);
       }
@@ -147,12 +148,12 @@ export class TelegramPoller {
     return null;
   }
 
-  private unauthorized(detail: string): void {
+  private unauthorized(detail: string, err: unknown): void {
     this.state = 'unauthorized';
     const which = this.deps.accountId === 'default' ? 'channels.telegram.botToken' : `channels.telegram.accounts.${this.deps.accountId}.botToken`;
     this.deps.log.error(
       `${which} was rejected by Telegram (401): check the token from @BotFather. This Telegram account is stopped; the rest of the gateway keeps running.`,
-      { accountId: this.deps.accountId, err: detail },
+      { accountId: this.deps.accountId, detail, err },
     );
   }
 
@@ -178,7 +179,7 @@ export class TelegramPoller {
     } catch (err) {
       if (signal.aborted) return;
       // Not fatal: if a webhook really is set, getUpdates answers 409 and the loop reports it.
-      this.deps.log.warn('telegram: deleteWebhook failed', { accountId: this.deps.accountId, err: classifyTelegramError(err).detail });
+      this.deps.log.warn('telegram: deleteWebhook failed', { accountId: this.deps.accountId, detail: classifyTelegramError(err).detail, err });
     }
   }
 
@@ -208,10 +209,10 @@ export class TelegramPoller {
         const n = (this.deliveryFailures.get(id) ?? 0) + 1;
         this.deliveryFailures.set(id, n);
         if (n < MAX_DELIVERY_ATTEMPTS) {
-          log.error('telegram: the runtime did not accept an update; will fetch it again', { accountId, updateId: id, attempt: n, err: String(err) });
+          log.error('telegram: the runtime did not accept an update; will fetch it again', { accountId, updateId: id, attempt: n, err });
           return false;
         }
-        log.error('telegram: update skipped after repeated delivery failures', { accountId, updateId: id, attempts: n, err: String(err) });
+        log.error('telegram: update skipped after repeated delivery failures', { accountId, updateId: id, attempts: n, err });
       }
       this.deliveryFailures.delete(id);
       this.offset = id + 1;

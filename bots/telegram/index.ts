@@ -5,7 +5,8 @@ import type { Channel, ChatRef, Inbound, Logger, Outbound, SendResult } from '..
 import { TelegramPoller, type OffsetStore, type PollerState } from './connection.js';
 import type { BotIdentity } from './inbound.js';
 import { TelegramSender } from './outbound.js';
-import { defaultRetryPolicy, systemTimers, type AdapterClock, type RetryPolicy } from './timers.js';
+import { systemClock, type Clock } from '../../runtime/types/clock.js';
+import { defaultRetryPolicy, type RetryPolicy } from './timers.js';
 
 export { decodeUpdate } from './inbound.js';
 export { threadParams } from './outbound.js';
@@ -23,7 +24,7 @@ export interface TelegramAdapterConfig {
 export interface TelegramDeps {
   offsets: OffsetStore;
   log: Logger;
-  clock?: AdapterClock;
+  clock?: Clock;
   /** Environment for TELEGRAM_BOT_TOKEN (the default account's token when the config has none). */
   env?: Record<string, string | undefined>;
   retry?: Partial<RetryPolicy>;
@@ -83,7 +84,7 @@ export async function createTelegramChannels(cfg: TelegramAdapterConfig | undefi
         api: new GrammyApi(a.botToken, a.apiRoot ? { apiRoot: a.apiRoot } : {}),
         offsets: deps.offsets,
         log: deps.log,
-        clock: deps.clock ?? systemTimers,
+        clock: deps.clock ?? systemClock,
         retry: { ...defaultRetryPolicy, ...deps.retry },
         pollTimeoutSeconds: cfg?.pollTimeoutSeconds ?? 25,
       }),
@@ -95,7 +96,7 @@ export interface TelegramChannelDeps {
   api: Api;
   offsets: OffsetStore;
   log: Logger;
-  clock: AdapterClock;
+  clock: Clock;
   retry: RetryPolicy;
   pollTimeoutSeconds: number;
 }

@@ -6,7 +6,8 @@ import type { Api } from 'grammy';
 import { ChannelSendError, type ChatRef, type Logger, type Outbound, type SendResult } from '../../runtime/types/channel.js';
 import { classifyTelegramError, isEntityParseError, isNotModified } from './errors.js';
 import { markdownToTelegramHtml } from './format.js';
-import { backoffMs, pause, type AdapterClock, type RetryPolicy } from './timers.js';
+import type { Clock } from '../../runtime/types/clock.js';
+import { backoffMs, pause, type RetryPolicy } from './timers.js';
 
 /** The General topic of a forum: the Bot API rejects message_thread_id=1 ("message thread not found"). */
 export const GENERAL_TOPIC_ID = '1';
@@ -31,7 +32,7 @@ export interface SenderDeps {
   api: Api;
   accountId: string;
   log: Logger;
-  clock: AdapterClock;
+  clock: Clock;
   retry: RetryPolicy;
 }
 
@@ -62,7 +63,7 @@ export class TelegramSender {
     } catch (err) {
       if (!(err instanceof ChannelSendError) || !isEntityParseError(err.cause)) throw err;
       // Telegram rejected the markup, so nothing was shown: sending the text plain cannot duplicate it.
-      this.deps.log.warn('telegram: HTML rejected, resending as plain text', { ...ctx, accountId: this.deps.accountId, err: err.message });
+      this.deps.log.warn('telegram: HTML rejected, resending as plain text', { ...ctx, accountId: this.deps.accountId, err });
       return { messageId: String((await sendPlain()).message_id) };
     }
   }
@@ -98,7 +99,8 @@ export class TelegramSender {
         accountId: this.deps.accountId,
         chatId: chat.id,
         threadId: chat.threadId,
-        err: f.detail,
+        detail: f.detail,
+        err,
       });
     }
   }
@@ -122,7 +124,7 @@ export class TelegramSender {
         return await fn();
       } catch (err) {
         const f = classifyTelegramError(err);
-        const where = { ...ctx, accountId, method, err: f.detail };
+        const where = { ...ctx, accountId, method, detail: f.detail, err };
         const fail = (why: string, permanent: boolean) =>
           new ChannelSendError(`telegram ${method} to chat ${String(ctx.chatId)} failed: ${why}`, 'telegram', permanent, err);
         switch (f.kind) {

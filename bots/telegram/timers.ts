@@ -1,20 +1,8 @@
-// Time for the adapter. bots/ may import only runtime/types, so this mirrors the runtime's Clock structurally:
-// the runtime passes its Clock (or a test its FakeClock) and it fits this shape.
-
-export interface AdapterClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): object;
-  clearTimeout(h: object): void;
-}
-
-export const systemTimers: AdapterClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+// Waiting and retry timing for the adapter, on the Clock it is given (the runtime's, or a test's fake one).
+import type { Clock } from '../../runtime/types/clock.js';
 
 /** Resolves after ms; resolves early (returning false) when the signal aborts, so loops can just check it. */
-export function pause(clock: AdapterClock, ms: number, signal?: AbortSignal): Promise<boolean> {
+export function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const onAbort = () => {

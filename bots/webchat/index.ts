@@ -63,7 +63,7 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
       Promise.resolve(onInbound(r.inbound)).then(
         () => ws.send(JSON.stringify({ type: 'ack', id: r.inbound.messageId })),
         (err) => {
-          opts.log.error('web chat message could not be accepted', { userId, err: String(err) });
+          opts.log.error('web chat message could not be accepted', { userId, err });
           ws.send(JSON.stringify({ type: 'error', id: r.inbound.messageId, error: 'the message could not be accepted; please resend it' }));
         },
       );
@@ -72,7 +72,7 @@ export function createWebchatChannel(opts: WebchatOptions): Channel {
       set!.delete(ws);
       if (set!.size === 0) sockets.delete(userId);
     });
-    ws.on('error', (err) => opts.log.warn('web chat socket error', { userId, err: String(err) }));
+    ws.on('error', (err) => opts.log.warn('web chat socket error', { userId, err }));
   }
 
   // Greet sockets from the start, not only once start() runs: the HTTP server accepts upgrades while the gateway is

@@ -1,7 +1,7 @@
 // The agent loop of one run: model → tool calls → model … until a final answer, bounded by max rounds,
 // a per-run timeout and an abort signal. It knows nothing of channels or storage: messages are persisted through
 // `onMessage` as they happen, and events go to `emit`.
-import type { AgentEvent, ModelError, ModelMessage, ModelRef, ToolCall, ToolResultMessage, ToolSpec, Usage } from '../types/index.js';
+import type { AgentEvent, AgentEventBody, ModelError, ModelMessage, ModelRef, ToolCall, ToolResultMessage, ToolSpec, Usage } from '../types/index.js';
 import type { Clock } from '../clock.js';
 import type { ModelCaller } from './model-caller.js';
 
@@ -54,7 +54,7 @@ export async function runAgent(input: RunInput): Promise<RunResult> {
     ac.abort(new Error(`run timed out after ${input.timeoutMs} ms`));
   }, input.timeoutMs);
   const base = { runId: input.runId, sessionKey: input.sessionKey, agentId: input.agentId };
-  const ev = (e: Record<string, unknown>) => input.emit({ ...base, ts: input.clock.now(), ...e } as AgentEvent);
+  const ev = (e: AgentEventBody) => input.emit({ ...base, ts: input.clock.now(), ...e });
   const stopped = (): RunResult =>
     timedOut ? { status: 'timeout', usage } : { status: 'aborted', reason: abortReason(ac.signal), usage };
 

@@ -1,6 +1,6 @@
 // The agent's workspace files become its system prompt. Files are created with short defaults on first start,
 // each is cut at 20,000 characters (head and tail kept, a marker between) and all of them at 150,000 in total.
-import { mkdir, writeFile, access, lstat } from 'node:fs/promises';
+import { mkdir, writeFile, access, lstat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { headOf, tailOf } from '../text-cut.js';
 import { openWorkspaceFile } from '../tools/workspace-open.js';
@@ -70,9 +70,20 @@ const RACY_MS = 2000;
 // The agent's exec can write the workspace, so a file here may be a symbolic link planted to pull a file from
 // outside (the config, say) into the prompt: files are opened the way the file tools open them, and one that
 // leads outside is replaced by a note saying why. Other errors (EACCES, a directory) fail the run as before.
-async function readCurrent(dir: string, name: string): Promise<string | null> {
+/**
+ * What the cache saves and what it compares with: reading an opened file, and the wall time file timestamps are
+ * compared with. Tests wrap the real ones to count the reads the cache saved.
+ */
+export interface WorkspaceIo {
+  read(path: string, fh: FileHandle): Promise<string>;
+  now(): number;
+}
+
+const realIo: WorkspaceIo = { read: (_path, fh) => fh.readFile('utf8'), now: () => Date.now() };
+
+async function readCurrent(dir: string, name: string, io: WorkspaceIo): Promise<string | null> {
   const path = join(dir, name);
-  const checkedAt = Date.now();
+  const checkedAt = io.now();
   try {
     await lstat(path);
   } catch (err) {
@@ -98,7 +109,7 @@ async function readCurrent(dir: string, name: string): Promise<string | null> {
     const version = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     const hit = rawCache.get(path);
     if (hit?.version === version && hit.mtimeMs < hit.readAt - RACY_MS) return hit.raw;
-    const raw = await fh.readFile('utf8');
+    const raw = await io.read(path, fh);
     if (rawCache.size >= RAW_CACHE_LIMIT) rawCache.delete(rawCache.keys().next().value as string);
     rawCache.set(path, { version, mtimeMs: Math.max(st.mtimeMs, st.ctimeMs), readAt: checkedAt, raw });
     return raw;
@@ -107,8 +118,8 @@ async function readCurrent(dir: string, name: string): Promise<string | null> {
   }
 }
 
-export async function loadWorkspaceFiles(dir: string): Promise<WorkspaceFile[]> {
-  const raws = await Promise.all(WORKSPACE_FILES.map((name) => readCurrent(dir, name)));
+export async function loadWorkspaceFiles(dir: string, io: WorkspaceIo = realIo): Promise<WorkspaceFile[]> {
+  const raws = await Promise.all(WORKSPACE_FILES.map((name) => readCurrent(dir, name, io)));
   const out: WorkspaceFile[] = [];
   let budget = TOTAL_LIMIT;
   for (const [i, name] of WORKSPACE_FILES.entries()) {
@@ -132,8 +143,8 @@ export async function loadWorkspaceFiles(dir: string): Promise<WorkspaceFile[]> 
 }
 
 /** MEMORY.md, cut like the other files; undefined when there is none (it is only read for the owner's own DMs). */
-export async function loadMemoryFile(dir: string): Promise<WorkspaceFile | undefined> {
-  const raw = await readCurrent(dir, 'MEMORY.md');
+export async function loadMemoryFile(dir: string, io: WorkspaceIo = realIo): Promise<WorkspaceFile | undefined> {
+  const raw = await readCurrent(dir, 'MEMORY.md', io);
   if (raw === null) return undefined;
   const cut = truncateMiddle(raw, PER_FILE_LIMIT);
   return { name: 'MEMORY.md', missing: false, rawChars: raw.length, injectedChars: cut.text.length, truncated: cut.truncated, content: cut.text };

@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import JSON5 from 'json5';
 import { ConfigError, type ConfigProblem, valueAt } from './errors.js';
 import { substituteEnv } from './env-subst.js';
+import { checkRawShape } from './raw-shape.js';
 import { CHANNEL_IDS, type ChannelModule } from '../types/channel.js';
 import { type Config, configSchemaFor } from './schema.js';
 import { checkConfig } from './semantic.js';
@@ -59,6 +60,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
 
   const text = await readConfigText(file, explicit);
   const raw = text === undefined ? {} : parseJson5(file, text);
+  const shape = checkRawShape(raw);
+  if (shape.length > 0) throw new ConfigError(shape, file);
 
   const subst = substituteEnv(raw, opts.env);
   if (subst.problems.length > 0) throw new ConfigError(subst.problems, file);

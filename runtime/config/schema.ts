@@ -172,6 +172,10 @@ export const configSchema = z.strictObject({
           ask: z.enum(['off', 'on-miss', 'always']).prefault('on-miss'),
           approvalTimeoutSeconds: z.number().positive().prefault(1800),
           allowlist: z.array(z.string()).prefault([]),
+          /** Processes one command may run at once (a fork bomb dies alone). */
+          maxProcesses: z.number().int().min(4).max(100_000).prefault(64),
+          /** Memory one command may use, in MB (each process, and all of them together where that can be bounded). */
+          maxMemoryMb: z.number().int().min(16).max(1_048_576).prefault(512),
         })
         .prefault({}),
       web: z

@@ -87,7 +87,7 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
       await deps.audit.append({ kind: 'failover', ...rec });
     } catch (err) {
       // The switch already happened; a lost audit line must not fail the run.
-      log.warn('failover: could not write the audit line', { err: String(err), ...rec });
+      log.warn('failover: could not write the audit line', { err, ...rec });
     }
   };
 

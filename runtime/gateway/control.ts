@@ -40,6 +40,8 @@ export interface ControlDeps {
   profileHealth(): { profileId: string; status: string }[];
 }
 
+export type Control = ReturnType<typeof createControl>;
+
 export function createControl(deps: ControlDeps) {
   const { clock } = deps;
 
@@ -53,6 +55,7 @@ export function createControl(deps: ControlDeps) {
     state: deps.state,
     audit: deps.audit,
     redact: deps.redact,
+    isOwner: (channel: string, senderId: string) => deps.gateway().isOwner(channel, senderId),
     isAllowed: (m: Inbound) => deps.gateway().access(m).allow,
     botUsername: (m: Inbound) => deps.gateway().getChannel(m.channel, m.accountId)?.botUsername,
     locate: (m: Inbound) => deps.gateway().locate(m),

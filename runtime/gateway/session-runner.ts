@@ -99,7 +99,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     let handle: ReturnType<Clock['setTimeout']> | undefined;
     const tick = () => {
       if (stopped) return;
-      channel.typing!(q.inbound.chat).catch((err) => log.debug?.('typing failed', { err: String(err) }));
+      channel.typing!(q.inbound.chat).catch((err: unknown) => log.debug?.('typing failed', { err }));
       handle = clock.setTimeout(tick, TYPING_REFRESH_MS);
     };
     tick();
@@ -132,13 +132,13 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       // written): the sender is told instead of being left waiting, and the messages are closed, so that a
       // restart does not run into the same failure again, silently, every time.
       const why = err instanceof Error ? err.message : String(err);
-      log.error('run failed unexpectedly', { runId, sessionKey, err: why });
+      log.error('run failed unexpectedly', { runId, sessionKey, err });
       deps.emit({ runId, sessionKey, agentId: last.agentId, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: why, kind: 'internal' });
       // The chat gets the error code only: the message may name paths of the gateway's machine.
       const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'internal error';
       const text = `⚠️ This message could not be processed because of a problem on the gateway (${code}). The gateway log has the details; send it again once that is fixed.`;
       await deps.delivery.reply(ids, runId, target, text).catch((e: unknown) => {
-        log.error('could not tell the sender that their message failed', { runId, sessionKey, err: String(e) });
+        log.error('could not tell the sender that their message failed', { runId, sessionKey, err: e });
       });
     }
   }

@@ -77,7 +77,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
     visibleTools: (ctx) => runner.visibleTools(ctx, layers(ctx)),
     execute: (call, ctx, emit) =>
       runner.execute(call, ctx, layers(ctx), (e) =>
-        emit({ ...e, runId: ctx.runId, sessionKey: ctx.sessionKey, agentId: ctx.agentId, ts: deps.clock.now(), stream: 'tool' } as AgentEvent),
+        emit({ ...e, runId: ctx.runId, sessionKey: ctx.sessionKey, agentId: ctx.agentId, ts: deps.clock.now(), stream: 'tool' }),
       ),
     endRun: (runId) => approvals.endRun(runId),
     handleApprovalReply: (m) =>

@@ -46,6 +46,7 @@ export function execTool(deps: ExecToolDeps): Tool {
       const command = requiredString(args, 'command');
       if (command.trim() === '') return { content: 'command is empty', isError: true };
       const sandbox = deps.config().agents.defaults.sandbox;
+      const exec = deps.config().tools.exec;
       const requested = optionalInt(args, 'timeoutSeconds', { min: 1 });
       const timeoutSeconds = Math.min(requested ?? sandbox.timeoutSeconds, sandbox.timeoutSeconds);
       const req = {
@@ -55,6 +56,7 @@ export function execTool(deps: ExecToolDeps): Tool {
         timeoutMs: timeoutSeconds * 1000,
         maxOutputBytes: sandbox.maxOutputBytes,
         signal: ctx.signal,
+        limits: { maxProcesses: exec.maxProcesses, maxMemoryMb: exec.maxMemoryMb },
       };
       try {
         const res = runsOnHost(sandbox.mode, ctx) ? await runOnHost(req, deps.sandbox) : await runSandboxed(req, deps.sandbox);

@@ -10,7 +10,7 @@ import type { ToolCall, ToolResultMessage, ToolSpec } from '../types/provider.js
 import type { AuditLog } from '../types/storage.js';
 import { ToolArgError } from './args.js';
 import type { Approvals } from './approvals.js';
-import { capText } from './output-cap.js';
+import { capMiddle } from './output-cap.js';
 import { configLayers, decide, type PolicyLayer } from './policy.js';
 import type { Tool, ToolContext, ToolOutput } from './types.js';
 import { WorkspacePathError } from './workspace-path.js';
@@ -79,7 +79,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
         try {
           onEvent?.(e);
         } catch (err) {
-          deps.logger?.warn('tool runner: event listener threw', { tool: call.name, err: String(err) });
+          deps.logger?.warn('tool runner: event listener threw', { tool: call.name, err });
         }
       };
       const finish = async (
@@ -87,7 +87,8 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
         decision: string,
         extra: { command?: string; denied?: string } = {},
       ): Promise<ToolResultMessage> => {
-        const content = capText(out.content, maxChars);
+        // Head and tail: an exec's exit code and last lines (usually the error) are at its end.
+        const content = capMiddle(out.content, maxChars);
         const durationMs = deps.clock.now() - started;
         try {
           await deps.audit.append({
@@ -108,7 +109,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
           });
         } catch (err) {
           // The result still goes back to the model; a broken audit log must be visible to the operator.
-          (deps.logger ?? console).error('tool runner: audit append failed', { tool: call.name, runId: ctx.runId, err: String(err) });
+          (deps.logger ?? console).error('tool runner: audit append failed', { tool: call.name, runId: ctx.runId, err });
         }
         if (extra.denied !== undefined) emit({ phase: 'denied', tool: call.name, callId: call.id, reason: extra.denied });
         else emit({ phase: 'end', tool: call.name, callId: call.id, isError: out.isError === true, resultChars: content.length, exitCode: out.exitCode, durationMs });
@@ -162,7 +163,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
         out = await tool.run(call.args, ctx);
       } catch (err) {
         const known = err instanceof ToolArgError || err instanceof WorkspacePathError;
-        if (!known) deps.logger?.warn('tool failed', { tool: call.name, runId: ctx.runId, err: String(err) });
+        if (!known) deps.logger?.warn('tool failed', { tool: call.name, runId: ctx.runId, err });
         out = { content: known ? (err as Error).message : `${call.name} failed: ${(err as Error).message ?? String(err)}`, isError: true };
       }
       return finish(out, decision, { command });

@@ -8,6 +8,7 @@ import { access, lstat, readlink, realpath } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
+import { detectSystemdScope, prlimitPrefix, systemdScopePrefix, watchTree, type ExecLimits } from './exec-limits.js';
 import { OutputCollector } from './output-cap.js';
 
 export interface SandboxRequest {
@@ -21,6 +22,8 @@ export interface SandboxRequest {
   /** Extra variables on top of the minimal environment (PATH, HOME=workspace, LANG). */
   env?: Record<string, string>;
   signal?: AbortSignal;
+  /** Process and memory limits (exec-limits.ts); none when absent. */
+  limits?: ExecLimits;
 }
 
 export interface SandboxResult {
@@ -31,6 +34,8 @@ export interface SandboxResult {
   truncated: boolean;
   timedOut: boolean;
   aborted: boolean;
+  /** Killed for going over a process or memory limit: says which. */
+  limitExceeded?: string;
 }
 
 export interface SandboxDeps {
@@ -38,6 +43,8 @@ export interface SandboxDeps {
   /** Path of the bwrap binary; default: looked up on PATH. */
   bwrapPath?: string;
   clock?: Clock;
+  /** Use cgroups through `systemd-run --scope` when it works here (default true; tests turn it off). */
+  systemdScope?: boolean;
 }
 
 export const BWRAP_INSTALL_HINT = 'sudo apt-get install bubblewrap';
@@ -65,11 +72,15 @@ async function isExecutable(p: string): Promise<boolean> {
   }
 }
 
-export async function findBwrap(searchPath = `${process.env.PATH ?? ''}:/usr/bin:/bin`): Promise<string | null> {
+export async function findExecutable(name: string, searchPath = `${process.env.PATH ?? ''}:/usr/bin:/bin`): Promise<string | null> {
   for (const dir of searchPath.split(':')) {
-    if (dir && (await isExecutable(path.join(dir, 'bwrap')))) return path.join(dir, 'bwrap');
+    if (dir && (await isExecutable(path.join(dir, name)))) return path.join(dir, name);
   }
   return null;
+}
+
+export function findBwrap(searchPath?: string): Promise<string | null> {
+  return findExecutable('bwrap', searchPath);
 }
 
 /** System directories made visible read-only (a merged-/usr symlink such as /bin -> usr/bin is recreated). */
@@ -103,7 +114,10 @@ export async function bwrapArgs(req: SandboxRequest, workspaceReal: string): Pro
   args.push('--bind', workspaceReal, workspaceReal, '--chdir', workspaceReal);
   args.push('--clearenv');
   for (const [k, v] of Object.entries(minimalEnv(workspaceReal, req.env))) args.push('--setenv', k, v);
-  args.push('--', '/bin/sh', '-c', shellScript(req.command));
+  // prlimit runs inside the sandbox: its RLIMIT_NPROC then counts the processes of this command's own user
+  // namespace, not all of the user's.
+  const prlimit = req.limits ? await findExecutable('prlimit', SAFE_PATH) : null;
+  args.push('--', ...(req.limits ? prlimitPrefix(prlimit, req.limits, { countProcesses: true }) : []), '/bin/sh', '-c', shellScript(req.command));
   return args;
 }
 
@@ -122,7 +136,8 @@ export async function runSandboxed(req: SandboxRequest, deps: SandboxDeps = {}):
     );
   }
   const workspaceReal = await realpath(req.cwd);
-  const result = await runProcess(bwrap, await bwrapArgs(req, workspaceReal), workspaceReal, req, deps);
+  // The watchdog skips bubblewrap's two processes (the launcher and the namespace's init).
+  const result = await runProcess(bwrap, await bwrapArgs(req, workspaceReal), workspaceReal, req, deps, 2);
   if (result.exitCode === 1 && /^bwrap: /m.test(result.output) && result.output.length < 2000) {
     result.output +=
       '\n[the sandbox could not start; on Debian/Raspberry Pi OS check that unprivileged user namespaces are ' +
@@ -134,7 +149,9 @@ export async function runSandboxed(req: SandboxRequest, deps: SandboxDeps = {}):
 /** Runs the command directly on the host, with the same limits and scrubbed environment. */
 export async function runOnHost(req: SandboxRequest, deps: SandboxDeps = {}): Promise<SandboxResult> {
   const workspaceReal = await realpath(req.cwd);
-  return runProcess('/bin/sh', ['-c', shellScript(req.command)], workspaceReal, req, deps);
+  const prlimit = req.limits ? prlimitPrefix(await findExecutable('prlimit', SAFE_PATH), req.limits, { countProcesses: false }) : [];
+  const argv = [...prlimit, '/bin/sh', '-c', shellScript(req.command)];
+  return runProcess(argv[0]!, argv.slice(1), workspaceReal, req, deps, 0);
 }
 
 function signalExitCode(signal: NodeJS.Signals | null): number {
@@ -142,12 +159,34 @@ function signalExitCode(signal: NodeJS.Signals | null): number {
   return n === undefined ? -1 : 128 + n;
 }
 
-function runProcess(
+async function runProcess(
   file: string,
   args: string[],
   cwd: string,
   req: SandboxRequest,
   deps: SandboxDeps,
+  launcherLevels: number,
+): Promise<SandboxResult> {
+  const scope = req.limits && deps.systemdScope !== false ? await detectSystemdScope((n) => findExecutable(n)) : null;
+  if (scope && req.limits) {
+    // systemd-run --scope execs the command in place: the pid (and so the watchdog's root) stays the same.
+    const prefix = systemdScopePrefix(scope.path, scope.user, req.limits);
+    // A user scope is made through the user's systemd, found through these two (bwrap clears them again).
+    const bus: Record<string, string> = {};
+    for (const k of ['XDG_RUNTIME_DIR', 'DBUS_SESSION_BUS_ADDRESS']) if (scope.user && process.env[k]) bus[k] = process.env[k]!;
+    return spawnAndCollect(prefix[0]!, [...prefix.slice(1), file, ...args], cwd, req, deps, launcherLevels, bus);
+  }
+  return spawnAndCollect(file, args, cwd, req, deps, launcherLevels);
+}
+
+function spawnAndCollect(
+  file: string,
+  args: string[],
+  cwd: string,
+  req: SandboxRequest,
+  deps: SandboxDeps,
+  launcherLevels: number,
+  launcherEnv: Record<string, string> = {},
 ): Promise<SandboxResult> {
   const clock = deps.clock ?? systemClock;
   const spawn = deps.spawn ?? nodeSpawn;
@@ -157,7 +196,7 @@ function runProcess(
       return;
     }
     // detached: the child leads its own process group, so a kill reaches everything it started.
-    const child = spawn(file, args, { cwd, env: minimalEnv(cwd, req.env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, env: { ...minimalEnv(cwd, req.env), ...launcherEnv }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = new OutputCollector(req.maxOutputBytes);
     let timedOut = false;
     let aborted = false;
@@ -180,6 +219,14 @@ function runProcess(
       timedOut = true;
       killGroup();
     }, req.timeoutMs);
+    let limitExceeded: string | undefined;
+    const watch =
+      req.limits && child.pid !== undefined
+        ? watchTree(child.pid, launcherLevels, req.limits, (what) => {
+            limitExceeded = what;
+            killGroup();
+          })
+        : undefined;
     req.signal?.addEventListener('abort', onAbort, { once: true });
     let drainTimer: ReturnType<Clock['setTimeout']> | undefined;
 
@@ -187,17 +234,20 @@ function runProcess(
       if (settled || !exit) return;
       settled = true;
       clock.clearTimeout(timer);
+      watch?.stop();
       if (drainTimer) clock.clearTimeout(drainTimer);
       req.signal?.removeEventListener('abort', onAbort);
       let output = out.text();
       if (timedOut) output += `\n[killed: the command ran longer than ${Math.round(req.timeoutMs / 1000)}s]`;
       if (aborted) output += '\n[killed: the run was aborted]';
+      if (limitExceeded) output += `\n[killed: ${limitExceeded}]`;
       resolve({
         exitCode: exit.code ?? signalExitCode(exit.signal),
         output,
         truncated: out.truncated,
         timedOut,
         aborted,
+        ...(limitExceeded ? { limitExceeded } : {}),
       });
     };
 
@@ -207,6 +257,7 @@ function runProcess(
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
+      watch?.stop();
       req.signal?.removeEventListener('abort', onAbort);
       reject(
         err.code === 'ENOENT' && file.endsWith('bwrap')

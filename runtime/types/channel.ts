@@ -1,6 +1,9 @@
 // The contract between bots/ (platform adapters) and the runtime. Adapters report facts, never policy.
 import type { WebSocketServer } from 'ws';
 import type { ZodType } from 'zod';
+import type { Clock } from './clock.js';
+
+export type { Clock, TimerHandle } from './clock.js';
 
 export type ChannelId = 'telegram' | 'discord' | 'whatsapp' | 'slack' | 'webchat';
 export const CHANNEL_IDS: readonly ChannelId[] = ['telegram', 'discord', 'whatsapp', 'slack', 'webchat'];
@@ -208,11 +211,3 @@ export interface ChannelModule<C = unknown> {
    */
   create(cfg: C | undefined, deps: ChannelFactoryDeps): Promise<Channel[]>;
 }
-
-/** Time as a dependency (debounce, cooldowns, timeouts, expiry): tests drive a fake one instead of sleeping. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(h: TimerHandle): void;
-}
-export type TimerHandle = { readonly __timer: unique symbol } | object;

@@ -30,3 +30,6 @@ export type ToolEvent = EventBase & {
   );
 
 export type AgentEvent = LifecycleEvent | AssistantEvent | ToolEvent;
+
+/** An event without the fields every event has: what the code that reports one fills in (checked per variant). */
+export type AgentEventBody = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, keyof EventBase> : never) : never;

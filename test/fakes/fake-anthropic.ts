@@ -3,6 +3,7 @@
 import type http from 'node:http';
 import {
   argPieces,
+  delay,
   estimateTokens,
   splitText,
   startFakeModelServer,
@@ -75,6 +76,7 @@ async function writeStream(res: http.ServerResponse, reply: FakeReply, req: Fake
   if (pieces.length > 0 || interruptsAfterFirst) {
     sse(res, 'content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
     for (const [i, text] of pieces.entries()) {
+      if (i > 0 && reply.deltaDelayMs) await delay(reply.deltaDelayMs);
       if (live.closed) return;
       sse(res, 'content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
       if (i === 0 && interruptsAfterFirst) break;

@@ -12,6 +12,8 @@ export class FakeClock implements Clock {
   private t: number;
   private seq = 0;
   private timers: Pending[] = [];
+  /** Every wait asked for, in ms, in order (what a retry or a backoff waited for). */
+  readonly requested: number[] = [];
 
   constructor(start = Date.UTC(2026, 0, 1)) {
     this.t = start;
@@ -22,6 +24,7 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
+    this.requested.push(ms);
     const p: Pending = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.timers.push(p);
     return p;

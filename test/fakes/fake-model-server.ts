@@ -22,6 +22,8 @@ export interface FakeReply {
   stopReason?: string;
   /** Split text into deltas of this many characters (default: one delta per word). */
   chunkSize?: number;
+  /** Wait this long before each text delta after the first (a slow stream; real time). */
+  deltaDelayMs?: number;
   /** Send the start and the first text delta, then keep the connection open without finishing. */
   hang?: boolean;
   /** After the first text delta, send an in-stream error event with this type and message. */

@@ -80,6 +80,11 @@ export class FakeTelegram {
   private nextMessageId = 5000;
   private sentListeners = new Set<() => void>();
   apiRoot = '';
+  /**
+   * A sendMessage is recorded (accepted) at once but answered this much later: a client that dies meanwhile
+   * never learns that it was delivered (crash tests).
+   */
+  sendDelayMs = 0;
 
   constructor(bots: Record<string, Partial<FakeBot>> = { '123456:TEST-TOKEN': {} }) {
     for (const [token, b] of Object.entries(bots)) {
@@ -275,7 +280,9 @@ export class FakeTelegram {
           const threadErr = this.validateThread(params);
           if (threadErr) return bad(threadErr);
         }
-        return ok(this.record(method, token, bot, params));
+        const result = this.record(method, token, bot, params);
+        if (this.sendDelayMs > 0) await new Promise((r) => setTimeout(r, this.sendDelayMs));
+        return ok(result);
       }
       case 'sendChatAction': {
         const threadErr = this.validateThread(params);

@@ -10,15 +10,19 @@ export interface TempHome {
   readonly home: string;
   /** What `log` was given during the current test. */
   readonly logs: string[];
-  log(message: string): void;
+  /** The errors `log` was given with its messages (storage logs a failure with its error, not its text). */
+  readonly errors: unknown[];
+  log(message: string, data?: { err: unknown }): void;
 }
 
 export function useTempHome(prefix: string): TempHome {
   let home: string | undefined;
   const logs: string[] = [];
+  const errors: unknown[] = [];
   beforeEach(async () => {
     home = await mkdtemp(join(tmpdir(), prefix));
     logs.length = 0;
+    errors.length = 0;
   });
   afterEach(async () => {
     if (home) await rm(home, { recursive: true, force: true });
@@ -30,6 +34,10 @@ export function useTempHome(prefix: string): TempHome {
       return home;
     },
     logs,
-    log: (message) => void logs.push(message),
+    errors,
+    log: (message, data) => {
+      logs.push(message);
+      if (data) errors.push(data.err);
+    },
   };
 }
