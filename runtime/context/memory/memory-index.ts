@@ -98,6 +98,9 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
   // costs only re-chunking the files changed since the last save (found by their hashes; embeddings are cached).
   let dirty = false;
   let saving: Promise<void> | undefined;
+  // The chunks that have a vector, as one list (no object walk or map lookup per chunk in a search); rebuilt after
+  // a change.
+  let rows: { id: string; vec: Float32Array; priv: boolean }[] | undefined;
 
   async function open(): Promise<{ snap: Snapshot; ms: MiniSearch }> {
     if (state) return state;
@@ -175,6 +178,7 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
     }
     await embedMissing(snap);
     if (changed) {
+      rows = undefined;
       dirty = true;
       saving ??= saveWhileDirty().finally(() => (saving = undefined));
     }
@@ -222,6 +226,7 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
       return { hash: h, vector: toBase64(got[i]!) };
     });
     embedCacheSize += fresh.length;
+    rows = undefined;
     // The cache only grows on disk; once it holds far more than the files need, it is rewritten with what they do.
     const live = new Set(Object.values(snap.chunks).map((c) => c.hash));
     if (embedCacheSize > 2 * live.size + 1000) {
@@ -281,10 +286,13 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
       mode = 'hybrid';
       const best: { id: string; s: number }[] = [];
       let floor = -Infinity;
-      for (const [id, c] of Object.entries(snap.chunks)) {
-        const v = vectors.get(c.hash);
-        if (!v || !allowed(id)) continue;
-        const s = dot(qv, v);
+      rows ??= Object.entries(snap.chunks).flatMap(([id, c]) => {
+        const vec = vectors.get(c.hash);
+        return vec ? [{ id, vec, priv: c.path === MEMORY_FILE }] : [];
+      });
+      for (const { id, vec, priv } of rows) {
+        if (priv && !opts.includePrivate) continue;
+        const s = dot(qv, vec);
         if (best.length >= pool && s <= floor) continue;
         best.push({ id, s });
         if (best.length > pool * 2) {
