@@ -57,9 +57,14 @@ interface Snapshot {
   keyword: AsPlainObject;
 }
 
-// Words too common to say anything about a chunk (and costly: they match nearly every chunk).
+// Words too common to say anything about a chunk, and costly: a keyword search scores every chunk holding one.
 const STOP = new Set(
-  'a an and are as at be but by for from has have i if in is it its of on or that the their there this to was we were will with you your'.split(' '),
+  (
+    'a about after all also am an and any are as at be been but by can could did do does for from had has have he her ' +
+    'him his how i if in into is it its just me more my no not now of on one only or other our out she so some than ' +
+    'that the their them then there these they this to too up us very was we were what when which who will with would ' +
+    'you your'
+  ).split(' '),
 );
 
 const miniSearchOptions = {
