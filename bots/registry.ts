@@ -4,11 +4,13 @@
 // test/architecture.test.ts allows only this file to import a bots/<platform>/module.ts.
 import type { ChannelModule } from '../runtime/types/channel.js';
 import type { ChannelLogin } from '../runtime/types/login.js';
+import { discordModule } from './discord/module.js';
+import { slackModule } from './slack/module.js';
 import { telegramModule } from './telegram/module.js';
 import { webchatModule, webchatPage } from './webchat/module.js';
 import { whatsappLogin, whatsappModule } from './whatsapp/module.js';
 
-export const CHANNEL_MODULES: readonly ChannelModule[] = [telegramModule, webchatModule, whatsappModule];
+export const CHANNEL_MODULES: readonly ChannelModule[] = [telegramModule, discordModule, slackModule, webchatModule, whatsappModule];
 
 /** Platforms linked from a terminal (`login <channel>`) rather than by a token in the config. */
 export const CHANNEL_LOGINS: readonly ChannelLogin[] = [whatsappLogin];

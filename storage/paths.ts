@@ -16,6 +16,10 @@ export interface StatePaths {
   /** `date` is a UTC day, 'YYYY-MM-DD'. */
   auditFile(date: string): string;
   journal: string;
+  /** control/events.jsonl: the control plane's replayable events. */
+  controlEvents: string;
+  /** control/idempotency.jsonl: first answers to side-effecting control requests. */
+  idempotency: string;
   /** The memory search index of an agent, and the embedding cache of one embedding model. */
   memoryIndex(agentId: string): string;
   embeddingCache(key: string): string;
@@ -71,6 +75,8 @@ export function statePaths(home: string): StatePaths {
       return join(auditDir, `${date}.jsonl`);
     },
     journal: join(root, 'journal', 'inbound.jsonl'),
+    controlEvents: join(root, 'control', 'events.jsonl'),
+    idempotency: join(root, 'control', 'idempotency.jsonl'),
     memoryIndex: (agentId) => {
       assertAgentId(agentId);
       return join(root, 'memory-index', `${agentId}.json`);

@@ -4,7 +4,7 @@
 //
 // Appends are not fsync'd: the inbound journal is the crash-safety record; a transcript line lost to a
 // power cut costs context, not a message or a repeated side effect.
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   TRANSCRIPT_VERSION,
@@ -141,6 +141,15 @@ export function createTranscriptStore(home: string, log: Log = defaultLog): Tran
       const file = paths.transcript(agentId, sessionId);
       // Through the queue, so a read never sees a line that is half appended.
       return serialised(file, () => readCached(file));
+    },
+
+    async bytes(agentId, sessionId) {
+      try {
+        return (await stat(paths.transcript(agentId, sessionId))).size;
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return 0;
+        throw err;
+      }
     },
   };
 }

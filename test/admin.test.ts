@@ -259,6 +259,7 @@ describe('bad arguments', () => {
     audit: '/audit 500',
     skill: '/skill ../etc',
     compact: `/compact ${'x'.repeat(501)}`,
+    webchat: '/webchat dance',
   };
 
   it('covers every built-in command', () => {

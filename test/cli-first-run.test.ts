@@ -71,6 +71,7 @@ describe('first run from the command line', () => {
     const token = /#token=(\S+)/.exec(url)![1]!;
     const base = url.split('/#')[0]!;
     expect((await readFile(join(home, 'gateway-token'), 'utf8')).trim()).toBe(token);
+    expect(first.output.stdout).toContain(`Control page: ${base}/control#token=${token}`);
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ready: true });

@@ -136,7 +136,7 @@ describe('loadConfig: schema problems', () => {
   it('unknown keys list the accepted keys', async () => {
     await writeConfig('{ gateway: { bogus: 1 }, sesion: {} }');
     const lines = await failLines();
-    expect(lines).toContain('switchyard.json: gateway.bogus: unknown key (expected one of: port, bind, auth)');
+    expect(lines).toContain('switchyard.json: gateway.bogus: unknown key (expected one of: port, bind, auth, http)');
     expect(lines.find((l) => l.startsWith('switchyard.json: sesion: unknown key (expected one of: gateway, models,'))).toBeDefined();
   });
 

@@ -298,6 +298,24 @@ describe('owner-only chat administration through Telegram', () => {
     expect(g.model.requests.map((r) => r.body.model)).toEqual(['claude-other', 'claude-test']);
   });
 
+  it('/webchat invite gives the owner a personal link in a DM, never in a group; the link logs in as that user', async () => {
+    g = await startTelegramGateway();
+    g.dm(OWNER, '/webchat invite Bob');
+    const answer = await g.sent((m) => to(OWNER)(m) && m.text.startsWith('Web chat link for bob'));
+    const token = /#token=(wc_[A-Za-z0-9_-]+)/.exec(answer.text)![1];
+    expect(answer.text).toContain(`${g.h.gw.http.url}/#token=${token}`);
+    expect(g.h.gw.webchatUsers.verify(token)).toBe('bob');
+    g.dm(OWNER, '/webchat list');
+    expect((await g.sent((m) => to(OWNER)(m) && m.text.startsWith('Web chat users'))).text).toContain(`bob (by telegram:${OWNER}`);
+    g.inTopic(OWNER, 7, '/webchat invite carol');
+    const refused = await g.sent((m) => m.chatId === GROUP && m.text.includes('direct chat'));
+    expect(refused.text).not.toMatch(/wc_/);
+    expect(g.h.gw.webchatUsers.list().map((u) => u.userId)).toEqual(['bob']);
+    g.dm(MEMBER, '/webchat invite mallory');
+    await until(async () => (await g!.auditLines()).some((l) => l.command === 'webchat' && l.decision === 'refused'), 'the refusal');
+    expect(g.h.gw.webchatUsers.list().map((u) => u.userId)).toEqual(['bob']);
+  });
+
   it('every command with bad arguments answers its usage line; unknown commands get the help line', async () => {
     g = await startTelegramGateway();
     const bad: Record<string, string> = {
@@ -319,6 +337,7 @@ describe('owner-only chat administration through Telegram', () => {
       audit: '/audit 999',
       skill: '/skill ../etc',
       compact: `/compact ${'x'.repeat(501)}`,
+      webchat: '/webchat dance',
     };
     expect(Object.keys(bad).sort()).toEqual(builtinCommands.map((c) => c.name).sort()); // every command is covered
     for (const cmd of builtinCommands) {

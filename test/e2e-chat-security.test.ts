@@ -38,7 +38,7 @@ afterEach(async () => {
 const to = (chatId: number, threadId?: number) => (m: SentMessage) => m.chatId === chatId && (threadId === undefined || m.threadId === threadId);
 
 async function chat(user: string): Promise<ChatClient> {
-  const c = await ChatClient.connect(g!.h.gw.http.url, g!.h.gw.token, user);
+  const c = await ChatClient.as(g!.h.gw, user);
   clients.push(c);
   return c;
 }
@@ -324,7 +324,7 @@ describe('web chat frames and HTTP requests that are not what we expect', () => 
 
     const c = await chat('u-huge');
     const closedC = new Promise<number>((r) => c.ws.once('close', (code) => r(code)));
-    c.send('x'.repeat(200_000));
+    c.send('x'.repeat(300_000)); // over the 256 KiB frame limit
     expect(await closedC).toBe(1009);
 
     const flood = await chat('u-flood');
@@ -351,13 +351,14 @@ describe('web chat frames and HTTP requests that are not what we expect', () => 
       expect([200, 404]).toContain(res.status);
       expect(await res.text()).not.toContain(GATEWAY_SECRET);
     }
-    // A header block beyond Node's limit, a request line that is not HTTP, a websocket upgrade with a wrong token.
+    // A header block beyond Node's limit, a request line that is not HTTP, a websocket upgrade anywhere but /ws
+    // (on /ws the token is checked in the first frame: test/protocol-conformance.test.ts).
     expect(await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`)).not.toContain('200');
     expect(await rawRequest(port, 'HELLO\r\n\r\n')).not.toContain('200');
-    const wrongToken =
-      'GET /ws?token=nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+    const elsewhere =
+      `GET /control?token=${GATEWAY_SECRET} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
       'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
-    expect(await rawRequest(port, wrongToken)).toBe('HTTP/1.1 401 Unauthorized');
+    expect(await rawRequest(port, elsewhere)).toBe('HTTP/1.1 404 Not Found');
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 });

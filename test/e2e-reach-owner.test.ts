@@ -22,7 +22,7 @@ const inTopic = (m: SentMessage) => m.chatId === GROUP && m.threadId === TOPIC;
 const toOwner = (m: SentMessage) => m.chatId === OWNER;
 
 async function webUser(user: string): Promise<ChatClient> {
-  const c = await ChatClient.connect(g!.h.gw.http.url, g!.h.gw.token, user);
+  const c = await ChatClient.as(g!.h.gw, user);
   clients.push(c);
   return c;
 }

@@ -105,16 +105,17 @@ describe('web chat end to end', () => {
     alice.sendRaw('not json');
     expect((await alice.next((f) => f.type === 'error')).error).toMatch(/not JSON/);
     alice.sendRaw(JSON.stringify({ type: 'dance' }));
-    expect((await alice.next((f) => f.type === 'error')).error).toMatch(/unknown frame type/);
-    alice.sendRaw(JSON.stringify({ type: 'message', text: '' }));
-    expect((await alice.next((f) => f.type === 'error')).error).toMatch(/non-empty/);
+    expect((await alice.next((f) => f.type === 'error')).error).toMatch(/not a request frame/);
+    alice.request('chat.send', { message: '', idempotencyKey: 'k-empty' }, 'k-empty');
+    expect((await alice.next((f) => f.type === 'error' && f.id === 'k-empty')).error).toMatch(/message: must not be empty/);
     alice.send('real message');
     expect((await alice.reply()).text).toBe('still here');
   });
 
   it('guards the WebSocket with the token; /healthz is open and holds no secrets', async () => {
     const h = await web.start({ env: {} });
-    await expect(ChatClient.connect(h.gw.http.url, 'wrong-token-wrong-token', 'eve')).rejects.toThrow(/401/);
+    await expect(ChatClient.connect(h.gw.http.url, 'wrong-token-wrong-token')).rejects.toThrow(/unauthorized/);
+    await expect(ChatClient.connect(h.gw.http.url, 'wc_not-a-real-personal-token-at-all-000000')).rejects.toThrow(/unauthorized/);
     const res = await fetch(`${h.gw.http.url}/healthz`);
     expect(res.status).toBe(200);
     const text = await res.text();

@@ -221,6 +221,7 @@ describe('state store', () => {
       execAllowlist: {},
       profiles: {},
       channelOffsets: {},
+      webchatUsers: [],
     });
 
     const older = { pairedSenders: ['telegram:42'], channelOffsets: { 'telegram:default': 9 } };

@@ -213,6 +213,10 @@ describe('prompt text', () => {
     expect(where({ kind: 'channel', id: '9', threadId: '3', threadWord: 'topic' })).toBe('discord channel (9), topic 3');
     // Recorded before the word existed (state.json of an older version): a forum topic stays a topic.
     expect(where({ kind: 'group', id: '-1', threadId: '3', isForum: true }, 'telegram')).toBe('telegram group (-1), topic 3');
+    // A Discord thread is a channel of its own: named by the channel it lives in, not by its own id twice.
+    expect(where({ kind: 'channel', id: '3', threadId: '3', parentId: '9', threadWord: 'thread', title: 'general › ideas' })).toBe(
+      'discord channel "general › ideas" (9), thread 3',
+    );
   });
 });
 

@@ -3,10 +3,10 @@
 // greeting sockets that arrive while the gateway is still starting.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
 import { MARKDOWN_SCRIPT, WEBCHAT_CSP, WEBCHAT_PAGE } from '../bots/webchat/page.js';
+import { CONTROL_CSP, CONTROL_PAGE } from '../runtime/control-page/page.js';
 import { createWebchatChannel } from '../bots/webchat/index.js';
-import type { Inbound } from '../runtime/types/index.js';
+import { WebchatNotReadyError, type Inbound, type WebchatMessageIn, type WebchatTransport } from '../runtime/types/index.js';
 import { memoryLogger, startHarness, type Harness } from './fakes/gateway-harness.js';
 
 const between = (html: string, open: string, close: string) => {
@@ -116,39 +116,44 @@ describe('reply renderer', () => {
 });
 
 describe('web chat channel before start()', () => {
-  it('greets a socket at once, refuses its messages clearly, and takes them once started', async () => {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise<void>((r) => wss.once('listening', () => r()));
-    const port = (wss.address() as { port: number }).port;
-    const channel = createWebchatChannel({ wss, log: memoryLogger() });
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?user=early`);
-    const frames: Record<string, unknown>[] = [];
-    const waiters: (() => void)[] = [];
-    ws.on('message', (d) => {
-      frames.push(JSON.parse(d.toString()) as Record<string, unknown>);
-      waiters.splice(0).forEach((w) => w());
-    });
-    const frame = async (type: string) => {
-      for (;;) {
-        const f = frames.find((x) => x.type === type);
-        if (f) return frames.splice(frames.indexOf(f), 1)[0]!;
-        await new Promise<void>((r) => waiters.push(r));
-      }
+  it('refuses messages clearly (retryable) until started, then hands them to the gateway with the verified user id', async () => {
+    let handler: ((m: WebchatMessageIn) => Promise<Inbound>) | undefined;
+    const delivered: [string, string][] = [];
+    const transport: WebchatTransport = {
+      onMessage: (h) => void (handler = h),
+      deliver: (userId, m) => void delivered.push([userId, m.text]),
+      typing: () => {},
     };
-    try {
-      expect(await frame('hello')).toEqual({ type: 'hello', userId: 'early' });
-      ws.send(JSON.stringify({ type: 'message', id: 'e1', text: 'too soon' }));
-      expect(await frame('error')).toMatchObject({ id: 'e1', error: expect.stringMatching(/starting or stopping.*send it again/) });
+    const channel = createWebchatChannel({ transport, log: memoryLogger() });
+    expect(handler).toBeDefined();
+    await expect(handler!({ userId: 'early', messageId: 'e1', text: 'too soon', receivedAt: 1 })).rejects.toBeInstanceOf(WebchatNotReadyError);
 
-      const got: Inbound[] = [];
-      await channel.start((m) => void got.push(m));
-      ws.send(JSON.stringify({ type: 'message', id: 'e2', text: 'now' }));
-      expect(await frame('ack')).toEqual({ type: 'ack', id: 'e2' });
-      expect(got.map((m) => [m.chat.id, m.messageId, m.text])).toEqual([['early', 'e2', 'now']]);
-    } finally {
-      ws.close();
-      await channel.stop();
-      await new Promise<void>((r) => wss.close(() => r()));
-    }
+    const got: Inbound[] = [];
+    await channel.start((m) => void got.push(m));
+    const inbound = await handler!({ userId: 'Early', messageId: 'e2', text: 'now', receivedAt: 2 });
+    expect(got.map((m) => [m.chat.id, m.sender.id, m.messageId, m.text])).toEqual([['early', 'early', 'e2', 'now']]);
+    expect(inbound).toBe(got[0]);
+    await channel.send({ to: { kind: 'direct', id: 'early' }, text: 'hi' });
+    expect(delivered).toEqual([['early', 'hi']]);
+    await channel.stop();
+    await expect(handler!({ userId: 'early', messageId: 'e3', text: 'late', receivedAt: 3 })).rejects.toBeInstanceOf(WebchatNotReadyError);
+  });
+});
+
+describe('served control page', () => {
+  it('is sent at /control with a CSP that admits only its own script and style, and has no inline handlers', async () => {
+    h = await startHarness({ env: {} });
+    const res = await fetch(`${h.gw.http.url}/control`);
+    const html = await res.text();
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(html).toBe(CONTROL_PAGE);
+    expect(csp).toBe(CONTROL_CSP);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain(`script-src ${hash(between(html, '<script>', '</script>'))}`);
+    expect(csp).toContain(`style-src ${hash(between(html, '<style>', '</style>'))}`);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).not.toContain(h.gw.token);
+    const script = between(html, '<script>', '</script>');
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
   });
 });

@@ -10,6 +10,7 @@ import { modelCommand } from './model.js';
 import { pairingCommand } from './pairing.js';
 import { queueCommand } from './queue.js';
 import { skillCommand } from './skill.js';
+import { webchatCommand } from './webchat.js';
 
 export const builtinCommands: readonly Command[] = [
   helpCommand,
@@ -29,6 +30,7 @@ export const builtinCommands: readonly Command[] = [
   approvalsCommand,
   allowlistCommand,
   pairingCommand,
+  webchatCommand,
   auditCommand,
 ];
 
@@ -50,5 +52,6 @@ export {
   statusCommand,
   stopCommand,
   unbindCommand,
+  webchatCommand,
   whoamiCommand,
 };

@@ -18,6 +18,7 @@ import type { SkillCatalog } from '../context/skills/catalog.js';
 import { skillTurnText } from '../context/skills/turn.js';
 import type { WorkspaceGit } from '../context/workspace-git.js';
 import type { ToolHost } from './session-runner.js';
+import type { WebchatUsers } from '../protocol/webchat-users.js';
 
 export interface ControlDeps {
   config: () => Config;
@@ -38,6 +39,10 @@ export interface ControlDeps {
   redact(value: unknown): unknown;
   providerIds(): string[];
   profileHealth(): { profileId: string; status: string }[];
+  /** Personal web chat credentials (`/webchat`), the link that carries one, and closing a revoked user's tabs. */
+  webchatUsers?: WebchatUsers;
+  webchatLink?(token: string): string;
+  dropWebchatUser?(userId: string): void;
 }
 
 export type Control = ReturnType<typeof createControl>;
@@ -99,6 +104,19 @@ export function createControl(deps: ControlDeps) {
     approvals: {
       decide: async (id: string, decision: 'allow-once' | 'allow-always' | 'deny', by: string) => deps.approvals.decide(id, decision, by).message,
       listPending: () => deps.approvals.listPending(),
+    },
+    webchat: deps.webchatUsers && {
+      async invite(name: string, by: string) {
+        const r = await deps.webchatUsers!.invite(name, by);
+        if (r.replaced) deps.dropWebchatUser?.(r.userId);
+        return { userId: r.userId, link: deps.webchatLink?.(r.token) ?? `#token=${r.token}`, replaced: r.replaced };
+      },
+      async revoke(name: string) {
+        const done = await deps.webchatUsers!.revoke(name);
+        if (done) deps.dropWebchatUser?.(name.trim().toLowerCase());
+        return done;
+      },
+      list: () => deps.webchatUsers!.list(),
     },
     pairing: {
       list: () => listPairing(deps.state, clock.now()),
@@ -181,7 +199,7 @@ export function createControl(deps: ControlDeps) {
       const skill = await catalog.find(workspace, name);
       if (!skill) return { queued: false, message: `No skill "${name}". ${await available()}` };
       if (!skill.eligible) return { queued: false, message: `The skill ${skill.name} cannot run here: ${skill.problems.join('; ')}.` };
-      await deps.gateway().submit({ ...m, text: skillTurnText(skill, text) });
+      await deps.gateway().enqueueTurn({ ...m, text: skillTurnText(skill, text) });
       return { queued: true };
     },
   };

@@ -74,10 +74,11 @@ export interface GatewayApi {
   /** Queues a plain answer to the chat (and topic/thread) a message came from; sent in order per chat. */
   answer(m: Inbound, text: string): Promise<void>;
   /**
-   * Journals and queues a message for its session without the interceptors and the access check (the caller,
-   * e.g. a chat command that turns into a model turn, has checked them).
+   * Journals and queues a turn made from a chat command (`/skill`) for the message's session, without the
+   * interceptors, the access check (the command's dispatcher checked) and the duplicate check (the command's
+   * message id is the turn's).
    */
-  submit(m: Inbound): Promise<void>;
+  enqueueTurn(m: Inbound): Promise<void>;
   /** Compacts the session of `m` now (after a run in progress); undefined when it has nothing to compact. */
   compact(m: Inbound, focus?: string): Promise<CompactOutcome | undefined>;
 }
@@ -86,6 +87,11 @@ export interface Gateway extends GatewayApi {
   start(): Promise<void>;
   stop(): Promise<void>;
   handleInbound(m: Inbound): Promise<void>;
+  /**
+   * Journals and queues a message for a session the caller chose (the control plane's operator writing into a
+   * session), without interceptors, access check or routing. A repeated message id is accepted once.
+   */
+  submit(m: Inbound, agentId: string, sessionKey: string): Promise<{ accepted: boolean }>;
   readonly ready: boolean;
 }
 
@@ -190,27 +196,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
     void outbound.post({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
   }
 
-  async function accept(m: Inbound, id: string): Promise<void> {
+  // A turn made from a chat command (/skill): the command's message id is already taken (seen) by the command,
+  // so this one is queued without the duplicate check, under the same id (one answer per message).
+  async function enqueueTurn(m: Inbound): Promise<void> {
     const { agentId, sessionKey } = locate(m);
-    const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
-    // Journal before acting: once this resolves the adapter may confirm the platform offset.
-    await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
-    if (stopping) return; // journaled: the next start runs it
-    const res = lanes.enqueue(sessionKey, item);
-    if (!res.accepted) {
-      await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
+    if (!(await accept(m, inboundId(m), agentId, sessionKey))) {
       await answer(m, 'This conversation has too many queued messages; this one was not accepted. Try again when the current answer is done.');
     }
   }
-
-  const submit = (m: Inbound) => accept(m, inboundId(m));
 
   const compact = (m: Inbound, focus?: string) => {
     const { agentId, sessionKey } = locate(m);
     return runner.compactNow(m, agentId, sessionKey, focus);
   };
 
-  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, tell, queueSettings, isOwner, answer, submit, compact };
+  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, tell, queueSettings, isOwner, answer, enqueueTurn, compact };
 
   function remember(id: string) {
     seen.add(id);
@@ -230,10 +230,36 @@ export function createGateway(deps: GatewayDeps): Gateway {
         await onDenied(m, decision.reason);
         return;
       }
-      await accept(m, id);
+      const { agentId, sessionKey } = locate(m);
+      if (!(await accept(m, id, agentId, sessionKey))) {
+        await answer(m, 'This conversation has too many queued messages; this one was not accepted. Try again when the current answer is done.');
+      }
     } catch (err) {
       seen.delete(id);
       log.error('inbound message failed', { channel: m.channel, chatId: m.chat.id, messageId: m.messageId, err });
+      throw err;
+    }
+  }
+
+  /** Journals and queues; false when the lane refused it (closed as done in the journal). */
+  async function accept(m: Inbound, id: string, agentId: string, sessionKey: string): Promise<boolean> {
+    const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
+    // Journal before acting: once this resolves the adapter may confirm the platform offset.
+    await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
+    if (stopping) return true; // journaled: the next start runs it
+    if (lanes.enqueue(sessionKey, item).accepted) return true;
+    await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
+    return false;
+  }
+
+  async function submit(m: Inbound, agentId: string, sessionKey: string): Promise<{ accepted: boolean }> {
+    const id = inboundId(m);
+    if (seen.has(id)) return { accepted: true };
+    remember(id);
+    try {
+      return { accepted: await accept(m, id, agentId, sessionKey) };
+    } catch (err) {
+      seen.delete(id);
       throw err;
     }
   }
@@ -262,6 +288,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return ready;
     },
     handleInbound,
+    submit,
     async start() {
       await recoverJournal({ journal: stores.journal, lanes, delivery, getChannel, log, remember });
       for (const c of deps.channels) {

@@ -13,7 +13,9 @@ export function describeOrigin(origin: ApprovalRecord['origin']): string {
   const c = origin.chat;
   const title = c.title ? ` "${c.title}"` : '';
   const thread = c.threadId ? `, ${threadWordOf(c)} ${c.threadId}` : '';
-  return `${origin.channel} ${c.kind}${title} (${c.id})${thread}`;
+  // A thread is named by the chat it lives in (a Discord thread's own id is its chat id, and already in `thread`).
+  const base = c.threadId ? (c.parentId ?? c.id) : c.id;
+  return `${origin.channel} ${c.kind}${title} (${base})${thread}`;
 }
 
 function minutes(ms: number): string {
