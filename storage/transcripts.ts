@@ -4,7 +4,7 @@
 //
 // Appends are not fsync'd: the inbound journal is the crash-safety record; a transcript line lost to a
 // power cut costs context, not a message or a repeated side effect.
-import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   TRANSCRIPT_VERSION,
@@ -64,7 +64,7 @@ export function createTranscriptStore(home: string, log: Log = defaultLog): Tran
   }
 
   async function readCached(file: string): Promise<TranscriptEntry[]> {
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(file, 'r');
     } catch (err) {

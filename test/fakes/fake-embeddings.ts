@@ -32,7 +32,7 @@ export function fakeEmbedding(text: string): number[] {
 /** The /v1/embeddings answer for a request body (`input`: a string or a list of strings). */
 export function embeddingsResponse(body: Record<string, unknown>): { status: number; body: unknown } {
   const input = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input : undefined;
-  if (!input || !input.every((x) => typeof x === 'string') || typeof body.model !== 'string') {
+  if (!input?.every((x) => typeof x === 'string') || typeof body.model !== 'string') {
     return { status: 400, body: { error: { message: "'input' and 'model' are required", type: 'invalid_request_error', param: null, code: null } } };
   }
   return {

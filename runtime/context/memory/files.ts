@@ -1,5 +1,6 @@
 // The memory files of a workspace: MEMORY.md and memory/**/*.md. Symbolic links are not followed (a link could
 // lead the index, and so the search tool, out of the workspace). Bounded in number, depth and size.
+import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -36,7 +37,7 @@ export async function listMemoryFiles(workspace: string): Promise<MemoryFileStat
   };
   await consider(MEMORY_FILE);
   const walk = async (relDir: string, depth: number): Promise<void> => {
-    let dirents;
+    let dirents: Dirent[];
     try {
       dirents = await readdir(join(workspace, relDir), { withFileTypes: true });
     } catch (err) {
