@@ -109,12 +109,13 @@ export function createCommandInterceptor(deps: AdminDeps, commands: readonly Com
       rest: parsed.rest,
       here: () => (located ??= deps.locate(m)),
       commands,
+      followUp: reply,
     };
     const args = safeArgs(deps, parsed.args);
     try {
       const text = await cmd.run(parsed.args, ctx);
       await audit({ command: cmd.name, args, sender, ...where, decision: 'executed', result: 'ok' });
-      await reply(text);
+      if (text !== '') await reply(text);
     } catch (err) {
       if (err instanceof UsageError) {
         await audit({ command: cmd.name, args, sender, ...where, decision: 'executed', result: 'usage' });

@@ -18,16 +18,34 @@ export interface Located {
   rule?: string;
 }
 
+export interface CompactResult {
+  status: 'summarised' | 'dropped' | 'nothing';
+  tokensBefore: number;
+  tokensAfter: number;
+  /** Why the summary could not be made (status 'dropped'). */
+  failure?: string;
+}
+
 /** What goes into the model's window for one session — sizes only, never the text. */
 export interface ContextReport {
   model?: string;
-  /** The model's window in tokens, when known (models.providers.<p>.contextWindow). */
+  /** The model's window in tokens, when known (models.providers.<p>[.models.<m>].contextWindow, else built in). */
   contextWindow?: number;
+  /** Where the window came from: 'model' | 'provider' (config), 'built-in', 'default' (unknown model). */
+  windowSource?: string;
+  /** Tokens in the window: reported by the provider for the session's last call, else estimated (chars ÷ 4). */
+  used?: { tokens: number; source: 'provider' | 'estimate' };
   /** Every part of the system prompt, INCLUDING the injected workspace files (broken down in workspaceFiles). */
   systemPrompt: { name: string; chars: number }[];
   workspaceFiles: { name: string; rawChars: number; injectedChars: number; truncated: boolean; missing: boolean }[];
   /** Tools offered to the model, with the size of their JSON schema (name + description + parameters). */
   tools: { name: string; schemaChars: number }[];
+  /** The agent's versioned workspace: whether it is on, and its newest commit. */
+  workspaceGit?: { enabled: boolean; lastCommit?: { hash: string; ts: number; subject: string } };
+  /** Compactions of this transcript and the latest one (`summarised` false: dropped from view with a marker). */
+  compaction?: { count: number; last?: { ts: number; tokensBefore: number; tokensAfter: number; summarised: boolean; reason: string } };
+  /** Skills: those listed in the system prompt, how many the cap left out, and those not eligible (and why). */
+  skills?: { listed: string[]; omitted: number; ineligible: { name: string; problems: string[] }[] };
   /** The transcript sent with the next call (after compaction/pruning); `largest` feeds /context detail. */
   history: { messages: number; chars: number; largest?: { label: string; chars: number }[] };
 }
@@ -66,6 +84,16 @@ export interface AdminDeps {
   /** Secret scrubbing (storage/redact.ts redactSecrets): applied to audited args and to /audit output. */
   redact(value: unknown): unknown;
   contextReport(agentId: string, sessionKey: string, inbound: Inbound): Promise<ContextReport>;
+  /**
+   * `/skill <name> [text]`: queues a turn with the skill's instructions for this message's session. Without a
+   * name, or for a skill that cannot run, `message` says what there is. Absent where skills are not wired.
+   */
+  runSkill?(m: Inbound, name: string, text: string): Promise<{ queued: true } | { queued: false; message: string }>;
+  /**
+   * `/compact [focus]`: compacts this message's session (after a run in progress). Undefined when there is
+   * nothing to compact (no transcript, no model). Absent where compaction is not wired.
+   */
+  compactSession?(m: Inbound, focus: string): Promise<CompactResult | undefined>;
   approvals: {
     /** Decides a pending approval; returns the text to show (e.g. runtime/tools/approval-text decisionText). */
     decide(id: string, decision: 'allow-once' | 'allow-always' | 'deny', by: string): Promise<string>;
@@ -101,6 +129,8 @@ export interface CommandContext {
   here(): Located;
   /** All registered commands (for /help). */
   commands: readonly Command[];
+  /** Sends one more reply to the same chat later (for work that outlives the command, e.g. /compact). */
+  followUp(text: string): Promise<void>;
 }
 
 export interface Command {
@@ -110,7 +140,10 @@ export interface Command {
   usage: string;
   summary: string;
   ownerOnly: boolean;
-  /** Returns the reply text. Throws UsageError for bad arguments; anything else becomes "Command failed: …". */
+  /**
+   * Returns the reply text ('' for none, when the command queued a turn whose answer is the reply). Throws
+   * UsageError for bad arguments; anything else becomes "Command failed: …".
+   */
   run(args: string[], ctx: CommandContext): Promise<string>;
 }
 

@@ -8,3 +8,8 @@ export function newSessionId(now: number = Date.now()): string {
   const stamp = new Date(now).toISOString().replace(/[-:.Z]/g, '');
   return `${stamp}-${randomBytes(6).toString('hex')}`;
 }
+
+/** A transcript entry id (48 random bits: unique enough within one session's transcript). */
+export function newEntryId(): string {
+  return randomBytes(6).toString('hex');
+}

@@ -18,6 +18,11 @@ import { createProviders } from './providers/registry.js';
 import { resolveCredentials } from './providers/credentials.js';
 import type { ModelCaller } from './agent/model-caller.js';
 import { createContextAssembler } from './agent/context.js';
+import { createSkillCatalog } from './context/skills/catalog.js';
+import { createContextGovernor } from './context/compaction/governor.js';
+import { createMemoryService } from './context/memory/service.js';
+import { memoryTools } from './context/memory/tools.js';
+import { createWorkspaceGit } from './context/workspace-git.js';
 import { createFailoverModelCaller, profileHealthReport, sessionSticky } from './failover/index.js';
 import { createControl, type Control } from './gateway/control.js';
 import { createGateway, type Gateway, type Interceptor } from './gateway/gateway.js';
@@ -31,6 +36,7 @@ import { openSessionStore } from '../storage/session-store.js';
 import { createTranscriptStore } from '../storage/transcripts.js';
 import { createAuditLog } from '../storage/audit-log.js';
 import { createInboundJournal } from '../storage/journal.js';
+import { createMemoryIndexStore } from '../storage/memory-index.js';
 import { redactSecrets } from '../storage/redact.js';
 import { createControlEventStore, createIdempotencyStore } from '../storage/control-log.js';
 import { createControlPlane, type ControlPlane } from './protocol/plane.js';
@@ -196,6 +202,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
 
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
+  const memory = createMemoryService({ config: getConfig, env, store: createMemoryIndexStore(home, (m) => log.warn(m)), clock, log });
   const tools = createToolHost({
     config: getConfig,
     state,
@@ -206,9 +213,12 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     settings,
     outbound,
     onApprovalSettled: (r) => plane.approvalSettled(r),
+    extraTools: memoryTools(memory),
   });
   approvalsRef = tools.approvals;
-  const assemble = createContextAssembler({ transcripts });
+  const skills = createSkillCatalog({ home, env });
+  const workspaceGit = createWorkspaceGit({ config: getConfig, env, log });
+  const assemble = createContextAssembler({ transcripts, skills });
   const control = createControl({
     config: getConfig,
     home,
@@ -223,6 +233,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     tools,
     approvals: tools.approvals,
     assemble,
+    skills,
+    workspaceGit,
     redact: redactSecrets,
     providerIds: () => [...providers.keys()],
     profileHealth: () => profileHealthReport(state, credentials, clock.now()),
@@ -236,6 +248,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     (m, gw) => commands(m, (text) => gw.answer(m, text)),
   ];
 
+  const governor = createContextGovernor({ config: getConfig, clock, log, emit: (e) => bus.emit(e), transcripts, sessions, modelCaller });
   const gateway = createGateway({
     config: getConfig,
     home,
@@ -251,6 +264,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     settings,
     outbound,
     interceptors,
+    governor,
+    workspaceGit,
   });
   gatewayRef = gateway;
   await gateway.start();
@@ -284,6 +299,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       reloader.close();
       plane.announceShutdown('the gateway is stopping');
       await gateway.stop();
+      await memory.flush();
       tools.approvals.dispose();
       await plane.close();
       await http.close();

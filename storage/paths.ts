@@ -20,6 +20,9 @@ export interface StatePaths {
   controlEvents: string;
   /** control/idempotency.jsonl: first answers to side-effecting control requests. */
   idempotency: string;
+  /** The memory search index of an agent, and the embedding cache of one embedding model. */
+  memoryIndex(agentId: string): string;
+  embeddingCache(key: string): string;
   // Workspaces are not state: where they live is config (runtime/config/agents.ts agentWorkspace).
 }
 
@@ -74,6 +77,14 @@ export function statePaths(home: string): StatePaths {
     journal: join(root, 'journal', 'inbound.jsonl'),
     controlEvents: join(root, 'control', 'events.jsonl'),
     idempotency: join(root, 'control', 'idempotency.jsonl'),
+    memoryIndex: (agentId) => {
+      assertAgentId(agentId);
+      return join(root, 'memory-index', `${agentId}.json`);
+    },
+    embeddingCache: (key) => {
+      if (!/^[a-z0-9][a-z0-9_-]{0,127}$/i.test(key)) throw new Error(`invalid embedding cache key ${JSON.stringify(key)}: expected letters, digits, - and _`);
+      return join(root, 'memory-index', 'embeddings', `${key}.jsonl`);
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 // Commands for everyone allowed to talk to the bot: /help, /whoami, /status, /new (/reset), /stop.
 import { visibleCommands } from '../dispatch.js';
-import { charsAndTokens, describeChat, num, plural } from '../format.js';
+import { describeChat, num, plural } from '../format.js';
 import { UsageError, type Command, type CommandContext } from '../types.js';
-import { contextTotals } from './context.js';
+import { usedLine } from './context.js';
 
 function noArgs(args: string[]): void {
   if (args.length > 0) throw new UsageError(`This command takes no arguments.`);
@@ -91,9 +91,7 @@ async function contextLine(ctx: CommandContext): Promise<string> {
   const here = ctx.here();
   try {
     const report = await ctx.deps.contextReport(here.agentId, here.sessionKey, ctx.inbound);
-    const t = contextTotals(report);
-    const window = report.contextWindow ? ` of ${num(report.contextWindow)} tokens` : '';
-    return `Context: ${charsAndTokens(t.total)}${window}`;
+    return `Context: ${usedLine(report)}`;
   } catch (err) {
     ctx.deps.log.warn('context report failed for /status', { sessionKey: here.sessionKey, err });
     return 'Context: unknown (the report failed; see the log)';

@@ -1,6 +1,6 @@
 // /context list|detail: what goes into the model's window for this session and how big each part is.
 // Sizes and names only — the prompt text itself is never shown (it may hold the owner's private notes).
-import { charsAndTokens, num, oneLine, plural, tokensFor } from '../format.js';
+import { charsAndTokens, isoMinute, num, oneLine, plural, tokensFor } from '../format.js';
 import { UsageError, type Command, type ContextReport } from '../types.js';
 
 export interface ContextTotals {
@@ -18,6 +18,22 @@ export function contextTotals(r: ContextReport): ContextTotals {
   return { system, tools, history: r.history.chars, total };
 }
 
+const WINDOW_SOURCE: Record<string, string> = {
+  model: 'from models.providers.<p>.models.<m>',
+  provider: 'from models.providers.<p>',
+  'built-in': 'built in',
+  default: 'unknown model: default',
+};
+
+/** `12,345 / 200,000 tokens (6%, reported by the provider)`; the estimate when nothing was reported yet. */
+export function usedLine(r: ContextReport): string {
+  const used = r.used ?? { tokens: tokensFor(contextTotals(r).total), source: 'estimate' as const };
+  const window = r.contextWindow ? ` / ${num(r.contextWindow)}` : '';
+  const share = r.contextWindow ? `${Math.round((used.tokens / r.contextWindow) * 100)}%, ` : '';
+  const how = used.source === 'provider' ? 'reported by the provider for the last call' : 'estimate: chars ÷ 4';
+  return `${num(used.tokens)}${window} tokens (${share}${how})`;
+}
+
 function fileLine(f: ContextReport['workspaceFiles'][number]): string {
   if (f.missing) return `  ${f.name}: missing`;
   if (f.rawChars === f.injectedChars && !f.truncated) return `  ${f.name}: ${num(f.rawChars)} chars`;
@@ -27,7 +43,8 @@ function fileLine(f: ContextReport['workspaceFiles'][number]): string {
 export function formatContext(r: ContextReport, detail: boolean, header: string): string {
   const t = contextTotals(r);
   const lines = [header];
-  if (r.model) lines.push(`Model: ${r.model}${r.contextWindow ? ` (window ${num(r.contextWindow)} tokens)` : ''}`);
+  if (r.model) lines.push(`Model: ${r.model}${r.contextWindow ? ` (window ${num(r.contextWindow)} tokens${r.windowSource ? `, ${WINDOW_SOURCE[r.windowSource] ?? r.windowSource}` : ''})` : ''}`);
+  lines.push(`Used: ${usedLine(r)}`);
 
   lines.push(`System prompt: ${charsAndTokens(t.system)}`);
   for (const p of r.systemPrompt) lines.push(`  ${p.name}: ${num(p.chars)} chars`);
@@ -39,11 +56,37 @@ export function formatContext(r: ContextReport, detail: boolean, header: string)
   lines.push(`Tools (${r.tools.length}): ${charsAndTokens(t.tools)} of schema`);
   if (r.tools.length > 0) lines.push(`  ${r.tools.map((x) => `${x.name} ${num(x.schemaChars)}`).join(' · ')}`);
 
+  if (r.workspaceGit) {
+    const c = r.workspaceGit.lastCommit;
+    lines.push(
+      !r.workspaceGit.enabled
+        ? 'Workspace git: off'
+        : c
+          ? `Workspace git: last commit ${c.hash.slice(0, 10)} ${isoMinute(c.ts)} "${oneLine(c.subject, 100)}"`
+          : 'Workspace git: no commit yet',
+    );
+  }
+  if (r.compaction) {
+    const l = r.compaction.last;
+    const last = l
+      ? ` (last ${isoMinute(l.ts)}, ${l.reason}: ~${num(l.tokensBefore)} → ~${num(l.tokensAfter)} tokens${l.summarised ? '' : ', dropped from view: not summarised'})`
+      : '';
+    lines.push(`Compactions: ${r.compaction.count}${last}`);
+  }
+  if (r.skills) {
+    const more = r.skills.omitted > 0 ? `, ${r.skills.omitted} more left out by the cap` : '';
+    const bad = r.skills.ineligible.length > 0 ? `, ${r.skills.ineligible.length} not eligible` : '';
+    lines.push(`Skills: ${r.skills.listed.length} listed${more}${bad}${r.skills.listed.length ? ` (${r.skills.listed.join(', ')})` : ''}`);
+  }
   lines.push(`History: ${plural(r.history.messages, 'message')}, ${charsAndTokens(t.history)}`);
 
   const share = r.contextWindow ? ` of ${num(r.contextWindow)} (${Math.round((tokensFor(t.total) / r.contextWindow) * 100)}%)` : '';
   lines.push(`Total: ~${num(tokensFor(t.total))} tokens${share} (estimate: chars ÷ 4)`);
 
+  if (detail && r.skills && r.skills.ineligible.length > 0) {
+    lines.push('Skills not eligible (left out of the prompt):');
+    for (const s of r.skills.ineligible) lines.push(`  ${s.name}: ${oneLine(s.problems.join('; '), 200)}`);
+  }
   if (detail) {
     const items = [
       ...r.systemPrompt.map((p) => ({ label: `system: ${p.name}`, chars: p.chars })),

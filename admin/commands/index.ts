@@ -4,10 +4,12 @@ import { agentsCommand, bindCommand, unbindCommand } from './agents.js';
 import { allowlistCommand, approvalsCommand, approveCommand } from './approvals.js';
 import { auditCommand } from './audit.js';
 import { helpCommand, newCommand, statusCommand, stopCommand, whoamiCommand } from './basic.js';
+import { compactCommand } from './compact.js';
 import { contextCommand } from './context.js';
 import { modelCommand } from './model.js';
 import { pairingCommand } from './pairing.js';
 import { queueCommand } from './queue.js';
+import { skillCommand } from './skill.js';
 import { webchatCommand } from './webchat.js';
 
 export const builtinCommands: readonly Command[] = [
@@ -16,6 +18,8 @@ export const builtinCommands: readonly Command[] = [
   statusCommand,
   newCommand,
   stopCommand,
+  skillCommand,
+  compactCommand,
   agentsCommand,
   bindCommand,
   unbindCommand,
@@ -37,12 +41,14 @@ export {
   approveCommand,
   auditCommand,
   bindCommand,
+  compactCommand,
   contextCommand,
   helpCommand,
   modelCommand,
   newCommand,
   pairingCommand,
   queueCommand,
+  skillCommand,
   statusCommand,
   stopCommand,
   unbindCommand,

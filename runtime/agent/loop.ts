@@ -25,6 +25,13 @@ export interface RunInput {
   clock: Clock;
   emit(e: AgentEvent): void;
   onMessage(m: ModelMessage, usage?: Usage): Promise<void>;
+  /** What is sent instead of the messages, before every model call (pruning; the transcript is untouched). */
+  prepareMessages?(messages: ModelMessage[]): ModelMessage[];
+  /**
+   * The provider said the context is too long: returns a shorter history (compacted) to retry the call with, or
+   * null when nothing can be shortened. Called at most once per run.
+   */
+  onContextOverflow?(): Promise<ModelMessage[] | null>;
 }
 
 export type RunResult =
@@ -52,9 +59,11 @@ export async function runAgent(input: RunInput): Promise<RunResult> {
     timedOut ? { status: 'timeout', usage } : { status: 'aborted', reason: abortReason(ac.signal), usage };
 
   try {
-    const messages: ModelMessage[] = [...input.history];
+    let history = input.history;
+    const own: ModelMessage[] = []; // this run's messages, after the history
+    let overflowRetried = false;
     const push = async (m: ModelMessage, u?: Usage) => {
-      messages.push(m);
+      own.push(m);
       await input.onMessage(m, u);
     };
     await push({ role: 'user', text: input.userText });
@@ -66,13 +75,15 @@ export async function runAgent(input: RunInput): Promise<RunResult> {
         if (steered.length > 0) await push({ role: 'user', text: steered.join('\n\n') });
       }
       let done: { text: string; toolCalls: ToolCall[]; usage: Usage } | null = null;
+      let overflow: ModelError | undefined;
+      const messages = [...history, ...own];
       for await (const e of input.modelCaller.stream({
         runId: input.runId,
         sessionKey: input.sessionKey,
         agentId: input.agentId,
         candidates: input.candidates,
         system: input.system,
-        messages,
+        messages: input.prepareMessages ? input.prepareMessages(messages) : messages,
         tools: input.tools,
         signal: ac.signal,
       })) {
@@ -82,8 +93,21 @@ export async function runAgent(input: RunInput): Promise<RunResult> {
         else if (e.type === 'unavailable') return { status: 'unavailable', retryAt: e.retryAt, error: e.error, usage };
         else if (e.type === 'error') {
           if (ac.signal.aborted || e.error.kind === 'aborted') return stopped();
+          if (e.error.kind === 'context_overflow' && input.onContextOverflow && !overflowRetried) {
+            overflow = e.error;
+            continue;
+          }
           return { status: 'error', error: e.error, usage };
         }
+      }
+      if (overflow) {
+        overflowRetried = true;
+        const shorter = await input.onContextOverflow!();
+        if (ac.signal.aborted) return stopped();
+        if (!shorter) return { status: 'error', error: overflow, usage };
+        history = shorter;
+        round--; // the same round again, once
+        continue;
       }
       if (!done) {
         if (ac.signal.aborted) return stopped();

@@ -11,7 +11,12 @@ export const PER_FILE_LIMIT = 20_000;
 export const TOTAL_LIMIT = 150_000;
 
 const DEFAULTS: Record<(typeof WORKSPACE_FILES)[number], string> = {
-  'AGENTS.md': '# Agents\n\nYou are a helpful assistant reached through chat. Answer concisely; use tools when they help.\n',
+  'AGENTS.md':
+    '# Agents\n\nYou are a helpful assistant reached through chat. Answer concisely; use tools when they help.\n\n' +
+    '## Memory\n\nYour notes live in memory/YYYY-MM-DD.md (one file a day) and, for the owner, MEMORY.md. They are not ' +
+    'in this prompt: before answering about earlier conversations, decisions, people or preferences, look with ' +
+    'memory_search and read more with memory_get. Write what should outlast this conversation to today\'s ' +
+    'memory/YYYY-MM-DD.md (add to it; never remove what is there).\n',
   'SOUL.md': '# Soul\n\nBe direct, friendly and honest. Say when you do not know.\n',
   'USER.md': '# User\n\n(Describe the people this agent serves here.)\n',
   'IDENTITY.md': '# Identity\n\nName: Switchyard assistant.\n',
@@ -137,6 +142,14 @@ export async function loadWorkspaceFiles(dir: string, io: WorkspaceIo = realIo):
   return out;
 }
 
+/** MEMORY.md, cut like the other files; undefined when there is none (it is only read for the owner's own DMs). */
+export async function loadMemoryFile(dir: string, io: WorkspaceIo = realIo): Promise<WorkspaceFile | undefined> {
+  const raw = await readCurrent(dir, 'MEMORY.md', io);
+  if (raw === null) return undefined;
+  const cut = truncateMiddle(raw, PER_FILE_LIMIT);
+  return { name: 'MEMORY.md', missing: false, rawChars: raw.length, injectedChars: cut.text.length, truncated: cut.truncated, content: cut.text };
+}
+
 export interface SystemPromptPart {
   name: string;
   chars: number;
@@ -147,6 +160,8 @@ export function buildSystemPrompt(input: {
   files: WorkspaceFile[];
   now: number;
   channel?: string;
+  /** More named parts after the workspace files (the skills list, MEMORY.md); empty ones are left out. */
+  extra?: { name: string; text: string }[];
 }): { text: string; parts: SystemPromptPart[] } {
   const parts: { name: string; text: string }[] = [];
   parts.push({
@@ -161,6 +176,7 @@ export function buildSystemPrompt(input: {
     if (f.missing || f.content.trim() === '') continue;
     parts.push({ name: f.name, text: `## ${f.name}\n\n${f.content}` });
   }
+  for (const p of input.extra ?? []) if (p.text.trim() !== '') parts.push(p);
   return {
     text: parts.map((p) => p.text).join('\n\n'),
     parts: parts.map((p) => ({ name: p.name, chars: p.text.length })),

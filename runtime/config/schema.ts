@@ -26,6 +26,34 @@ const sandboxSchema = z.strictObject({
   maxOutputBytes: z.number().int().positive().prefault(200_000),
 });
 
+const compactionSchema = z.strictObject({
+  /** Compact after a turn whose context exceeds window − reserveTokens. */
+  reserveTokens: z.number().int().min(0).prefault(20_000),
+  /** About this many tokens of the newest history are kept verbatim. */
+  keepRecentTokens: z.number().int().min(0).prefault(20_000),
+  /** One silent turn before compacting lets the agent write durable notes to memory/YYYY-MM-DD.md. */
+  memoryFlush: z.boolean().prefault(true),
+});
+
+const contextPruningSchema = z.strictObject({
+  mode: z.enum(['auto', 'off']).prefault('auto'),
+  /** Tool results in the last this many assistant turns are never pruned. */
+  keepLastAssistants: z.number().int().min(0).prefault(3),
+  softTrimRatio: z.number().min(0).max(1).prefault(0.3),
+  hardClearRatio: z.number().min(0).max(1).prefault(0.5),
+  minPrunableToolChars: z.number().int().min(0).prefault(50_000),
+  softTrim: z
+    .strictObject({
+      maxChars: z.number().int().min(0).prefault(4000),
+      headChars: z.number().int().min(0).prefault(1500),
+      tailChars: z.number().int().min(0).prefault(1500),
+    })
+    .prefault({}),
+  hardClear: z.strictObject({ placeholder: z.string().prefault('[Old tool result content cleared]') }).prefault({}),
+  /** Every tool result, every call, is cut to this many characters (head and tail kept). */
+  maxToolResultChars: z.number().int().min(1000).prefault(50_000),
+});
+
 const agentSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _'),
   name: z.string().optional(),
@@ -69,6 +97,8 @@ export const configSchema = z.strictObject({
             /** Context window in tokens, used for /context and compaction. */
             contextWindow: z.number().int().positive().optional(),
             maxTokens: z.number().int().positive().optional(),
+            /** Per-model settings, by the model id as the provider knows it (overrides contextWindow above). */
+            models: z.record(z.string(), z.strictObject({ contextWindow: z.number().int().positive().optional() })).optional(),
           }),
         )
         .prefault({}),
@@ -100,6 +130,10 @@ export const configSchema = z.strictObject({
           maxToolRounds: z.number().int().min(1).max(100).prefault(12),
           workspace: z.string().optional(),
           sandbox: sandboxSchema.prefault({}),
+          compaction: compactionSchema.prefault({}),
+          contextPruning: contextPruningSchema.prefault({}),
+          /** Each agent workspace a git repository with a commit per run that changed it (default: on if git is on PATH). */
+          workspaceGit: z.boolean().optional(),
         })
         .prefault({}),
       list: z.array(agentSchema).prefault([{ id: 'main', default: true }]),
@@ -152,6 +186,16 @@ export const configSchema = z.strictObject({
           maxBytes: z.number().int().positive().prefault(500_000),
           timeoutSeconds: z.number().positive().prefault(20),
         })
+        .prefault({}),
+    })
+    .prefault({}),
+  memory: z
+    .strictObject({
+      /** Embeddings for memory search: a models.providers id speaking OpenAI's /v1/embeddings, and its model. */
+      embedding: z.strictObject({ provider: z.string().min(1), model: z.string().min(1) }).optional(),
+      /** How vector and keyword (BM25) scores are weighed in hybrid search. */
+      weights: z
+        .strictObject({ vector: z.number().min(0).max(1).prefault(0.7), text: z.number().min(0).max(1).prefault(0.3) })
         .prefault({}),
     })
     .prefault({}),

@@ -6,6 +6,7 @@ import { parseModelRef } from '../types/provider.js';
 import { type ConfigProblem, formatPath } from './errors.js';
 import type { Config } from './schema.js';
 import { implicitProfileIds } from '../providers/credentials.js';
+import { checkMemory } from './memory-check.js';
 
 /** Providers the runtime knows without a `models.providers` entry. */
 export const BUILTIN_PROVIDERS = ['anthropic', 'openai'] as const;
@@ -22,6 +23,7 @@ export function checkConfig(config: Config, env: NodeJS.ProcessEnv, modules: rea
     ...checkAuth(config),
     ...checkChannelAgentRefs(config, modules),
     ...checkIdentityLinks(config),
+    ...checkMemory(config),
   ];
 }
 

@@ -4,7 +4,9 @@ import type { AuditLog, GatewayState, Inbound, JsonDoc, Logger, SessionEntry, Se
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
-import { formatModelRef } from '../types/provider.js';
+import { formatModelRef, parseModelRef } from '../types/provider.js';
+import { contextWindowFor, toolsChars } from '../context/budget.js';
+import { prunerFor } from '../context/pruning.js';
 import type { ContextAssembler } from '../agent/context.js';
 import { messageChars } from '../agent/context.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
@@ -12,6 +14,9 @@ import { approvePairing, denyPairing, listPairing } from '../pairing.js';
 import type { Approvals } from '../tools/approvals.js';
 import type { ToolContext } from '../tools/types.js';
 import type { GatewayApi } from './gateway.js';
+import type { SkillCatalog } from '../context/skills/catalog.js';
+import { skillTurnText } from '../context/skills/turn.js';
+import type { WorkspaceGit } from '../context/workspace-git.js';
 import type { ToolHost } from './session-runner.js';
 import type { WebchatUsers } from '../protocol/webchat-users.js';
 
@@ -29,6 +34,8 @@ export interface ControlDeps {
   tools: ToolHost;
   approvals: Approvals;
   assemble: ContextAssembler;
+  skills?: SkillCatalog;
+  workspaceGit?: WorkspaceGit;
   redact(value: unknown): unknown;
   providerIds(): string[];
   profileHealth(): { profileId: string; status: string }[];
@@ -128,7 +135,8 @@ export function createControl(deps: ControlDeps) {
       const config = deps.config();
       const session = deps.sessions.get(agentId, sessionKey);
       const workspace = agentWorkspace(config, agentId, deps.home);
-      const ctx = await deps.assemble({ agentId, workspace, sessionId: session?.sessionId, channel: m.channel, now: clock.now() });
+      const privateSession = config.session.dmScope !== 'main' && m.chat.kind === 'direct' && deps.gateway().isOwner(m.channel, m.sender.id);
+      const ctx = await deps.assemble({ agentId, workspace, sessionId: session?.sessionId, sessionKey, channel: m.channel, now: clock.now(), privateSession });
       const toolCtx: ToolContext = {
         runId: 'context-report',
         sessionKey,
@@ -139,19 +147,60 @@ export function createControl(deps: ControlDeps) {
         signal: new AbortController().signal,
       };
       const model = session?.modelOverride ?? this.defaultModel(agentId);
-      const provider = model?.split('/')[0];
-      const largest = ctx.history
+      const ref = model ? parseModelRef(model) : null;
+      const window = ref ? contextWindowFor(config, ref) : undefined;
+      const tools = deps.tools.visibleTools(toolCtx);
+      // What the next call would send: the history after pruning.
+      const history = window ? prunerFor(config.agents.defaults.contextPruning, window.tokens, ctx.system.length + toolsChars(tools))(ctx.history) : ctx.history;
+      const largest = history
         .map((msg, i) => ({ label: `#${i + 1} ${msg.role}`, chars: messageChars(msg) }))
         .sort((a, b) => b.chars - a.chars)
         .slice(0, 5);
       return {
         model,
-        contextWindow: provider ? config.models.providers[provider]?.contextWindow : undefined,
+        contextWindow: window?.tokens,
+        windowSource: window?.source,
+        used: session?.contextTokens !== undefined ? { tokens: session.contextTokens, source: session.contextTokensSource ?? 'estimate' } : undefined,
         systemPrompt: ctx.systemParts,
         workspaceFiles: ctx.files.map(({ name, rawChars, injectedChars, truncated, missing }) => ({ name, rawChars, injectedChars, truncated, missing })),
-        tools: deps.tools.visibleTools(toolCtx).map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
-        history: { messages: ctx.history.length, chars: ctx.history.reduce((n, msg) => n + messageChars(msg), 0), largest },
+        tools: tools.map((t) => ({ name: t.name, schemaChars: JSON.stringify(t).length })),
+        history: { messages: history.length, chars: history.reduce((n, msg) => n + messageChars(msg), 0), largest },
+        workspaceGit: deps.workspaceGit
+          ? await Promise.all([deps.workspaceGit.enabled(), deps.workspaceGit.lastCommit(workspace)]).then(([enabled, last]) => ({
+              enabled,
+              ...(last ? { lastCommit: last } : {}),
+            }))
+          : undefined,
+        compaction: {
+          count: session?.compactionCount ?? 0,
+          ...(session?.lastCompaction ? { last: session.lastCompaction } : {}),
+        },
+        skills: ctx.skills && {
+          listed: ctx.skills.listing.listed,
+          omitted: ctx.skills.listing.omitted,
+          ineligible: ctx.skills.skills.filter((x) => !x.eligible).map((x) => ({ name: x.name, problems: x.problems })),
+        },
       };
+    },
+    async compactSession(m: Inbound, focus: string) {
+      const out = await deps.gateway().compact(m, focus || undefined);
+      return out && { status: out.status, tokensBefore: out.tokensBefore, tokensAfter: out.tokensAfter, failure: out.failure };
+    },
+    async runSkill(m: Inbound, name: string, text: string): Promise<{ queued: true } | { queued: false; message: string }> {
+      const catalog = deps.skills;
+      if (!catalog) return { queued: false, message: 'Skills are not available on this gateway.' };
+      const { agentId, sessionKey } = deps.gateway().locate(m);
+      const workspace = agentWorkspace(deps.config(), agentId, deps.home);
+      const available = async () => {
+        const names = (await catalog.snapshot(sessionKey, workspace)).skills.filter((x) => x.eligible).map((x) => x.name);
+        return names.length > 0 ? `Skills: ${names.join(', ')}.` : `Agent ${agentId} has no skills (put them in skills/<name>/SKILL.md in its workspace).`;
+      };
+      if (name === '') return { queued: false, message: `${await available()} Run one with /skill <name> [text].` };
+      const skill = await catalog.find(workspace, name);
+      if (!skill) return { queued: false, message: `No skill "${name}". ${await available()}` };
+      if (!skill.eligible) return { queued: false, message: `The skill ${skill.name} cannot run here: ${skill.problems.join('; ')}.` };
+      await deps.gateway().enqueueTurn({ ...m, text: skillTurnText(skill, text) });
+      return { queued: true };
     },
   };
 }

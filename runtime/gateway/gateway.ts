@@ -18,6 +18,9 @@ import type { Origin, Outbound } from './outbound.js';
 import { createSessionRunner, type ToolHost } from './session-runner.js';
 import { describeForSummary, inboundId, type QueuedMessage } from './queued.js';
 import { recoverJournal } from './recovery.js';
+import type { CompactOutcome } from '../context/compaction/compactor.js';
+import type { ContextGovernor } from '../context/compaction/governor.js';
+import type { WorkspaceGit } from '../context/workspace-git.js';
 
 export interface GatewayStores {
   state: JsonDoc<GatewayState>;
@@ -47,6 +50,8 @@ export interface GatewayDeps {
   /** The one outbound path (createGatewayOutbound). */
   outbound: Outbound & { delivery: Delivery };
   interceptors?: Interceptor[];
+  governor?: ContextGovernor;
+  workspaceGit?: WorkspaceGit;
 }
 
 export interface GatewayApi {
@@ -68,6 +73,14 @@ export interface GatewayApi {
   isOwner(channel: string, senderId: string): boolean;
   /** Queues a plain answer to the chat (and topic/thread) a message came from; sent in order per chat. */
   answer(m: Inbound, text: string): Promise<void>;
+  /**
+   * Journals and queues a turn made from a chat command (`/skill`) for the message's session, without the
+   * interceptors, the access check (the command's dispatcher checked) and the duplicate check (the command's
+   * message id is the turn's).
+   */
+  enqueueTurn(m: Inbound): Promise<void>;
+  /** Compacts the session of `m` now (after a run in progress); undefined when it has nothing to compact. */
+  compact(m: Inbound, focus?: string): Promise<CompactOutcome | undefined>;
 }
 
 export interface Gateway extends GatewayApi {
@@ -142,6 +155,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     getChannel,
     retryLater: (key, batch, ms) => lanes.retryLater(key, batch, ms),
     isOwner,
+    governor: deps.governor,
+    workspaceGit: deps.workspaceGit,
   });
 
   function locate(m: Inbound) {
@@ -181,7 +196,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
     void outbound.post({ channel, chat: m.chat, replyToId: m.chat.kind === 'direct' ? undefined : m.messageId }, text);
   }
 
-  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, tell, queueSettings, isOwner, answer };
+  // A turn made from a chat command (/skill): the command's message id is already taken (seen) by the command,
+  // so this one is queued without the duplicate check, under the same id (one answer per message).
+  async function enqueueTurn(m: Inbound): Promise<void> {
+    const { agentId, sessionKey } = locate(m);
+    if (!(await accept(m, inboundId(m), agentId, sessionKey))) {
+      await answer(m, 'This conversation has too many queued messages; this one was not accepted. Try again when the current answer is done.');
+    }
+  }
+
+  const compact = (m: Inbound, focus?: string) => {
+    const { agentId, sessionKey } = locate(m);
+    return runner.compactNow(m, agentId, sessionKey, focus);
+  };
+
+  const api: GatewayApi = { lanes, delivery, getChannel, locate, access, notifyOwners, tell, queueSettings, isOwner, answer, enqueueTurn, compact };
 
   function remember(id: string) {
     seen.add(id);

@@ -1,10 +1,13 @@
 // Runs one lane batch for a session: session entry → transcript history → agent loop → reply, with every
 // step persisted (transcript, journal) so a crash repeats no delivered reply and loses no accepted message.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type {
   AgentEvent,
   Channel,
+  Inbound,
   Logger,
+  ModelMessage,
   SessionEntry,
   SessionStore,
   ToolCall,
@@ -19,12 +22,19 @@ import type { ModelCaller } from '../agent/model-caller.js';
 import type { ToolContext } from '../tools/types.js';
 import { LaneAbortError, type Batch, type RunHandle } from '../lanes.js';
 import { runAgent, type RunResult } from '../agent/loop.js';
-import { RUN_END } from '../agent/history.js';
+import { historyFromTranscript, RUN_END } from '../agent/history.js';
 import type { ContextAssembler } from '../agent/context.js';
 import { agentModelCandidates, agentWorkspace } from '../config/agents.js';
 import { createTranscriptFor, newSessionEntry } from './session-entry.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 import { droppedNote, messageText, turnText, type QueuedMessage } from './queued.js';
+import { contextWindowFor, estimateRequestTokens, toolsChars, usageAfterCall, type ContextUsage } from '../context/budget.js';
+import { prunerFor } from '../context/pruning.js';
+import type { ContextGovernor, TurnEnv } from '../context/compaction/governor.js';
+import type { CompactOutcome } from '../context/compaction/compactor.js';
+import { createKeyedLock } from '../context/session-lock.js';
+import type { WorkspaceGit } from '../context/workspace-git.js';
+import { newEntryId } from '../ids.js';
 
 export interface ToolHost {
   visibleTools(ctx: ToolContext): ToolSpec[];
@@ -50,6 +60,10 @@ export interface SessionRunnerDeps {
   /** All model candidates are cooling down: put the batch back and retry at `retryAt`. */
   retryLater(sessionKey: string, batch: Batch<QueuedMessage>, ms: number): void;
   isOwner(channel: string, senderId: string): boolean;
+  /** Compaction and the memory flush before it (absent: sessions are never compacted). */
+  governor?: ContextGovernor;
+  /** Versioning of agent workspaces (absent: not versioned). */
+  workspaceGit?: WorkspaceGit;
 }
 
 const TYPING_REFRESH_MS = 5000;
@@ -58,6 +72,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
   const { clock, log } = deps;
   const assemble = deps.assemble;
   const transcriptReady = new Set<string>();
+  const withSessionLock = createKeyedLock();
 
   async function ensureSession(q: QueuedMessage): Promise<SessionEntry> {
     const now = clock.now();
@@ -111,7 +126,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     };
     const runId = randomUUID();
     try {
-      await runBatch(sessionKey, batch, handle, { runId, ids, target, channel });
+      await withSessionLock(sessionKey, () => runBatch(sessionKey, batch, handle, { runId, ids, target, channel }));
     } catch (err) {
       // A failure outside the model call (a workspace file that cannot be read, a transcript that cannot be
       // written): the sender is told instead of being left waiting, and the messages are closed, so that a
@@ -129,6 +144,11 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
   }
 
   const ownersOwn = (q: QueuedMessage) => q.inbound.chat.kind === 'direct' && deps.isOwner(q.inbound.channel, q.inbound.sender.id);
+  /**
+   * The owner's private session: every message the owner's own DM, and DMs not shared (dmScope main puts everyone's
+   * DMs in one session, where what MEMORY.md says could reach other people in later turns).
+   */
+  const privateSession = (items: QueuedMessage[]) => deps.config().session.dmScope !== 'main' && items.every(ownersOwn);
 
   async function runBatch(
     sessionKey: string,
@@ -146,10 +166,12 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       sessionKey,
       agentId: last.agentId,
       workspace,
+      readRoots: [join(deps.home, 'skills')],
       origin: { channel: last.inbound.channel, accountId: last.inbound.accountId, chat: last.inbound.chat, senderId: last.inbound.sender.id },
       // Host exec (sandbox mode non-main) only when every message of the turn is the owner's own DM: in a shared
       // session (dmScope main) a batch can merge a stranger's message with the owner's, and the last one decided.
       isOwnerMain: batch.items.every(ownersOwn),
+      privateSession: privateSession(batch.items),
       signal: handle.signal,
     };
     const candidates = agentModelCandidates(config, last.agentId, session.modelOverride, deps.env);
@@ -171,15 +193,48 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const steeredDropped: QueuedMessage[] = [];
     let result: RunResult;
     const usageTotal: Usage = { inputTokens: 0, outputTokens: 0 };
+    let lastCall: Usage | undefined;
+    let contextUsage: ContextUsage | undefined;
+    let env: TurnEnv | undefined;
+    let firstEntryId: string | undefined;
+    // Only a run that called tools can have changed the workspace (no git process for a plain answer).
+    let toolCalls = 0;
     try {
       const context = await assemble({
         agentId: last.agentId,
         workspace,
         sessionId: session.sessionId,
+        sessionKey,
         channel: last.inbound.channel,
         now: clock.now(),
         inboundIds: ids,
+        privateSession: toolCtx.privateSession,
       });
+      await deps.workspaceGit?.ensureRepo(last.agentId, workspace);
+      const tools = deps.tools.visibleTools(toolCtx);
+      const runMessages: ModelMessage[] = [];
+      const turn: TurnEnv = {
+        runId,
+        agentId: last.agentId,
+        sessionKey,
+        sessionId: session.sessionId,
+        candidates,
+        system: context.system,
+        history: context.history,
+        tools,
+        executeTool: (id, call, signal) => deps.tools.execute(call, { ...toolCtx, runId: id, signal }, emit),
+        endRun: (id) => deps.tools.endRun?.(id),
+        afterRun: (id) => commitRun(last.agentId, id, workspace),
+        signal: handle.signal,
+      };
+      env = turn;
+      const governor = deps.governor;
+      const prepareMessages = prunerFor(
+        config.agents.defaults.contextPruning,
+        contextWindowFor(config, candidates[0]!).tokens,
+        context.system.length + toolsChars(tools),
+      );
+      turn.prepareMessages = prepareMessages;
       result = await runAgent({
         runId,
         sessionKey,
@@ -188,12 +243,15 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         history: context.history,
         userText: turnText(batch.items, batch.droppedSummary),
         candidates,
-        tools: deps.tools.visibleTools(toolCtx),
-        executeTool: (call, signal) => deps.tools.execute(call, { ...toolCtx, signal }, emit),
+        tools,
+        executeTool: (call, signal) => {
+          toolCalls++;
+          return deps.tools.execute(call, { ...toolCtx, signal }, emit);
+        },
         takeSteered: () => {
           const taken = handle.takeSteered();
           if (taken.length === 0) return [];
-          if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = false; // read by every later tool call of this run
+          if (!taken.every(ownersOwn)) toolCtx.isOwnerMain = toolCtx.privateSession = false; // read by every later tool call of this run
           for (const t of taken) ids.push(t.id);
           steered.push(...taken);
           const texts = taken.map((t) => messageText(t.inbound));
@@ -209,13 +267,28 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         modelCaller: deps.modelCaller,
         clock,
         emit,
+        prepareMessages,
+        onContextOverflow: governor
+          ? async () => {
+              const out = await governor.onOverflow({ ...turn, upcoming: [...ids], keepFrom: firstEntryId ?? '' });
+              await tell(out, target);
+              if (out.status === 'nothing') return null;
+              turn.history = out.history;
+              return out.history;
+            }
+          : undefined,
         onMessage: async (m, u) => {
+          runMessages.push(m);
+          const id = newEntryId();
+          firstEntryId ??= id;
           if (u) {
             usageTotal.inputTokens += u.inputTokens;
             usageTotal.outputTokens += u.outputTokens;
+            lastCall = u;
           }
           await deps.transcripts.append(last.agentId, session.sessionId, {
             type: 'message',
+            id,
             ts: clock.now(),
             runId,
             message: m,
@@ -224,6 +297,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
           });
         },
       });
+      if (lastCall) contextUsage = usageAfterCall(lastCall, () => estimateRequestTokens(context.system, tools, [...turn.history, ...runMessages]));
     } finally {
       stopTyping();
       deps.tools.endRun?.(runId);
@@ -237,6 +311,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     const repeated = shutdown || result.status === 'unavailable';
     if (!repeated) await deps.transcripts.append(last.agentId, session.sessionId, {
       type: 'event',
+      id: newEntryId(),
       ts: clock.now(),
       runId,
       name: RUN_END,
@@ -248,59 +323,152 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       updatedAt: clock.now(),
       inputTokens: (fresh.inputTokens ?? 0) + usageTotal.inputTokens,
       outputTokens: (fresh.outputTokens ?? 0) + usageTotal.outputTokens,
+      ...(contextUsage ? { contextTokens: contextUsage.tokens, contextTokensSource: contextUsage.source } : {}),
     });
 
-    switch (result.status) {
-      case 'ok':
-      case 'max_rounds': {
-        const text = result.status === 'max_rounds' ? `${result.text}\n\n(Stopped after the maximum number of tool rounds.)`.trim() : result.text;
-        const silent = text.trim() === 'NO_REPLY' || text.trim() === '';
-        if (silent) await deps.delivery.finish(ids);
-        const delivered = silent ? false : await deps.delivery.reply(ids, runId, target, text);
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'end', text, delivered });
-        return;
-      }
-      case 'unavailable': {
-        const wait = Math.max(1000, result.retryAt - clock.now());
-        const notify = !batch.items.some((i) => i.notifiedUnavailable);
-        for (const i of batch.items) i.notifiedUnavailable = true;
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
-        // Back on the lane before the notice is sent: the retry's time counts from now, not from when the notice got out.
-        deps.retryLater(
-          sessionKey,
-          steered.length > 0 ? { ...batch, items: [...batch.items, ...steered], summarized: [...(batch.summarized ?? []), ...steeredDropped] } : batch,
-          wait,
-        );
-        if (notify) {
-          await deps.delivery.send(
-            target,
-            `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
-              `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
-          );
+    let committed = false;
+    const commit = async () => {
+      if (committed || toolCalls === 0) return;
+      committed = true;
+      await commitRun(last.agentId, runId, workspace);
+    };
+    try {
+      switch (result.status) {
+        case 'ok':
+        case 'max_rounds': {
+          const text = result.status === 'max_rounds' ? `${result.text}\n\n(Stopped after the maximum number of tool rounds.)`.trim() : result.text;
+          const silent = text.trim() === 'NO_REPLY' || text.trim() === '';
+          if (silent) await deps.delivery.finish(ids);
+          const delivered = silent ? false : await deps.delivery.reply(ids, runId, target, text);
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'end', text, delivered });
+          await commit(); // this run's changes, before a memory flush makes its own
+          if (env && contextUsage && deps.governor) await compactAfterTurn(deps.governor, env, contextUsage, target);
+          return;
         }
-        return;
+        case 'unavailable': {
+          const wait = Math.max(1000, result.retryAt - clock.now());
+          const notify = !batch.items.some((i) => i.notifiedUnavailable);
+          for (const i of batch.items) i.notifiedUnavailable = true;
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.error.message, kind: 'unavailable' });
+          // Back on the lane before the notice is sent: the retry's time counts from now, not from when the notice got out.
+          deps.retryLater(
+            sessionKey,
+            steered.length > 0 ? { ...batch, items: [...batch.items, ...steered], summarized: [...(batch.summarized ?? []), ...steeredDropped] } : batch,
+            wait,
+          );
+          if (notify) {
+            await deps.delivery.send(
+              target,
+              `All configured models are unavailable right now (${UNAVAILABLE_WHY[result.error.kind] ?? result.error.kind}). ` +
+                `Your message is kept and will be retried at ${new Date(result.retryAt).toISOString().slice(11, 16)} UTC.`,
+            );
+          }
+          return;
+        }
+        case 'aborted':
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.reason, kind: 'aborted' });
+          if (!shutdown) await deps.delivery.finish(ids); // a shutdown leaves it pending in the journal
+          return;
+        case 'timeout':
+        case 'error': {
+          const msg =
+            result.status === 'timeout'
+              ? `The run timed out after ${config.agents.defaults.timeoutSeconds} s and was stopped.`
+              : `The model call failed (${result.error.kind}): ${result.error.message}` +
+                // Compaction could not make it fit (or is not wired): it would fail the same way on every message.
+                (result.error.kind === 'context_overflow' ? '\nThis conversation is too long for the model: send /new to start a fresh one.' : '');
+          log.warn('run failed', { runId, sessionKey, status: result.status, error: msg });
+          emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: result.status === 'error' ? result.error.kind : 'timeout' });
+          await deps.delivery.reply(ids, runId, target, `⚠️ ${msg}`);
+          return;
+        }
       }
-      case 'aborted':
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: result.reason, kind: 'aborted' });
-        if (!shutdown) await deps.delivery.finish(ids); // a shutdown leaves it pending in the journal
-        return;
-      case 'timeout':
-      case 'error': {
-        const msg =
-          result.status === 'timeout'
-            ? `The run timed out after ${config.agents.defaults.timeoutSeconds} s and was stopped.`
-            : `The model call failed (${result.error.kind}): ${result.error.message}` +
-              // Nothing shortens a session's history yet, so it would fail the same way on every message.
-              (result.error.kind === 'context_overflow' ? '\nThis conversation is too long for the model: send /new to start a fresh one.' : '');
-        log.warn('run failed', { runId, sessionKey, status: result.status, error: msg });
-        emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'error', error: msg, kind: result.status === 'error' ? result.error.kind : 'timeout' });
-        await deps.delivery.reply(ids, runId, target, `⚠️ ${msg}`);
-        return;
-      }
+    } finally {
+      await commit();
     }
   }
 
-  return { execute, ensureSession };
+  /** Commits what a run changed in the workspace; a failure is logged, never the run's. */
+  async function commitRun(agentId: string, runId: string, workspace: string): Promise<void> {
+    if (!deps.workspaceGit) return;
+    try {
+      const c = await deps.workspaceGit.commitRun(agentId, runId, workspace);
+      if (c) log.info('workspace changes committed', { agentId, runId, commit: c.hash.slice(0, 12), files: c.files.length });
+    } catch (err) {
+      log.error('could not commit the workspace changes of a run', { agentId, runId, workspace, err });
+    }
+  }
+
+  /** The user is told once when older messages were dropped from view instead of summarised. */
+  async function tell(out: CompactOutcome, target: DeliveryTarget): Promise<void> {
+    if (!out.notice) return;
+    await deps.delivery.send(target, out.notice).catch((err: unknown) => log.error('could not send the compaction notice', { err }));
+  }
+
+  /** A failed compaction costs the next turn some room, never the answer already sent. */
+  async function compactAfterTurn(governor: ContextGovernor, env: TurnEnv, usage: ContextUsage, target: DeliveryTarget): Promise<void> {
+    try {
+      const out = await governor.afterTurn({ ...env, history: await historyNow(env) }, usage);
+      if (out) await tell(out, target);
+    } catch (err) {
+      log.error('compaction after the turn failed', { sessionKey: env.sessionKey, runId: env.runId, err });
+    }
+  }
+
+  /** The session's history as the next turn will see it (this turn included). */
+  async function historyNow(env: TurnEnv): Promise<ModelMessage[]> {
+    return historyFromTranscript(await deps.transcripts.read(env.agentId, env.sessionId));
+  }
+
+  /**
+   * `/compact [focus]` for the session of `m`: waits for a run in progress to end, then compacts (memory flush
+   * first). Undefined when the session has no transcript yet or no model is configured.
+   */
+  async function compactNow(m: Inbound, agentId: string, sessionKey: string, focus?: string): Promise<CompactOutcome | undefined> {
+    const governor = deps.governor;
+    if (!governor) return undefined;
+    return withSessionLock(sessionKey, async () => {
+      const session = deps.sessions.get(agentId, sessionKey);
+      if (!session) return undefined;
+      const config = deps.config();
+      const candidates = agentModelCandidates(config, agentId, session.modelOverride, deps.env);
+      if (candidates.length === 0) return undefined;
+      const workspace = agentWorkspace(config, agentId, deps.home);
+      const signal = new AbortController().signal;
+      const toolCtx: ToolContext = {
+        runId: 'compact',
+        sessionKey,
+        agentId,
+        workspace,
+        readRoots: [join(deps.home, 'skills')],
+        origin: { channel: m.channel, accountId: m.accountId, chat: m.chat, senderId: m.sender.id },
+        isOwnerMain: m.chat.kind === 'direct' && deps.isOwner(m.channel, m.sender.id),
+        privateSession: config.session.dmScope !== 'main' && m.chat.kind === 'direct' && deps.isOwner(m.channel, m.sender.id),
+        signal,
+      };
+      const context = await assemble({ agentId, workspace, sessionId: session.sessionId, sessionKey, channel: m.channel, now: clock.now(), privateSession: toolCtx.privateSession });
+      await deps.workspaceGit?.ensureRepo(agentId, workspace);
+      return governor.compactNow(
+        {
+          runId: 'compact',
+          agentId,
+          sessionKey,
+          sessionId: session.sessionId,
+          candidates,
+          system: context.system,
+          history: context.history,
+          tools: deps.tools.visibleTools(toolCtx),
+          executeTool: (id, call, sig) => deps.tools.execute(call, { ...toolCtx, runId: id, signal: sig }, deps.emit),
+          endRun: (id) => deps.tools.endRun?.(id),
+          afterRun: (id) => commitRun(agentId, id, workspace),
+          signal,
+        },
+        focus,
+      );
+    });
+  }
+
+  return { execute, ensureSession, compactNow };
 }
 
 /** Why no model answered, in words for the chat (details, such as addresses, stay in the log). */

@@ -7,7 +7,7 @@ import { builtinTools } from '../tools/builtin.js';
 import { createToolRunner } from '../tools/runner.js';
 import { chatLayers } from '../tools/policy.js';
 import { createApprovals, promptRef, type Approvals } from '../tools/approvals.js';
-import type { ToolContext } from '../tools/types.js';
+import type { Tool, ToolContext } from '../tools/types.js';
 import type { ToolHost } from './session-runner.js';
 import type { ChannelSettings } from '../channel-settings.js';
 import { parseOwnerId } from '../owners.js';
@@ -27,6 +27,8 @@ export interface ToolHostDeps {
   outbound: Outbound;
   /** An approval was decided, expired or cancelled. */
   onApprovalSettled?: (rec: ApprovalRecord) => void;
+  /** Tools beyond the built-in ones (memory_search, memory_get). */
+  extraTools?: Tool[];
 }
 
 export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Approvals; handleApprovalReply(m: Inbound): boolean } {
@@ -63,7 +65,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
   });
 
   const runner = createToolRunner({
-    tools: builtinTools({ config: deps.config, clock: deps.clock }),
+    tools: [...builtinTools({ config: deps.config, clock: deps.clock }), ...(deps.extraTools ?? [])],
     config: deps.config,
     approvals,
     audit: deps.audit,

@@ -5,7 +5,7 @@ import { optionalInt, requiredString } from './args.js';
 import { readLineWindow } from './line-window.js';
 import { FS_RESULT_CAP } from './output-cap.js';
 import type { Tool } from './types.js';
-import { openWorkspaceFile } from './workspace-open.js';
+import { openForRead } from './read-roots.js';
 
 async function looksBinary(fh: FileHandle): Promise<boolean> {
   const buf = Buffer.alloc(8192);
@@ -36,7 +36,7 @@ export function readTool(cap = FS_RESULT_CAP): Tool {
       const p = requiredString(args, 'path');
       const offset = optionalInt(args, 'offset', { min: 1 }) ?? 1;
       const limit = optionalInt(args, 'limit', { min: 1 });
-      const { fh, stat: st, display } = await openWorkspaceFile(ctx.workspace, p, 'read');
+      const { fh, stat: st, display } = await openForRead(ctx, p);
       let lines: string[] = [];
       let lineNo = 0;
       let note = '';

@@ -9,10 +9,14 @@ export interface ToolContext {
   agentId: string;
   /** Absolute path of the agent's workspace directory. */
   workspace: string;
+  /** Folders the read tool may also read (absolute paths inside them), e.g. the shared skills folder. */
+  readRoots?: string[];
   /** Where the run's triggering message came from. */
   origin: { channel: ChannelId; accountId: string; chat: ChatRef; senderId: string };
   /** The session is the owner's own direct-message session (sandbox mode `non-main` runs it on the host). */
   isOwnerMain: boolean;
+  /** The owner's private session (their own DMs, not shared with others): MEMORY.md may be searched and read. */
+  privateSession?: boolean;
   signal: AbortSignal;
 }
 

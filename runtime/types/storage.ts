@@ -26,10 +26,28 @@ export interface TranscriptHeader {
   createdAt: number;
 }
 
+/**
+ * Older history summarised (or, when the model could not summarise it, dropped from view: `dropped`). The model
+ * sees `summary` and then the entries from `firstKeptEntryId` on; the entries themselves stay in the file.
+ */
+export interface CompactionEntry {
+  type: 'compaction';
+  id: string;
+  summary: string;
+  firstKeptEntryId: string;
+  tokensBefore: number;
+  tokensAfter: number;
+  ts: number;
+  dropped?: boolean;
+  /** What started it: 'threshold' (after a turn), 'overflow' (the provider refused), 'manual' (/compact). */
+  reason?: string;
+}
+
+/** `id` names an entry (a compaction's firstKeptEntryId); entries written before ids existed have none. */
 export type TranscriptEntry =
-  | { type: 'message'; ts: number; runId?: string; message: ModelMessage; usage?: Usage; inboundIds?: string[] }
-  | { type: 'compaction'; ts: number; summary: string; replacedEntries: number }
-  | { type: 'event'; ts: number; runId?: string; name: string; data?: Record<string, unknown> }
+  | { type: 'message'; id?: string; ts: number; runId?: string; message: ModelMessage; usage?: Usage; inboundIds?: string[] }
+  | CompactionEntry
+  | { type: 'event'; id?: string; ts: number; runId?: string; name: string; data?: Record<string, unknown> }
   /** Entries of types this version does not know are kept as they are and skipped. */
   | { type: string; ts?: number; [k: string]: unknown };
 
@@ -62,6 +80,22 @@ export interface SessionEntry {
   stickyProfile?: string;
   inputTokens?: number;
   outputTokens?: number;
+  /** Tokens in the model's window after the last call: as the provider reported them, else estimated. */
+  contextTokens?: number;
+  contextTokensSource?: 'provider' | 'estimate';
+  /** Compactions of this transcript, and the latest one. */
+  compactionCount?: number;
+  lastCompaction?: {
+    id: string;
+    ts: number;
+    tokensBefore: number;
+    tokensAfter: number;
+    firstKeptEntryId: string;
+    summarised: boolean;
+    reason: string;
+  };
+  /** The user was told that older messages were dropped because they could not be summarised (told once). */
+  compactionDropNotified?: boolean;
   /** Earlier transcripts of this key (after /new or /reset), newest last. */
   previousSessionIds?: string[];
 }
@@ -197,4 +231,24 @@ export interface InboundJournal {
    * messages it dropped, in order: a platform may deliver them again if its offset was not saved yet.
    */
   compact(): Promise<{ finished: string[] }>;
+}
+
+// ---- memory search index (memory-index/<agentId>.json, memory-index/embeddings/<key>.jsonl) ----
+
+/** A cached embedding: the content hash of a chunk and its vector (base64 of little-endian float32). */
+export interface StoredEmbedding {
+  hash: string;
+  vector: string;
+}
+
+export interface MemoryIndexStore {
+  /** The saved index of an agent's memory files; undefined when there is none (or it is unreadable: rebuilt). */
+  load(agentId: string): Promise<unknown>;
+  /** Replaces it atomically with the snapshot as it is at the call (serialised before returning). */
+  save(agentId: string, snapshot: unknown): Promise<void>;
+  /** The cached embeddings of one embedding model (`key` names provider and model). */
+  loadEmbeddings(key: string): Promise<StoredEmbedding[]>;
+  appendEmbeddings(key: string, entries: StoredEmbedding[]): Promise<void>;
+  /** Rewrites the cache with only these entries (vectors of content no file holds any more are dropped). */
+  rewriteEmbeddings(key: string, entries: StoredEmbedding[]): Promise<void>;
 }

@@ -257,6 +257,8 @@ describe('bad arguments', () => {
     allowlist: '/allowlist clear',
     pairing: '/pairing approve',
     audit: '/audit 500',
+    skill: '/skill ../etc',
+    compact: `/compact ${'x'.repeat(501)}`,
     webchat: '/webchat dance',
   };
 
@@ -428,6 +430,7 @@ describe('/context', () => {
     expect(reply).toContain('read 410 · exec 980');
     expect(reply).toContain('History: 12 messages, 8,000 chars (~2,000 tokens)');
     expect(reply).toContain('Total: ~8,231 tokens of 200,000 (4%)');
+    expect(reply).toContain('Used: 8,231 / 200,000 tokens (4%, estimate: chars ÷ 4)');
     expect(reply).not.toContain('Largest items');
     const largest = formatContext(fakeReport, true, 'Context:').split('Largest items:\n')[1].split('\n');
     expect(largest.slice(0, 3)).toEqual([
@@ -446,8 +449,9 @@ describe('/context', () => {
     expect(reply).toContain('Context of agent:main:telegram:direct:1 (agent main):');
     expect(reply).toContain('Model: anthropic/claude-default');
     expect(reply).toContain(`  AGENTS.md: ${secret.length} chars`);
-    expect(reply).toMatch(/Tools \(7\): [\d,]+ chars/);
+    expect(reply).toMatch(/Tools \(9\): [\d,]+ chars/);
     expect(reply).toContain('History: 0 messages');
+    expect(reply).toMatch(/^Used: [\d,]+ \/ 200,000 tokens \(\d+%, estimate: chars ÷ 4\)$/m);
     expect(reply).not.toContain('spare key');
     expect((await h.send(h.msg('/context'))).reply).toBe(reply);
     expect((await h.send(h.msg('/context detail'))).reply).toContain('Largest items:');
@@ -499,7 +503,7 @@ describe('everyday commands', () => {
       'Model: anthropic/claude-default',
       'Queue: collect · a run is active · 2 messages waiting',
       'Tokens used: 1,234 in / 56 out',
-      expect.stringMatching(/^Context: [\d,]+ chars \(~[\d,]+ tokens\)$/),
+      expect.stringMatching(/^Context: [\d,]+ \/ 200,000 tokens \(\d+%, estimate: chars ÷ 4\)$/),
       'Auth profiles: anthropic:env ok',
     ]);
   });

@@ -171,8 +171,8 @@ describe('owner-only chat administration through Telegram', () => {
     const ctx = await g.sent(to(OWNER));
     expect(ctx.text).toContain(`Context of agent:main:telegram:direct:${OWNER} (agent main):`);
     for (const f of ['AGENTS.md', 'SOUL.md', 'USER.md', 'IDENTITY.md', 'TOOLS.md']) expect(ctx.text).toMatch(new RegExp(`${f.replace('.', '\\.')}: [\\d,]+ chars`));
-    expect(ctx.text).toMatch(/Tools \(7\): .* of schema/);
-    for (const t of ['read', 'write', 'edit', 'list', 'exec', 'web_fetch', 'time']) expect(ctx.text).toMatch(new RegExp(`\\b${t} [\\d,]+`));
+    expect(ctx.text).toMatch(/Tools \(9\): .* of schema/);
+    for (const t of ['read', 'write', 'edit', 'list', 'exec', 'web_fetch', 'time', 'memory_search', 'memory_get']) expect(ctx.text).toMatch(new RegExp(`\\b${t} [\\d,]+`));
     expect(ctx.text).toMatch(/History: 0 messages/);
     expect(ctx.text).toMatch(/Total: ~[\d,]+ tokens/);
     expect(ctx.text).not.toContain('helpful assistant'); // AGENTS.md content stays out
@@ -335,6 +335,8 @@ describe('owner-only chat administration through Telegram', () => {
       allowlist: '/allowlist purge',
       pairing: '/pairing maybe',
       audit: '/audit 999',
+      skill: '/skill ../etc',
+      compact: `/compact ${'x'.repeat(501)}`,
       webchat: '/webchat dance',
     };
     expect(Object.keys(bad).sort()).toEqual(builtinCommands.map((c) => c.name).sort()); // every command is covered

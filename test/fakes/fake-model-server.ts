@@ -79,6 +79,8 @@ export interface FakeModelServer {
   setDefault(fn: FakeResponder): void;
   /** Scripted responses not yet used for a key. */
   pending(key: string): number;
+  /** The dialect's extra endpoints: their requests, and a switch that makes them answer 503. */
+  extra: { requests: FakeRequest[]; down: boolean };
   close(): Promise<void>;
 }
 
@@ -90,6 +92,8 @@ export interface ApiDialect {
   errorBody(status: number, message?: string): unknown;
   /** What the real API would refuse with a 400 (e.g. a tool result without its tool call), or undefined. */
   validate(body: Record<string, unknown>): string | undefined;
+  /** More POST endpoints (e.g. /v1/embeddings), answered with JSON; their requests go to `extra.requests`. */
+  routes?: Record<string, (req: FakeRequest) => { status: number; body: unknown }>;
 }
 
 /** The state of the connection while a reply is being written. */
@@ -173,10 +177,30 @@ export async function startFakeModelServer(dialect: ApiDialect, options: FakeSer
   const queues = new Map<string, FakeResponse[]>();
   let responder: FakeResponder = () => ({ text: 'ok' });
   const requests: FakeRequest[] = [];
+  const extra = { requests: [] as FakeRequest[], down: false };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const raw = await readBody(req);
+    const route = req.method === 'POST' ? dialect.routes?.[path] : undefined;
+    if (route) {
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(raw) as Record<string, unknown>;
+      } catch (err) {
+        sendJson(res, 400, dialect.errorBody(400, `fake: bad JSON body: ${String(err)}`));
+        return;
+      }
+      const rec: FakeRequest = { method: 'POST', path, headers: flatHeaders(req.headers), ...credentialOf(req.headers), body, closedEarly: false };
+      extra.requests.push(rec);
+      if (extra.down) {
+        sendJson(res, 503, dialect.errorBody(503));
+        return;
+      }
+      const out = route(rec);
+      sendJson(res, out.status, out.body);
+      return;
+    }
     if (req.method !== 'POST' || path !== dialect.path) {
       sendJson(res, 404, dialect.errorBody(404));
       return;
@@ -252,6 +276,7 @@ export async function startFakeModelServer(dialect: ApiDialect, options: FakeSer
     pending(key) {
       return queues.get(key)?.length ?? 0;
     },
+    extra,
     close() {
       return new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -14,6 +14,7 @@ import {
   type FakeServerOptions,
   type Live,
 } from './fake-model-server.js';
+import { embeddingsResponse } from './fake-embeddings.js';
 
 export type { FakeFailure, FakeModelServer, FakeRaw, FakeReply, FakeRequest, FakeResponse, FakeToolCall } from './fake-model-server.js';
 
@@ -155,6 +156,7 @@ const dialect: ApiDialect = {
   },
   errorBody: (status, message) => openaiErrorBody(status, message),
   validate: validateOpenAIBody,
+  routes: { '/v1/embeddings': (req) => embeddingsResponse(req.body) },
 };
 
 /** Starts the fake on 127.0.0.1 on a free port; `url` is the baseUrl to configure (ends in /v1). */
