@@ -31,7 +31,7 @@ export interface GatewayTarget {
 
 export async function findGateway(env: CliIo['env']): Promise<GatewayTarget> {
   const home = resolveHome(env);
-  let gateway;
+  let gateway: Awaited<ReturnType<typeof loadGatewaySettings>>;
   try {
     gateway = await loadGatewaySettings({ home, env });
   } catch (err) {

@@ -1,6 +1,6 @@
 // Puts the tool runner, exec approvals and the chat-facing parts of approvals (DM prompts, origin notices,
 // owner replies) together for the gateway.
-import type { AgentEvent, ApprovalRecord, Channel, GatewayState, Inbound, JsonDoc, Logger, AuditLog } from '../types/index.js';
+import type { ApprovalRecord, Channel, GatewayState, Inbound, JsonDoc, Logger, AuditLog } from '../types/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { builtinTools } from '../tools/builtin.js';

@@ -3,7 +3,7 @@
 // listed in methods/. The composition root builds it early (channels and approvals report into it) and attaches
 // it to the HTTP server's WebSocket endpoint.
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { AgentEvent, ApprovalRecord, Channel, ControlEventStore, IdempotencyStore, Logger, TimerHandle } from '../types/index.js';
+import type { AgentEvent, ApprovalRecord, Channel, ControlEventStore, IdempotencyStore, TimerHandle } from '../types/index.js';
 import { tokenMatches } from '../http-server.js';
 import { CLOSE, LIMITS, PROTOCOL_VERSION, RequestError, type ConnectParams } from './frames.js';
 import { createEventHub, type OutEvent, type Retention } from './event-hub.js';

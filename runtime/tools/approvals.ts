@@ -207,7 +207,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   /** Moves a pending record to its final status and wakes the waiting run. */
   function settle(id: string, status: Exclude<ApprovalRecord['status'], 'pending'>, by: string): ApprovalRecord | undefined {
     const rec = find(id);
-    if (!rec || rec.status !== 'pending') return undefined;
+    if (rec?.status !== 'pending') return undefined;
     state.update((d) => {
       const r = d.approvals.find((x) => x.id === rec.id)!;
       r.status = status;

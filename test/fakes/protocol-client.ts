@@ -21,7 +21,7 @@ export class ProtoClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => {
       this.frames.push(JSON.parse(d.toString()) as Frame);
-      this.waiters.splice(0).forEach((w) => w());
+      for (const w of this.waiters.splice(0)) w();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
