@@ -42,6 +42,9 @@ export function useGateway(options: GatewayFixtureOptions = {}): GatewayFixture 
   let tg: FakeTelegram | undefined;
   let h: Harness | undefined;
   const clients: ChatClient[] = [];
+  // Every client a user had in this test: a new one resumes after the newest event they saw, as the web chat page
+  // does (so what was sent to the user while no tab was connected, e.g. across a restart, still reaches them).
+  const seen = new Map<string, ChatClient[]>();
 
   const need = <T>(v: T | undefined, what: string, fix = 'ask for it in the useGateway options'): T => {
     if (v === undefined) throw new Error(`useGateway: no ${what} in this test (${fix})`);
@@ -60,6 +63,7 @@ export function useGateway(options: GatewayFixtureOptions = {}): GatewayFixture 
 
   afterEach(async () => {
     closeClients();
+    seen.clear();
     try {
       await h?.stop();
     } finally {
@@ -91,7 +95,10 @@ export function useGateway(options: GatewayFixtureOptions = {}): GatewayFixture 
     },
     async connect(user) {
       const { gw } = running();
-      const c = await ChatClient.as(gw, user);
+      const before = seen.get(user.toLowerCase()) ?? [];
+      const last = Math.max(0, ...before.map((x) => x.lastSeq));
+      const c = await ChatClient.as(gw, user, last > 0 ? { resumeFrom: last } : {});
+      seen.set(user.toLowerCase(), [...before, c]);
       clients.push(c);
       return c;
     },
