@@ -1,6 +1,6 @@
 // The binding scopes `/bind` and `/unbind` offer, and the StoredBinding match each one means for the message
 // at hand. The peer ids are the canonical ones runtime/routing.ts matches (its bindingPeerFor): a thread is
-// `<parentId>:<word>:<threadId>` with the adapter's word for it (`topic` on Telegram forums), a DM the sender's id. test/admin.test.ts checks them against the real router.
+// `<parentId>:<word>:<threadId>` with the adapter's word for it (`topic` on Telegram forums), a DM the sender's id. test/e2e/admin-commands.test.ts checks them against the real router.
 import { threadWordOf, type Inbound, type StoredBinding } from '../runtime/types/index.js';
 
 export type BindScope = 'topic' | 'chat' | 'guild' | 'account' | 'channel';

@@ -77,6 +77,13 @@ export interface AdminDeps {
     approve(code: string): PairingDecision;
     deny(code: string): PairingDecision;
   };
+  /** Personal web chat credentials (absent when the gateway runs without them). */
+  webchat?: {
+    /** Creates or replaces `name`'s credential; `link` is the personal web chat URL (it holds the token). */
+    invite(name: string, by: string): Promise<{ userId: string; link: string; replaced: boolean }>;
+    revoke(name: string): Promise<boolean>;
+    list(): { userId: string; createdAt: number; createdBy: string }[];
+  };
   /** Auth profile health for /status (never secrets). */
   profileHealth(): { profileId: string; status: string; failureCounts?: Record<string, number> }[];
 }

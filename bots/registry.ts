@@ -1,7 +1,7 @@
 // THE list of channel adapters. The composition root (runtime/main.ts) loops over it: a module's config schema
 // validates `channels.<id>` (a block without a module here is "not supported yet"), and its factory makes the
 // channels. Adding a platform: its folder under bots/, one line below (see docs/architecture.md).
-// test/architecture.test.ts allows only this file to import a bots/<platform>/module.ts.
+// test/unit/architecture.test.ts allows only this file to import a bots/<platform>/module.ts.
 import type { ChannelModule } from '../runtime/types/channel.js';
 import type { ChannelLogin } from '../runtime/types/login.js';
 import { discordModule } from './discord/module.js';

@@ -1,5 +1,5 @@
-// The gateway's HTTP surface: the web chat page at `/`, `GET /healthz`, and WebSocket upgrades on `/ws`
-// guarded by the gateway token. Loopback by default.
+// The gateway's HTTP surface: the web chat page at `/`, the control page at `/control`, `GET /healthz`, and the
+// control plane's WebSocket on `/ws` (authenticated in its first frame: runtime/protocol). Loopback by default.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -14,11 +14,14 @@ type WebSocketServer = WsServer;
 export interface HttpServerOptions {
   host: string;
   port: number;
-  token: string;
   log: Logger;
   page: string;
   /** Content-Security-Policy sent with the page; the default allows its inline script and style. */
   pageCsp?: string;
+  /** More pages by path (`/control`), each with its own CSP. */
+  pages?: Record<string, { html: string; csp: string }>;
+  /** Other routes (the HTTP API): true when it answered the request. */
+  route?(req: IncomingMessage, res: import('node:http').ServerResponse, url: URL): boolean;
   /** 200 with this JSON once ready, 503 before. Must hold no secrets. */
   health(): { ready: boolean; [k: string]: unknown };
   maxPayloadBytes?: number;
@@ -51,7 +54,8 @@ export function tokenMatches(expected: string, given: string | null | undefined)
 }
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayHttpServer> {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes ?? 64 * 1024 });
+  // Above this a frame closes the socket with 1009 (frames before connect have a smaller bound: runtime/protocol).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes ?? 256 * 1024 });
   const server = createServer((req, res) => {
     const url = requestUrl(req);
     if (!url) {
@@ -65,17 +69,22 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayH
       res.end(JSON.stringify(h));
       return;
     }
-    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+    const page =
+      url.pathname === '/' || url.pathname === '/index.html'
+        ? { html: opts.page, csp: opts.pageCsp ?? "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'" }
+        : opts.pages?.[url.pathname];
+    if (req.method === 'GET' && page) {
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy':
-          opts.pageCsp ?? "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        'content-security-policy': page.csp,
         'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
       });
-      res.end(opts.page);
+      res.end(page.html);
       return;
     }
+    if (opts.route?.(req, res, url)) return;
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: `not found: ${url.pathname}` }));
   });
@@ -83,10 +92,6 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<GatewayH
     const url = requestUrl(req);
     if (!url) return reject(socket, 400, 'Bad Request');
     if (url.pathname !== '/ws') return reject(socket, 404, 'Not Found');
-    if (!tokenMatches(opts.token, url.searchParams.get('token'))) {
-      opts.log.warn('web chat connection refused: bad or missing token', { remote: req.socket.remoteAddress });
-      return reject(socket, 401, 'Unauthorized');
-    }
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => wss.emit('connection', ws, req));
   });
   server.on('clientError', (err, socket) => {

@@ -24,6 +24,7 @@ import { createGateway, type Gateway, type Interceptor } from './gateway/gateway
 import { noModelMessage } from './gateway/session-runner.js';
 import { bindHost, isLoopbackHost, startHttpServer, type GatewayHttpServer } from './http-server.js';
 import { createToolHost } from './gateway/tool-host.js';
+import type { Approvals } from './tools/approvals.js';
 import { resolveHome } from '../storage/paths.js';
 import { openStateStore } from '../storage/state-store.js';
 import { openSessionStore } from '../storage/session-store.js';
@@ -31,6 +32,11 @@ import { createTranscriptStore } from '../storage/transcripts.js';
 import { createAuditLog } from '../storage/audit-log.js';
 import { createInboundJournal } from '../storage/journal.js';
 import { redactSecrets } from '../storage/redact.js';
+import { createControlEventStore, createIdempotencyStore } from '../storage/control-log.js';
+import { createControlPlane, type ControlPlane } from './protocol/plane.js';
+import { createLogRing } from './protocol/log-ring.js';
+import { CONTROL_CSP, CONTROL_PAGE } from './control-page/page.js';
+import { VERSION } from './version.js';
 import { builtinCommands, createCommandInterceptor } from '../admin/index.js';
 import { CHANNEL_LOGINS, CHANNEL_MODULES, WEBCHAT_PAGE } from '../bots/registry.js';
 import { createLoginCommand } from './cli/login.js';
@@ -65,13 +71,19 @@ export interface RunningGateway {
   chatUrl: string;
   /** Loads switchyard.json again and applies what can change without a restart (what SIGHUP does). */
   reload(reason?: string): Promise<ReloadResult>;
+  /** The control plane (protocol on /ws). */
+  plane: ControlPlane;
+  /** Personal web chat credentials (what /webchat invite uses). */
+  webchatUsers: ControlPlane['webchatUsers'];
   stop(): Promise<void>;
 }
 
 export async function startGateway(opts: StartOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
-  const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
+  // The newest log lines are kept for the control plane's logs.tail / `switchyard logs -f`.
+  const logs = createLogRing(opts.log ?? createLogger(), { now: () => clock.now(), redact: redactSecrets });
+  const log = logs.logger;
   const home = opts.home ?? resolveHome(env);
   await ensureWritableHome(home);
   const modules = opts.modules ?? CHANNEL_MODULES;
@@ -117,19 +129,45 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     opts.modelCaller ??
     createFailoverModelCaller({ providers, credentials, config: getConfig, state, sticky: sessionSticky(sessions), audit, clock, log });
   const channels: Channel[] = [];
-  let gatewayReady = () => false;
+  let gatewayRef: Gateway | undefined;
+  let approvalsRef: Approvals | undefined;
+  const plane = createControlPlane({
+    config: getConfig,
+    home,
+    clock,
+    log,
+    logs,
+    version: VERSION,
+    gatewayToken: token,
+    gateway: () => gatewayRef,
+    sessions,
+    transcripts,
+    state,
+    audit,
+    approvals: () => approvalsRef,
+    redact: redactSecrets,
+    providerIds: () => [...providers.keys()],
+    profileHealth: () => profileHealthReport(state, credentials, clock.now()),
+    resetSession: (agentId, sessionKey) => control.resetSession(agentId, sessionKey),
+    eventStore: createControlEventStore(home, (m) => log.warn(m)),
+    idempotencyStore: createIdempotencyStore(home, (m) => log.warn(m)),
+  });
+  await plane.init();
+  bus.on((e) => plane.onAgentEvent(e));
   const port = opts.port ?? config.gateway.port;
   const http = await startHttpServer({
     host,
     port,
-    token,
     log,
     page: WEBCHAT_PAGE.html,
     pageCsp: WEBCHAT_PAGE.csp,
-    health: () => ({ ready: gatewayReady(), service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
+    pages: { '/control': { html: CONTROL_PAGE, csp: CONTROL_CSP } },
+    route: (req, res, url) => plane.httpRoute(req, res, url),
+    health: () => ({ ready: gatewayRef?.ready ?? false, service: 'switchyard', channels: channels.map((c) => `${c.id}:${c.accountId}`) }),
   }).catch((err: unknown) => {
     throw listenError(err, host, port, config.gateway.bind);
   });
+  plane.attach(http.wss);
 
   // Every registered module makes its channels (none when its block is absent or has no credentials, and then
   // its platform SDK is never loaded).
@@ -138,7 +176,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     env,
     home,
     clock,
-    wss: http.wss,
+    webchat: plane.webchatTransport,
     offsets: {
       get: (key: string) => state.data.channelOffsets[key],
       set: (key: string, v: number) => state.update((d) => void (d.channelOffsets[key] = v)),
@@ -152,12 +190,25 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       throw err;
     }
   }
+  // Observed for the control plane's channel status (connected, last event, last error).
+  channels.splice(0, channels.length, ...channels.map((c) => plane.observeChannel(c)));
   const settings = channelSettings(modules, getConfig);
   const outbound = createGatewayOutbound({ config: getConfig, channels: () => channels, journal, audit, log, clock });
 
   // Built once the channels exist: approvals left pending by a crash are announced (expired) in their origin
   // chats as soon as the tool host is created, and that needs the channel to send through.
-  const tools = createToolHost({ config: getConfig, state, audit, clock, log, channels: () => channels, settings, outbound });
+  const tools = createToolHost({
+    config: getConfig,
+    state,
+    audit,
+    clock,
+    log,
+    channels: () => channels,
+    settings,
+    outbound,
+    onApprovalSettled: (r) => plane.approvalSettled(r),
+  });
+  approvalsRef = tools.approvals;
   const assemble = createContextAssembler({ transcripts });
   const control = createControl({
     config: getConfig,
@@ -176,6 +227,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     redact: redactSecrets,
     providerIds: () => [...providers.keys()],
     profileHealth: () => profileHealthReport(state, credentials, clock.now()),
+    webchatUsers: plane.webchatUsers,
+    webchatLink: (t) => `${http.url}/#token=${t}`,
+    dropWebchatUser: (userId) => plane.dropWebchatUser(userId),
   });
   const commands = createCommandInterceptor(control, builtinCommands);
   const interceptors: Interceptor[] = [
@@ -199,7 +253,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     outbound,
     interceptors,
   });
-  gatewayReady = () => gateway.ready;
+  gatewayRef = gateway;
   await gateway.start();
 
   const chatUrl = `${http.url}/#token=${token}`;
@@ -223,12 +277,16 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     token,
     chatUrl,
     reload: (reason = 'requested') => reloader.reload(reason),
+    plane,
+    webchatUsers: plane.webchatUsers,
     async stop() {
       if (stopped) return;
       stopped = true;
       reloader.close();
+      plane.announceShutdown('the gateway is stopping');
       await gateway.stop();
       tools.approvals.dispose();
+      await plane.close();
       await http.close();
     },
   };
@@ -356,7 +414,8 @@ async function cli(): Promise<void> {
   log.info('gateway ready', { home: running.home, readyMs: Math.round(performance.now() - started) });
   // The log is JSON lines; what a person starting the gateway needs to read is also said in plain text.
   const noModel = agentModelCandidates(running.config, defaultAgentId(running.config)).length === 0;
-  process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
+  const control = running.chatUrl.replace('/#token=', '/control#token=');
+  process.stdout.write(`\nSwitchyard is running. Web chat: ${running.chatUrl}\nControl page: ${control}\n${noModel ? `\n${noModelMessage()}\n` : ''}\n`);
   const shutdown = async (sig: string) => {
     log.info('shutting down', { signal: sig });
     await running.stop().catch((err: unknown) => log.error('shutdown failed', { err }));

@@ -16,6 +16,10 @@ export interface StatePaths {
   /** `date` is a UTC day, 'YYYY-MM-DD'. */
   auditFile(date: string): string;
   journal: string;
+  /** control/events.jsonl: the control plane's replayable events. */
+  controlEvents: string;
+  /** control/idempotency.jsonl: first answers to side-effecting control requests. */
+  idempotency: string;
   // Workspaces are not state: where they live is config (runtime/config/agents.ts agentWorkspace).
 }
 
@@ -68,6 +72,8 @@ export function statePaths(home: string): StatePaths {
       return join(auditDir, `${date}.jsonl`);
     },
     journal: join(root, 'journal', 'inbound.jsonl'),
+    controlEvents: join(root, 'control', 'events.jsonl'),
+    idempotency: join(root, 'control', 'idempotency.jsonl'),
   };
 }
 

@@ -19,10 +19,11 @@ export function defaultGatewayState(): GatewayState {
     execAllowlist: {},
     profiles: {},
     channelOffsets: {},
+    webchatUsers: [],
   };
 }
 
-const ARRAY_KEYS = ['bindings', 'pairedSenders', 'pairingRequests', 'approvals'] as const;
+const ARRAY_KEYS = ['bindings', 'pairedSenders', 'pairingRequests', 'approvals', 'webchatUsers'] as const;
 const RECORD_KEYS = ['execAllowlist', 'profiles', 'channelOffsets'] as const;
 
 /** Decodes state.json as found on disk. Items inside the arrays/records are trusted (we wrote them). */

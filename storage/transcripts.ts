@@ -4,7 +4,7 @@
 //
 // Appends are not fsync'd: the inbound journal is the crash-safety record; a transcript line lost to a
 // power cut costs context, not a message or a repeated side effect.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   TRANSCRIPT_VERSION,
@@ -76,6 +76,15 @@ export function createTranscriptStore(home: string, log: Log = defaultLog): Tran
         }
       });
       return out;
+    },
+
+    async bytes(agentId, sessionId) {
+      try {
+        return (await stat(paths.transcript(agentId, sessionId))).size;
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return 0;
+        throw err;
+      }
     },
   };
 }

@@ -51,7 +51,7 @@ export const agentsCommand: Command = {
   },
 };
 
-function scopeArg(ctx: CommandContext, word: string | undefined): BindScope | undefined {
+function scopeArg(word: string | undefined): BindScope | undefined {
   if (word === undefined) return undefined;
   const scope = parseScope(word);
   if (!scope) throw new UsageError(`Unknown scope "${word}": use one of ${BIND_SCOPES.join(', ')}.`);
@@ -94,7 +94,7 @@ export const bindCommand: Command = {
     const agents = deps.config().agents.list.map((a) => a.id);
     const agentId = agents.find((a) => a.toLowerCase() === args[0].toLowerCase());
     if (!agentId) throw new UsageError(`Unknown agent "${args[0]}": the agents are ${agents.join(', ')}.`);
-    const scope = scopeArg(ctx, args[1]) ?? defaultScope(ctx.inbound);
+    const scope = scopeArg(args[1]) ?? defaultScope(ctx.inbound);
     const match = matchHere(ctx, scope);
 
     const replaced = deps.state.data.bindings.filter((b) => sameMatch(b.match, match));
@@ -123,7 +123,7 @@ export const unbindCommand: Command = {
   async run(args, ctx) {
     if (args.length > 1) throw new UsageError();
     const { deps } = ctx;
-    const asked = scopeArg(ctx, args[0]);
+    const asked = scopeArg(args[0]);
     const scopes = asked ? [asked] : availableScopes(ctx.inbound);
     for (const scope of scopes) {
       const match = matchHere(ctx, scope);

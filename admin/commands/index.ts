@@ -8,6 +8,7 @@ import { contextCommand } from './context.js';
 import { modelCommand } from './model.js';
 import { pairingCommand } from './pairing.js';
 import { queueCommand } from './queue.js';
+import { webchatCommand } from './webchat.js';
 
 export const builtinCommands: readonly Command[] = [
   helpCommand,
@@ -25,6 +26,7 @@ export const builtinCommands: readonly Command[] = [
   approvalsCommand,
   allowlistCommand,
   pairingCommand,
+  webchatCommand,
   auditCommand,
 ];
 
@@ -44,5 +46,6 @@ export {
   statusCommand,
   stopCommand,
   unbindCommand,
+  webchatCommand,
   whoamiCommand,
 };

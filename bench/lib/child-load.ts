@@ -37,7 +37,7 @@ export interface ChildLoadResult {
   heapIdleGc: number;
 }
 
-class Child {
+export class Child {
   private waiters: { type: ChildReply['type']; resolve: (m: ChildReply) => void; reject: (e: Error) => void }[] = [];
   stderr = '';
 
@@ -115,7 +115,7 @@ export async function measureInChild(opts: {
     let replies = 0;
     let lastAt = 0;
     let wake: (() => void) | null = null;
-    users = await connectUsers(`http://127.0.0.1:${ready.port}`, ready.token, opts.sessions, (f) => {
+    users = await connectUsers(`http://127.0.0.1:${ready.port}`, async (ids) => (await child.ask({ type: 'invite', ids }, 'invited')).tokens, opts.sessions, (f) => {
       replies++;
       lastAt = f.at;
       wake?.();

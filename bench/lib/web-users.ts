@@ -1,5 +1,5 @@
-// Web chat users for load: real WebSocket clients of the gateway's /ws endpoint, lean (no frame history), that
-// timestamp each reply frame the moment it arrives.
+// Web chat users for load: real control-protocol clients of the gateway's /ws endpoint (each with its personal web
+// chat token), lean (no frame history), that timestamp each reply the moment it arrives.
 import WebSocket from 'ws';
 
 export interface ReplyFrame {
@@ -20,18 +20,19 @@ export class WebUser {
   ) {
     ws.on('message', (data) => {
       const at = performance.now();
-      const f = JSON.parse(data.toString()) as { type?: string; text?: string; error?: string };
-      if (f.type === 'message') {
+      const f = JSON.parse(data.toString()) as { type?: string; event?: string; id?: string; ok?: boolean; payload?: { role?: string; text?: string }; error?: { message: string } };
+      if (f.type === 'event' && f.event === 'chat.message' && f.payload?.role === 'assistant') {
         this.replies++;
-        onReply({ user: id, at, text: f.text ?? '' });
-      } else if (f.type === 'ack') this.acks++;
-      else if (f.type === 'error') console.error(`bench: web chat error frame for ${id}: ${f.error}`);
+        onReply({ user: id, at, text: f.payload.text ?? '' });
+      } else if (f.type === 'res' && f.id !== 'connect') {
+        if (f.ok) this.acks++;
+        else console.error(`bench: web chat error for ${id}: ${f.error?.message}`);
+      }
     });
   }
 
   static connect(baseUrl: string, token: string, id: string, onReply: (f: ReplyFrame) => void, timeoutMs = 10_000): Promise<WebUser> {
-    const url = `${baseUrl.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}&user=${encodeURIComponent(id)}`;
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`);
     const user = new WebUser(id, ws, onReply);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`web chat user ${id}: no hello within ${timeoutMs} ms`)), timeoutMs);
@@ -39,17 +40,27 @@ export class WebUser {
         clearTimeout(timer);
         reject(err);
       });
-      // The gateway greets every connection; after that frame the user is registered and can be answered.
-      ws.once('message', () => {
-        clearTimeout(timer);
-        resolve(user);
+      ws.once('open', () => {
+        const role = token.startsWith('wc_') ? 'webchat' : 'operator';
+        ws.send(JSON.stringify({ type: 'req', id: 'connect', method: 'connect', params: { minProtocol: 1, maxProtocol: 1, client: { id: 'bench', version: '1' }, role, auth: { token } } }));
       });
+      // Registered once hello-ok is in: from then on its messages are taken and its replies delivered.
+      const onHello = (data: WebSocket.RawData) => {
+        const f = JSON.parse(data.toString()) as { type?: string; id?: string; ok?: boolean; error?: { message: string } };
+        if (f.type !== 'res' || f.id !== 'connect') return;
+        ws.off('message', onHello);
+        clearTimeout(timer);
+        if (f.ok) resolve(user);
+        else reject(new Error(`web chat user ${id}: connect refused: ${f.error?.message}`));
+      };
+      ws.on('message', onHello);
     });
   }
 
   send(text: string): number {
     const at = performance.now();
-    this.ws.send(JSON.stringify({ type: 'message', id: `b${++this.seq}`, text }));
+    const key = `${this.id}-b${++this.seq}`;
+    this.ws.send(JSON.stringify({ type: 'req', id: key, method: 'chat.send', params: { message: text, idempotencyKey: key } }));
     return at;
   }
 
@@ -58,10 +69,10 @@ export class WebUser {
   }
 }
 
-/** Connects n users named `${prefix}${i}`, `parallel` handshakes at a time. */
+/** Connects n users named `${prefix}${i}` (tokens from `tokensFor`), `parallel` handshakes at a time. */
 export async function connectUsers(
   baseUrl: string,
-  token: string,
+  tokensFor: (ids: string[]) => Promise<string[]>,
   n: number,
   onReply: (f: ReplyFrame) => void,
   prefix = 'u',
@@ -69,7 +80,9 @@ export async function connectUsers(
 ): Promise<WebUser[]> {
   const users: WebUser[] = [];
   for (let i = 0; i < n; i += parallel) {
-    const batch = Array.from({ length: Math.min(parallel, n - i) }, (_, j) => WebUser.connect(baseUrl, token, `${prefix}${i + j}`, onReply));
+    const ids = Array.from({ length: Math.min(parallel, n - i) }, (_, j) => `${prefix}${i + j}`);
+    const tokens = await tokensFor(ids);
+    const batch = ids.map((id, j) => WebUser.connect(baseUrl, tokens[j], id, onReply));
     users.push(...(await Promise.all(batch)));
   }
   return users;

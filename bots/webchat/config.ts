@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 export const webchatConfigSchema = z.strictObject({
   enabled: z.boolean().prefault(true),
-  /** Anyone with the gateway token may open the page, so the default is open; allowFrom narrows it to user ids. */
+  /** Only invited users (personal links) and the operator reach the page, so the default is open; allowFrom narrows it. */
   dmPolicy: z.enum(['pairing', 'allowlist', 'open', 'disabled']).prefault('open'),
   allowFrom: z.array(z.union([z.string(), z.number()]).transform(String)).prefault([]),
 });

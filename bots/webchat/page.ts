@@ -1,6 +1,8 @@
-// The web chat page: one static HTML document, no build step, no dependencies. The token comes from the URL the
-// gateway printed (`#token=…`, kept out of server logs), is remembered in localStorage with a per-browser user id,
-// and the fragment is cleared. Untrusted text (model replies, errors) only ever reaches the DOM as text nodes:
+// The web chat page: one static HTML document, no build step, no dependencies. It speaks the control protocol
+// (docs/protocol.md): the token comes from the link (`#token=…`, kept out of server logs: a personal web chat link,
+// or the gateway's own for the owner), is remembered in localStorage, and the fragment is cleared. The conversation
+// comes from the gateway (sessions.history), and after a dropped connection the missed events are replayed
+// (resumeFrom), so every tab of a user shows the same conversation. Untrusted text (model replies, errors) only ever reaches the DOM as text nodes:
 // the small Markdown renderer builds elements, never HTML strings. The CSP allows exactly this script and style
 // (by hash), so even a future innerHTML slip could not run injected script.
 import { createHash } from 'node:crypto';
@@ -20,7 +22,7 @@ main{flex:1;overflow-y:auto;padding:1em .8em}
 .m{width:fit-content;max-width:min(46em,88%);padding:.5em .8em;border-radius:.7em;white-space:pre-wrap;overflow-wrap:anywhere}
 .me{background:#d8ecff;align-self:flex-end}.bot{background:#fff;border:1px solid #ddd;align-self:flex-start}
 .sys{align-self:center;color:#a33;font-size:.9em;text-align:center}
-.pending{opacity:.6}.failed,.unconfirmed{box-shadow:0 0 0 2px #e0a100}.failed{box-shadow:0 0 0 2px #d33}
+.pending{opacity:.6}.draft{opacity:.75}.failed,.unconfirmed{box-shadow:0 0 0 2px #e0a100}.failed{box-shadow:0 0 0 2px #d33}
 pre{background:#f3f3f1;border:1px solid #e3e3e0;border-radius:.4em;padding:.5em .7em;margin:.5em 0;overflow-x:auto;white-space:pre}
 code{font:.9em/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 :not(pre)>code{background:#f0f0ee;padding:.05em .3em;border-radius:.25em}
@@ -65,9 +67,8 @@ function markdown(box,s){
 const SCRIPT = "\n'use strict';" + MARKDOWN_SCRIPT + String.raw`
 const $=(id)=>document.getElementById(id);
 const main=$('main'),log=$('log'),st=$('st'),note=$('note'),t=$('t'),send=$('send'),typing=$('typing');
-const MAX_TEXT=16000,HISTORY=100,pending=new Map();
-let token='',user=localStorage.getItem('sy_user'),ws=null,state='',retry=0,refused=0,retryAt=0,tick=0,helloTimer=0,typingTimer=0;
-if(!user){const b=new Uint8Array(8);crypto.getRandomValues(b);user='u-'+Array.from(b,(x)=>(x%36).toString(36)).join('');localStorage.setItem('sy_user',user);}
+const MAX_TEXT=16000,pending=new Map(),shown=new Set(),waiting=new Map();
+let token='',user='',ws=null,state='',retry=0,lastSeq=null,tick=0,typingTimer=0,reqN=0,draft=null,ready=false,held=[];
 function takeToken(){
  const q=new URLSearchParams(location.hash.slice(1)||location.search.slice(1));
  if(q.get('token'))localStorage.setItem('sy_token',q.get('token'));
@@ -76,74 +77,111 @@ function takeToken(){
 }
 function setState(s,short,long){state=s;document.body.dataset.state=s;st.textContent=short;note.textContent=long||'';note.hidden=!long;send.disabled=s!=='on';}
 function near(){return main.scrollHeight-main.scrollTop-main.clientHeight<80;}
-function bubble(cls){const d=document.createElement('div');d.className='m '+cls;log.appendChild(d);return d;}
+function bubble(cls){const d=document.createElement('div');d.className='m '+cls;log.insertBefore(d,draft&&draft.parentNode===log?draft:null);return d;}
 function show(e){
+ if(e.id){if(shown.has(e.id))return null;shown.add(e.id);}
  const stick=e.c==='me'||near(),d=bubble(e.c);
  if(e.c==='bot'&&e.f!=='plain')markdown(d,e.t);else d.textContent=e.t;
  if(stick)main.scrollTop=main.scrollHeight;
  return d;
 }
-function saved(){try{const h=JSON.parse(localStorage.getItem('sy_log')||'[]');return Array.isArray(h)?h:[];}catch(err){console.warn('web chat: saved history unreadable, starting fresh',err);return [];}}
-function remember(e){
- const h=saved();if(e.id&&h.some((x)=>x.id===e.id))return;h.push(e);
- try{localStorage.setItem('sy_log',JSON.stringify(h.slice(-HISTORY)));}catch(err){console.warn('web chat: could not save history',err);}
-}
 function sys(text){const stick=near();bubble('sys').textContent=text;if(stick)main.scrollTop=main.scrollHeight;}
 function showTyping(){const stick=near();typing.hidden=false;if(stick)main.scrollTop=main.scrollHeight;clearTimeout(typingTimer);typingTimer=setTimeout(hideTyping,12000);}
 function hideTyping(){typing.hidden=true;clearTimeout(typingTimer);}
+function dropDraft(){if(draft){draft.remove();draft=null;}}
 function schedule(){
- const wait=Math.min(10,2**retry++);retryAt=Date.now()+wait*1000;clearInterval(tick);
- const upd=()=>{const s=Math.max(0,Math.ceil((retryAt-Date.now())/1000));if(s===0){clearInterval(tick);connect();}else setState('wait','offline','The gateway cannot be reached. Retrying in '+s+' s… (messages you type now can be sent once it is back)');};
+ const wait=Math.min(10,2**retry++);const at=Date.now()+wait*1000;clearInterval(tick);
+ const upd=()=>{const s=Math.max(0,Math.ceil((at-Date.now())/1000));if(s===0){clearInterval(tick);connect();}else setState('wait','offline','The gateway cannot be reached. Retrying in '+s+' s… (what you type now can be sent once it is back)');};
  upd();tick=setInterval(upd,1000);
 }
-function refusedToken(){
- setState('bad','token refused','The gateway refused this page\'s token. Open the web chat URL the gateway printed when it started (http://…/#token=…); the token changes when the gateway-token file or gateway.auth.token changes.');
+function request(method,params){
+ const id='r'+(++reqN);
+ ws.send(JSON.stringify({type:'req',id,method,params}));
+ return new Promise((resolve)=>waiting.set(id,resolve));
+}
+function onEvent(f){
+ const p=f.payload||{};
+ if(f.event==='chat.message'){
+  if(p.role==='user'){const d=pending.get(p.messageId);if(d){d.classList.remove('pending');pending.delete(p.messageId);}show({c:'me',t:String(p.text),id:p.messageId});}
+  else{hideTyping();dropDraft();show({c:'bot',t:String(p.text),f:p.format,id:p.messageId});}
+ }
+ else if(f.event==='chat.typing')showTyping();
+ else if(f.event==='chat'){
+  if(p.state==='delta'){hideTyping();if(p.reset||!draft){dropDraft();if(!p.text)return;draft=document.createElement('div');draft.className='m bot draft';log.appendChild(draft);}draft.textContent+=String(p.text);if(near())main.scrollTop=main.scrollHeight;}
+  else dropDraft();
+ }
+ else if(f.event==='shutdown')setState('wait','gateway stopping','The gateway is stopping or restarting; this page reconnects by itself.');
+}
+async function loadHistory(){
+ const r=await request('sessions.history',{limit:200});
+ if(!r.ok){sys('Could not load the conversation: '+r.error.message);return;}
+ log.textContent='';shown.clear();draft=null;
+ for(const m of r.payload.messages)show({c:m.role==='user'?'me':'bot',t:m.text});
+ main.scrollTop=main.scrollHeight;
+}
+async function onHello(h,resumed){
+ user=h.auth.userId;retry=0;
+ setState('on','connected as '+user);
+ if(!resumed||!h.resume||!h.resume.complete){ready=false;await loadHistory();}
+ ready=true;
+ for(const f of held.splice(0))onEvent(f);
 }
 function onFrame(data){
  let f;try{f=JSON.parse(data);}catch(err){console.warn('web chat: ignored a frame that is not JSON',err);return;}
- if(f.type==='hello'){clearTimeout(helloTimer);retry=0;refused=0;if(f.userId&&f.userId!==user){user=f.userId;localStorage.setItem('sy_user',user);}setState('on','connected as '+user);}
- else if(f.type==='message'){hideTyping();const e={c:'bot',t:String(f.text),f:f.format,id:f.messageId};remember(e);show(e);}
- else if(f.type==='typing')showTyping();
- else if(f.type==='ack'){const d=pending.get(f.id);if(d){d.classList.remove('pending');pending.delete(f.id);}}
- else if(f.type==='error'){const d=f.id&&pending.get(f.id);if(d){d.classList.remove('pending');d.classList.add('failed');pending.delete(f.id);}sys(String(f.error));}
+ if(typeof f.seq==='number'){lastSeq=f.seq;}
+ if(f.type==='event'){
+  if(f.event==='connect.challenge')return;
+  if(!ready&&f.event!=='shutdown'){held.push(f);return;}
+  return onEvent(f);
+ }
+ if(f.type!=='res')return;
+ const w=waiting.get(f.id);if(w){waiting.delete(f.id);w(f);}
+}
+function refused(msg){
+ setState('bad','link refused',msg+' Open the link you were given (http://…/#token=…); ask the owner for a new one if it stopped working.');
 }
 function connect(){
  clearInterval(tick);
- if(!token)return setState('bad','no token','This page has no gateway token. Open the web chat URL the gateway printed when it started (http://…/#token=…).');
+ if(!token)return setState('bad','no token','This page has no access token. Open the web chat link the gateway printed when it started, or the personal link the owner sent you (http://…/#token=…).');
  if(ws)return;
  setState('wait',retry?'reconnecting…':'connecting…',retry?'The gateway cannot be reached. Reconnecting now…':'');
- const s=new WebSocket((location.protocol==='https:'?'wss://':'ws://')+location.host+'/ws?token='+encodeURIComponent(token)+'&user='+encodeURIComponent(user));
- let opened=false;ws=s;
- // The channel greets every socket at once; silence means the gateway runs without web chat, so retrying is useless.
- s.onopen=()=>{opened=true;helloTimer=setTimeout(()=>{ws=null;s.onclose=null;s.close();setState('bad','no web chat','The gateway accepted the connection but does not run the web chat. Set channels.webchat.enabled to true in switchyard.json, restart the gateway, then reload this page.');},8000);};
+ const s=new WebSocket((location.protocol==='https:'?'wss://':'ws://')+location.host+'/ws');
+ let hello=false;ws=s;ready=false;
+ const resumeFrom=lastSeq;
+ s.onopen=()=>{
+  request('connect',{minProtocol:1,maxProtocol:1,client:{id:'webchat-page',version:'1'},role:token.startsWith('wc_')?'webchat':'operator',auth:{token},...(resumeFrom!==null?{resumeFrom}:{})}).then((r)=>{
+   if(!r.ok){s.onclose=null;ws=null;s.close();return r.error.code==='protocol_mismatch'?setState('bad','page outdated','This page is older than the gateway: reload it.'):refused(r.error.message);}
+   hello=true;if(lastSeq===null||resumeFrom===null)lastSeq=r.payload.seq;onHello(r.payload,resumeFrom!==null);
+  });
+ };
  s.onmessage=(ev)=>onFrame(ev.data);
- s.onclose=()=>{
-  if(ws!==s)return;ws=null;clearTimeout(helloTimer);hideTyping();
+ s.onclose=(ev)=>{
+  if(ws!==s)return;ws=null;hideTyping();dropDraft();
+  for(const w of waiting.values())w({ok:false,error:{code:'closed',message:'the connection closed'}});waiting.clear();
   if(pending.size){for(const d of pending.values()){d.classList.remove('pending');d.classList.add('unconfirmed');d.title='not confirmed by the gateway';}pending.clear();sys('The connection dropped before the gateway confirmed your last message; if no answer comes, send it again.');}
-  if(opened)return schedule();
-  // A failed upgrade gives the page no status code. If the gateway answers plain HTTP, it refused the socket,
-  // which it does only for a wrong token; retrying would not help.
-  fetch('/healthz',{cache:'no-store'}).then(()=>{if(++refused>=2)refusedToken();else schedule();},()=>{refused=0;schedule();});
+  if(!hello&&ev.code===1008)return refused('The gateway refused this page\'s link.');
+  schedule();
  };
 }
 $('f').onsubmit=(e)=>{
  e.preventDefault();const text=t.value.replace(/\s+$/,'');if(!text.trim())return;
  if(state!=='on'){if(state==='wait'&&!ws){retry=0;connect();}t.focus();return;}
  if(text.length>MAX_TEXT)return sys('That message is '+text.length+' characters; the limit is '+MAX_TEXT+'.');
- const id='c'+Date.now().toString(36)+Math.random().toString(36).slice(2,8);
- ws.send(JSON.stringify({type:'message',id,text}));
- const me={c:'me',t:text,id};remember(me);const d=show(me);d.classList.add('pending');pending.set(id,d);
+ const id='c'+Date.now().toString(36)+Math.random().toString(36).slice(2,10);
+ const d=show({c:'me',t:text,id});d.classList.add('pending');pending.set(id,d);
+ request('chat.send',{message:text,idempotencyKey:id}).then((r)=>{
+  const p=pending.get(id);if(!p)return;pending.delete(id);p.classList.remove('pending');
+  if(!r.ok&&r.error.code!=='closed'){p.classList.add('failed');sys(r.error.message);}
+ });
  t.value='';grow();t.focus();
 };
 function grow(){t.style.height='';t.style.height=Math.min(t.scrollHeight+2,160)+'px';}
 t.oninput=grow;
 t.onkeydown=(e)=>{if(e.key==='Enter'&&!e.shiftKey&&!e.isComposing){e.preventDefault();$('f').requestSubmit();}};
-$('clr').onclick=()=>{if(!confirm('Clear this page\'s copy of the conversation? The agent keeps its session (send /new to start over).'))return;localStorage.removeItem('sy_log');log.textContent='';};
-window.addEventListener('hashchange',()=>{takeToken();if(ws)ws.close();else{retry=0;refused=0;connect();}});
+$('clr').onclick=()=>{if(!confirm('Clear this page\'s view of the conversation? The agent keeps its session (send /new to start over).'))return;log.textContent='';draft=null;};
+window.addEventListener('hashchange',()=>{takeToken();lastSeq=null;if(ws)ws.close();else{retry=0;connect();}});
 window.addEventListener('online',()=>{if(state==='wait'&&!ws){retry=0;connect();}});
 takeToken();
-for(const e of saved())show(e);
-main.scrollTop=main.scrollHeight;
 connect();
 `;
 
@@ -167,7 +205,7 @@ export const WEBCHAT_PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width,initial-scale=1,interactive-widget=resizes-content">
 <title>Switchyard</title><link rel="icon" href="${ICON}">
 <style>${STYLE}</style></head><body data-state="wait">
-<header><b>Switchyard</b><span id="st" role="status">connecting…</span><button id="clr" type="button" title="Clear this page's copy of the conversation">Clear</button></header>
+<header><b>Switchyard</b><span id="st" role="status">connecting…</span><button id="clr" type="button" title="Clear this page's view of the conversation">Clear</button></header>
 <div id="note" role="alert" hidden></div>
 <main id="main"><div id="log" aria-live="polite"></div><div id="typing" class="m bot" hidden aria-label="the agent is typing"><i></i><i></i><i></i></div></main>
 <form id="f"><textarea id="t" rows="1" placeholder="Message (Shift+Enter: new line)" aria-label="Message"></textarea><button id="send" disabled>Send</button></form>

@@ -3,7 +3,7 @@
 import { mkdir, writeFile, access, lstat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { headOf, tailOf } from '../text-cut.js';
-import { openWorkspaceFile } from '../tools/workspace-open.js';
+import { type OpenedFile, openWorkspaceFile } from '../tools/workspace-open.js';
 import { WorkspacePathError } from '../tools/workspace-path.js';
 
 export const WORKSPACE_FILES = ['AGENTS.md', 'SOUL.md', 'USER.md', 'IDENTITY.md', 'TOOLS.md'] as const;
@@ -86,7 +86,7 @@ async function readCurrent(dir: string, name: string, io: WorkspaceIo): Promise<
     rawCache.delete(path);
     return null;
   }
-  let opened;
+  let opened: OpenedFile;
   try {
     opened = await openWorkspaceFile(dir, name, 'read');
   } catch (err) {

@@ -62,7 +62,7 @@ async function inspect(file: string): Promise<Listing> {
 
 export async function restoreBackup(file: string, home: string): Promise<{ files: number; manifest: BackupManifest }> {
   const listing = await inspect(file);
-  if (!listing.manifest || listing.manifest.format !== 1) {
+  if (listing.manifest?.format !== 1) {
     throw new Error(`${file} is not a Switchyard backup (no ${MANIFEST} of format 1 in it): make one with switchyard backup`);
   }
   if (listing.problems.length > 0) throw new Error(`${file} has entries a backup never has, nothing was restored: ${listing.problems.slice(0, 3).join('; ')}`);

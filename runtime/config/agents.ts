@@ -21,7 +21,7 @@ export function getAgent(config: Config, id: string): AgentConfig | undefined {
 /** Model guessed from credentials in the environment when no primary model is configured anywhere. */
 export function guessModelFromEnv(env: NodeJS.ProcessEnv): ModelRef | undefined {
   const wanted = env.SWITCHYARD_MODEL?.trim();
-  if (wanted && wanted.includes('/')) {
+  if (wanted?.includes('/')) {
     const ref = parseModelRef(wanted);
     if (ref) return ref;
   }

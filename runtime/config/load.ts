@@ -8,7 +8,7 @@ import { ConfigError, type ConfigProblem, valueAt } from './errors.js';
 import { substituteEnv } from './env-subst.js';
 import { checkRawShape } from './raw-shape.js';
 import { CHANNEL_IDS, type ChannelModule } from '../types/channel.js';
-import { type Config, configSchemaFor } from './schema.js';
+import { type Config, configSchema, configSchemaFor } from './schema.js';
 import { checkConfig } from './semantic.js';
 import { issuesToProblems } from './zod-issues.js';
 
@@ -88,6 +88,22 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   if (semantic.length > 0) throw new ConfigError(semantic, file);
 
   return { config: parsed.data, path: file, exists: text !== undefined };
+}
+
+/**
+ * Only the `gateway` block (port, bind, token), for a client looking for the running gateway (the CLI): read, parsed
+ * and substituted like loadConfig, then just that block validated — the rest is the gateway's to check.
+ */
+export async function loadGatewaySettings(opts: Pick<LoadConfigOptions, 'home' | 'configPath' | 'env'>): Promise<Config['gateway']> {
+  const file = opts.configPath !== undefined ? resolveUserPath(opts.configPath, opts.env) : resolve(opts.home, CONFIG_FILE_NAME);
+  const text = await readConfigText(file, opts.configPath !== undefined);
+  const raw = text === undefined ? {} : parseJson5(file, text);
+  const subst = substituteEnv({ gateway: raw.gateway }, opts.env);
+  if (subst.problems.length > 0) throw new ConfigError(subst.problems, file);
+  const block = (subst.value as { gateway?: unknown }).gateway;
+  const parsed = configSchema.shape.gateway.safeParse(block);
+  if (!parsed.success) throw new ConfigError(issuesToProblems(parsed.error.issues, block, configSchema.shape.gateway).map((p) => ({ ...p, path: p.path ? `gateway.${p.path}` : 'gateway' })), file);
+  return parsed.data;
 }
 
 /** A block for a platform this build has no adapter module for: said plainly instead of "unknown key". */

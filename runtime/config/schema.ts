@@ -53,6 +53,8 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).prefault(18789),
       bind: z.string().min(1).prefault('loopback'),
       auth: z.strictObject({ token: z.string().min(16, 'expected at least 16 characters').optional() }).prefault({}),
+      /** Optional HTTP API: `chatCompletions` turns on the OpenAI-compatible POST /v1/chat/completions. */
+      http: z.strictObject({ chatCompletions: z.boolean().prefault(false) }).prefault({}),
     })
     .prefault({}),
   models: z

@@ -121,13 +121,13 @@ function checkModels(config: Config, env: NodeJS.ProcessEnv): ConfigProblem[] {
   const check = (base: string, model: { primary?: string; fallbacks: string[] } | undefined) => {
     if (!model) return;
     if (model.primary !== undefined) problems.push(...checkModelRef(config, `${base}.primary`, model.primary));
-    model.fallbacks.forEach((f, i) => problems.push(...checkModelRef(config, `${base}.fallbacks[${i}]`, f)));
+    for (const [i, f] of model.fallbacks.entries()) problems.push(...checkModelRef(config, `${base}.fallbacks[${i}]`, f));
   };
   check('agents.defaults.model', config.agents.defaults.model);
-  config.agents.list.forEach((a, i) => check(`agents.list[${i}].model`, a.model));
+  for (const [i, a] of config.agents.list.entries()) check(`agents.list[${i}].model`, a.model);
   // SWITCHYARD_MODEL is either "<provider>/<model>" or a bare model name for the guessed provider.
   const envModel = env.SWITCHYARD_MODEL;
-  if (envModel && envModel.includes('/')) problems.push(...checkModelRef(config, '$SWITCHYARD_MODEL', envModel));
+  if (envModel?.includes('/')) problems.push(...checkModelRef(config, '$SWITCHYARD_MODEL', envModel));
   return problems;
 }
 

@@ -1,7 +1,7 @@
 // Turns zod 4 issues into ConfigProblems with readable "expected …, found …" text. zod's own messages are
 // written for developers ("Invalid input: expected number, received string"); users need the key path, the
 // accepted values and what they actually wrote.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type ConfigProblem, type PathSegment, describeValue, formatPath, isSecretPath, valueAt } from './errors.js';
 
 type Issue = z.core.$ZodIssue;
@@ -107,7 +107,7 @@ function unionExpected(branches: readonly (readonly Issue[])[]): string {
     for (const i of branch) {
       if (i.path.length > 0) continue;
       if (i.code === 'invalid_type') types.add(typeName(i.expected));
-      else if (i.code === 'invalid_value') i.values.forEach((v) => types.add(literal(v)));
+      else if (i.code === 'invalid_value') for (const v of i.values) types.add(literal(v));
     }
   }
   return types.size > 0 ? [...types].join(' or ') : 'a valid value';

@@ -13,6 +13,7 @@ import type { Approvals } from '../tools/approvals.js';
 import type { ToolContext } from '../tools/types.js';
 import type { GatewayApi } from './gateway.js';
 import type { ToolHost } from './session-runner.js';
+import type { WebchatUsers } from '../protocol/webchat-users.js';
 
 export interface ControlDeps {
   config: () => Config;
@@ -31,6 +32,10 @@ export interface ControlDeps {
   redact(value: unknown): unknown;
   providerIds(): string[];
   profileHealth(): { profileId: string; status: string }[];
+  /** Personal web chat credentials (`/webchat`), the link that carries one, and closing a revoked user's tabs. */
+  webchatUsers?: WebchatUsers;
+  webchatLink?(token: string): string;
+  dropWebchatUser?(userId: string): void;
 }
 
 export type Control = ReturnType<typeof createControl>;
@@ -92,6 +97,19 @@ export function createControl(deps: ControlDeps) {
     approvals: {
       decide: async (id: string, decision: 'allow-once' | 'allow-always' | 'deny', by: string) => deps.approvals.decide(id, decision, by).message,
       listPending: () => deps.approvals.listPending(),
+    },
+    webchat: deps.webchatUsers && {
+      async invite(name: string, by: string) {
+        const r = await deps.webchatUsers!.invite(name, by);
+        if (r.replaced) deps.dropWebchatUser?.(r.userId);
+        return { userId: r.userId, link: deps.webchatLink?.(r.token) ?? `#token=${r.token}`, replaced: r.replaced };
+      },
+      async revoke(name: string) {
+        const done = await deps.webchatUsers!.revoke(name);
+        if (done) deps.dropWebchatUser?.(name.trim().toLowerCase());
+        return done;
+      },
+      list: () => deps.webchatUsers!.list(),
     },
     pairing: {
       list: () => listPairing(deps.state, clock.now()),

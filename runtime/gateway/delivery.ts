@@ -2,7 +2,7 @@
 // notices, pairing answers) is chunked to the channel's limit here (code fences closed and reopened, never
 // broken), journaled before the first send and after each chunk, and retried when the failure may pass. A restart
 // sends only what was not sent yet and never repeats a delivered chunk. No other module calls Channel.send
-// (test/architecture.test.ts checks it).
+// (test/unit/architecture.test.ts checks it).
 import { randomUUID } from 'node:crypto';
 import { chunkText } from '../chunk.js';
 import type { Clock } from '../clock.js';

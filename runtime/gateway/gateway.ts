@@ -74,6 +74,11 @@ export interface Gateway extends GatewayApi {
   start(): Promise<void>;
   stop(): Promise<void>;
   handleInbound(m: Inbound): Promise<void>;
+  /**
+   * Journals and queues a message for a session the caller chose (the control plane's operator writing into a
+   * session), without interceptors, access check or routing. A repeated message id is accepted once.
+   */
+  submit(m: Inbound, agentId: string, sessionKey: string): Promise<{ accepted: boolean }>;
   readonly ready: boolean;
 }
 
@@ -197,18 +202,35 @@ export function createGateway(deps: GatewayDeps): Gateway {
         return;
       }
       const { agentId, sessionKey } = locate(m);
-      const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
-      // Journal before acting: once this resolves the adapter may confirm the platform offset.
-      await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
-      if (stopping) return; // journaled: the next start runs it
-      const res = lanes.enqueue(sessionKey, item);
-      if (!res.accepted) {
-        await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
+      if (!(await accept(m, id, agentId, sessionKey))) {
         await answer(m, 'This conversation has too many queued messages; this one was not accepted. Try again when the current answer is done.');
       }
     } catch (err) {
       seen.delete(id);
       log.error('inbound message failed', { channel: m.channel, chatId: m.chat.id, messageId: m.messageId, err });
+      throw err;
+    }
+  }
+
+  /** Journals and queues; false when the lane refused it (closed as done in the journal). */
+  async function accept(m: Inbound, id: string, agentId: string, sessionKey: string): Promise<boolean> {
+    const item: QueuedMessage = { id, agentId, sessionKey, inbound: { ...m, raw: undefined }, acceptedAt: clock.now() };
+    // Journal before acting: once this resolves the adapter may confirm the platform offset.
+    await stores.journal.append({ type: 'accepted', id, ts: item.acceptedAt, agentId, sessionKey, inbound: item.inbound });
+    if (stopping) return true; // journaled: the next start runs it
+    if (lanes.enqueue(sessionKey, item).accepted) return true;
+    await stores.journal.append({ type: 'done', ids: [id], ts: clock.now() });
+    return false;
+  }
+
+  async function submit(m: Inbound, agentId: string, sessionKey: string): Promise<{ accepted: boolean }> {
+    const id = inboundId(m);
+    if (seen.has(id)) return { accepted: true };
+    remember(id);
+    try {
+      return { accepted: await accept(m, id, agentId, sessionKey) };
+    } catch (err) {
+      seen.delete(id);
       throw err;
     }
   }
@@ -237,6 +259,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return ready;
     },
     handleInbound,
+    submit,
     async start() {
       await recoverJournal({ journal: stores.journal, lanes, delivery, getChannel, log, remember });
       // All at once: each start is mostly a network handshake (getMe, Discord's IDENTIFY, Slack's socket), so the

@@ -255,7 +255,8 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
       case 'max_rounds': {
         const text = result.status === 'max_rounds' ? `${result.text}\n\n(Stopped after the maximum number of tool rounds.)`.trim() : result.text;
         const silent = text.trim() === 'NO_REPLY' || text.trim() === '';
-        const delivered = silent ? (await deps.delivery.finish(ids), false) : await deps.delivery.reply(ids, runId, target, text);
+        if (silent) await deps.delivery.finish(ids);
+        const delivered = silent ? false : await deps.delivery.reply(ids, runId, target, text);
         emit({ ...base, ts: clock.now(), stream: 'lifecycle', phase: 'end', text, delivered });
         return;
       }

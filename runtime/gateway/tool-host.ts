@@ -1,6 +1,6 @@
 // Puts the tool runner, exec approvals and the chat-facing parts of approvals (DM prompts, origin notices,
 // owner replies) together for the gateway.
-import type { AgentEvent, Channel, GatewayState, Inbound, JsonDoc, Logger, AuditLog } from '../types/index.js';
+import type { ApprovalRecord, Channel, GatewayState, Inbound, JsonDoc, Logger, AuditLog } from '../types/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { builtinTools } from '../tools/builtin.js';
@@ -25,6 +25,8 @@ export interface ToolHostDeps {
   settings: ChannelSettings;
   /** The one outbound path: prompts, confirmations and origin notices go through it. */
   outbound: Outbound;
+  /** An approval was decided, expired or cancelled. */
+  onApprovalSettled?: (rec: ApprovalRecord) => void;
 }
 
 export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Approvals; handleApprovalReply(m: Inbound): boolean } {
@@ -37,6 +39,7 @@ export function createToolHost(deps: ToolHostDeps): ToolHost & { approvals: Appr
     clock: deps.clock,
     audit: deps.audit,
     logger: deps.log,
+    onSettled: deps.onApprovalSettled,
     notifier: {
       async tellApprovers(text, origin) {
         const told = await outbound.tellOwners(text, { channel: origin.channel, accountId: origin.accountId });

@@ -86,6 +86,8 @@ export interface ApprovalsDeps {
   logger?: Logger;
   /** Id generator (default: 6 characters of an unambiguous alphabet). */
   newId?: () => string;
+  /** Told of every approval that was decided, expired or cancelled (the control plane's approval.resolved). */
+  onSettled?: (rec: ApprovalRecord) => void;
 }
 
 export interface Approvals {
@@ -98,8 +100,11 @@ export interface Approvals {
    * exactly one approval is pending. True when it was taken as an answer (the caller then routes it no further).
    */
   handleReply(from: ApprovalReply): boolean;
-  /** `/approve <id> <decision>` from `by` (`<channel>:<userId>`). */
-  decide(id: string, decision: ApprovalDecision, by: string): { ok: boolean; message: string };
+  /**
+   * `/approve <id> <decision>` from `by` (`<channel>:<userId>`). `authorised`: the caller already checked the right
+   * to decide (the control plane's operator, who holds the gateway token and is no chat identity).
+   */
+  decide(id: string, decision: ApprovalDecision, by: string, opts?: { authorised?: boolean }): { ok: boolean; message: string };
   listPending(): ApprovalRecord[];
   /** The agent's allowlist: configured patterns and stored (allow-always) ones. */
   allowlist(agentId: string): { configured: string[]; stored: string[] };
@@ -202,7 +207,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   /** Moves a pending record to its final status and wakes the waiting run. */
   function settle(id: string, status: Exclude<ApprovalRecord['status'], 'pending'>, by: string): ApprovalRecord | undefined {
     const rec = find(id);
-    if (!rec || rec.status !== 'pending') return undefined;
+    if (rec?.status !== 'pending') return undefined;
     state.update((d) => {
       const r = d.approvals.find((x) => x.id === rec.id)!;
       r.status = status;
@@ -226,6 +231,11 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       waiters.delete(rec.id);
       clock.clearTimeout(w.timer);
       w.resolve(outcomeOf(final));
+    }
+    try {
+      deps.onSettled?.(final);
+    } catch (err) {
+      log.warn('approvals: settle listener failed', { id: final.id, err });
     }
     audit({ event: 'decided', id: final.id, runId: final.runId, sessionKey: final.sessionKey, agentId: final.agentId, command: final.command, status, by });
     background(notifier.notifyOrigin(final.origin, decisionText(final)), 'origin notice', { id: final.id });
@@ -369,10 +379,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       return true;
     },
 
-    decide(id, decision, by) {
+    decide(id, decision, by, opts) {
       const rec = find(id);
       if (!rec) return { ok: false, message: `no approval with id ${id.trim().toUpperCase()}` };
-      if (!isApprover(by)) return { ok: false, message: 'only approvers (commands.ownerAllowFrom) can answer approvals' };
+      if (!opts?.authorised && !isApprover(by)) return { ok: false, message: 'only approvers (commands.ownerAllowFrom) can answer approvals' };
       if (rec.status !== 'pending') return { ok: false, message: `approval ${rec.id} was already settled: ${decisionText(rec)}` };
       const settled = settle(rec.id, decision, by)!;
       return { ok: true, message: decisionText(settled) };

@@ -17,10 +17,13 @@ import { WorkspacePathError } from './workspace-path.js';
 
 export type ToolRunEvent = { tool: string; callId: string } & (
   | { phase: 'start'; args: Record<string, unknown> }
-  | { phase: 'end'; isError: boolean; resultChars: number; exitCode?: number; durationMs: number }
+  | { phase: 'end'; isError: boolean; resultChars: number; exitCode?: number; durationMs: number; preview: string }
   | { phase: 'denied'; reason: string }
   | { phase: 'approval-wait'; approvalId: string }
 );
+
+/** How much of a tool's result its 'end' event carries (for live views; the model gets all of it). */
+export const RESULT_PREVIEW_CHARS = 2000;
 
 export interface ToolRunnerDeps {
   tools: Tool[];
@@ -112,7 +115,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
           (deps.logger ?? console).error('tool runner: audit append failed', { tool: call.name, runId: ctx.runId, err });
         }
         if (extra.denied !== undefined) emit({ phase: 'denied', tool: call.name, callId: call.id, reason: extra.denied });
-        else emit({ phase: 'end', tool: call.name, callId: call.id, isError: out.isError === true, resultChars: content.length, exitCode: out.exitCode, durationMs });
+        else emit({ phase: 'end', tool: call.name, callId: call.id, isError: out.isError === true, resultChars: content.length, exitCode: out.exitCode, durationMs, preview: content.slice(0, RESULT_PREVIEW_CHARS) });
         return { callId: call.id, name: call.name, content, ...(out.isError ? { isError: true } : {}) };
       };
 

@@ -1,6 +1,6 @@
 // The contract between bots/ (platform adapters) and the runtime. Adapters report facts, never policy.
-import type { WebSocketServer } from 'ws';
 import type { ZodType } from 'zod';
+import type { WebchatTransport } from './control.js';
 import type { Clock } from './clock.js';
 
 export type { Clock, TimerHandle } from './clock.js';
@@ -181,8 +181,8 @@ export interface ChannelFactoryDeps {
   clock: Clock;
   /** Small persistent numbers an adapter keeps across restarts (Telegram update offsets), in state.json. */
   offsets: { get(key: string): number | undefined; set(key: string, v: number): void };
-  /** The gateway HTTP server's WebSocket endpoint (`/ws`, token already checked): the web chat's transport. */
-  wss?: WebSocketServer;
+  /** The web chat's transport: the control plane hands the web chat module its users' messages (runtime/protocol). */
+  webchat?: WebchatTransport;
 }
 
 export interface ChannelModule<C = unknown> {

@@ -24,7 +24,8 @@ export type ToolEvent = EventBase & {
   callId: string;
 } & (
     | { phase: 'start'; args: Record<string, unknown> }
-    | { phase: 'end'; isError: boolean; resultChars: number }
+    /** `preview`: the start of the result (live views; never audited). */
+    | { phase: 'end'; isError: boolean; resultChars: number; exitCode?: number; durationMs?: number; preview?: string }
     | { phase: 'denied'; reason: string }
     | { phase: 'approval-wait'; approvalId: string }
   );

@@ -2,6 +2,7 @@
 // tests may implement them in memory.
 import type { ChannelId, ChatRef, Inbound } from './channel.js';
 import type { ModelMessage, Usage } from './provider.js';
+import type { WebchatUser } from './control.js';
 
 /** A JSON document persisted atomically (temp file + rename), with writes coalesced. */
 export interface JsonDoc<T> {
@@ -38,6 +39,8 @@ export interface TranscriptStore {
   append(agentId: string, sessionId: string, entry: TranscriptEntry): Promise<void>;
   /** All entries after the header, including unknown ones. Missing file → []. */
   read(agentId: string, sessionId: string): Promise<TranscriptEntry[]>;
+  /** The transcript's size on disk in bytes (0 when it does not exist). */
+  bytes?(agentId: string, sessionId: string): Promise<number>;
 }
 
 // ---- sessions (agents/<agentId>/sessions/sessions.json) ----
@@ -146,6 +149,8 @@ export interface GatewayState {
   profiles: Record<string, ProfileHealth>;
   /** `<channel>:<accountId>` → platform offset (e.g. Telegram next update_id). */
   channelOffsets: Record<string, number>;
+  /** Web chat users invited by an owner (`/webchat invite`), each bound to a personal token (stored hashed). */
+  webchatUsers: WebchatUser[];
 }
 
 // ---- audit (audit/<date>.jsonl) ----

@@ -5,7 +5,7 @@
 // Baileys pins WhatsApp's certificate authority; a test installs its own (trustTestCa), the way TLS tests install a
 // test CA, and the server presents a chain signed by it. Every primitive is Baileys' own (Curve, hkdf, AES-GCM,
 // binary node codec), so the bytes on the wire are exactly what the real client sends and accepts.
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   Curve,
@@ -65,10 +65,12 @@ export async function startFakeWaServer(opts: { refs?: string[] } = {}): Promise
     received,
     hellos,
     refs,
-    closeClients: () => wss.clients.forEach((c) => c.close()),
+    closeClients: () => {
+      for (const c of wss.clients) c.close();
+    },
     close: () =>
       new Promise<void>((r) => {
-        wss.clients.forEach((c) => c.terminate());
+        for (const c of wss.clients) c.terminate();
         wss.close(() => r());
       }),
   };

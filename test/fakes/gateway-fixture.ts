@@ -91,7 +91,7 @@ export function useGateway(options: GatewayFixtureOptions = {}): GatewayFixture 
     },
     async connect(user) {
       const { gw } = running();
-      const c = await ChatClient.connect(gw.http.url, gw.token, user);
+      const c = await ChatClient.as(gw, user);
       clients.push(c);
       return c;
     },

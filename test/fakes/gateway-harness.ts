@@ -57,20 +57,52 @@ export interface ChatFrame {
   type: string;
   text?: string;
   error?: string;
+  code?: string;
   userId?: string;
   id?: string;
   messageId?: string;
+  event?: string;
+  payload?: Record<string, unknown>;
+  seq?: number;
 }
 
-/** A web chat user: connects with the gateway token and collects every frame it receives. */
+/** Personal web chat tokens made for tests, per gateway and user (inviting again would revoke the first link). */
+const invited = new WeakMap<RunningGateway, Map<string, string>>();
+
+/**
+ * The credentials a test user connects with: `owner` is the operator (the gateway token: it chats as the owner's web
+ * chat id); anyone else gets a personal web chat token through the same code /webchat invite uses.
+ */
+export async function webchatCredentials(gw: RunningGateway, user: string): Promise<{ token: string; role: 'operator' | 'webchat' }> {
+  if (user === 'owner') return { token: gw.token, role: 'operator' };
+  let tokens = invited.get(gw);
+  if (!tokens) invited.set(gw, (tokens = new Map()));
+  const id = user.toLowerCase();
+  let token = tokens.get(id);
+  if (!token) {
+    token = (await gw.webchatUsers.invite(user, 'test:harness')).token;
+    tokens.set(id, token);
+  }
+  return { token, role: 'webchat' };
+}
+
+/**
+ * A web chat user speaking the control protocol. Frames are folded into the shapes the tests read: `hello`
+ * (hello-ok), `message` (a reply or notice to this user), `echo` (this user's own message, from any tab), `typing`,
+ * `ack` / `error` (the answer to a chat.send, with its idempotency key as `id`), and `event` for everything else.
+ */
 export class ChatClient {
   readonly frames: ChatFrame[] = [];
   private waiters: { pred: (f: ChatFrame) => boolean; resolve: (f: ChatFrame) => void }[] = [];
   private seq = 0;
+  private readonly keyOfReq = new Map<string, string>();
+  lastSeq = 0;
+  hello: Record<string, unknown> | undefined;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const f = JSON.parse(data.toString()) as ChatFrame;
+      const f = this.fold(JSON.parse(data.toString()) as Record<string, unknown>);
+      if (!f) return;
       this.frames.push(f);
       this.waiters = this.waiters.filter((w) => {
         if (!w.pred(f)) return true;
@@ -80,20 +112,85 @@ export class ChatClient {
     });
   }
 
-  static async connect(baseUrl: string, token: string, user: string): Promise<ChatClient> {
-    const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws?token=${encodeURIComponent(token)}&user=${encodeURIComponent(user)}`);
-    const client = new ChatClient(ws);
+  private fold(raw: Record<string, unknown>): ChatFrame | undefined {
+    if (typeof raw.seq === 'number') this.lastSeq = raw.seq;
+    if (raw.type === 'res') {
+      const payload = raw.payload as Record<string, unknown> | undefined;
+      if (raw.ok && payload?.type === 'hello-ok') {
+        this.hello = payload;
+        return { type: 'hello', userId: String((payload.auth as { userId: string }).userId) };
+      }
+      const id = this.keyOfReq.get(String(raw.id)) ?? (raw.id as string | undefined) ?? undefined;
+      if (raw.ok) return { type: 'ack', id, payload };
+      const error = raw.error as { code: string; message: string };
+      return { type: 'error', id, error: error.message, code: error.code };
+    }
+    if (raw.type !== 'event') return { type: String(raw.type) };
+    const p = (raw.payload ?? {}) as Record<string, unknown>;
+    if (raw.event === 'chat.message') {
+      return p.role === 'user'
+        ? { type: 'echo', text: String(p.text), messageId: String(p.messageId) }
+        : { type: 'message', text: String(p.text), messageId: String(p.messageId) };
+    }
+    if (raw.event === 'chat.typing') return { type: 'typing' };
+    return { type: 'event', event: String(raw.event), payload: p, seq: raw.seq as number | undefined };
+  }
+
+  static async connect(baseUrl: string, token: string, opts: { role?: 'operator' | 'webchat'; resumeFrom?: number } = {}): Promise<ChatClient> {
+    const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws`);
+    const client = new ChatClient(ws); // listening before 'open': the challenge may come with the upgrade answer
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    await client.next((f) => f.type === 'hello');
+    ws.send(
+      JSON.stringify({
+        type: 'req',
+        id: 'connect',
+        method: 'connect',
+        params: {
+          minProtocol: 1,
+          maxProtocol: 1,
+          client: { id: 'test-chat-client', version: '1' },
+          role: opts.role ?? (token.startsWith('wc_') ? 'webchat' : 'operator'),
+          auth: { token },
+          ...(opts.resumeFrom !== undefined ? { resumeFrom: opts.resumeFrom } : {}),
+        },
+      }),
+    );
+    const first = await client.next((f) => f.type === 'hello' || f.type === 'error');
+    if (first.type === 'error') {
+      ws.close();
+      throw new Error(`connect refused: ${first.code}: ${first.error}`);
+    }
     return client;
   }
 
+  /** A web chat user of this gateway (see webchatCredentials). */
+  static async as(gw: RunningGateway, user: string, opts: { resumeFrom?: number } = {}): Promise<ChatClient> {
+    const { token, role } = await webchatCredentials(gw, user);
+    return ChatClient.connect(gw.http.url, token, { role, ...opts });
+  }
+
+  /** chat.send with `id` as its idempotency key; the answer arrives as `ack` / `error` with that id. */
   send(text: string, id = `c${++this.seq}`): string {
-    this.ws.send(JSON.stringify({ type: 'message', id, text }));
-    return id;
+    return this.request('chat.send', { message: text, idempotencyKey: id }, id);
+  }
+
+  /** Any request; its answer arrives as `ack` / `error` with `key` (default: the request id) as its id. */
+  request(method: string, params: Record<string, unknown>, key?: string): string {
+    const reqId = `r${++this.seq}-${key ?? ''}`;
+    if (key !== undefined) this.keyOfReq.set(reqId, key);
+    this.ws.send(JSON.stringify({ type: 'req', id: reqId, method, params }));
+    return key ?? reqId;
+  }
+
+  /** Sends a request and resolves with its payload (rejects with the error message). */
+  async call(method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const id = this.request(method, params);
+    const f = await this.next((x) => (x.type === 'ack' || x.type === 'error') && x.id === id);
+    if (f.type === 'error') throw new Error(`${method}: ${f.code}: ${f.error}`);
+    return f.payload ?? {};
   }
 
   sendRaw(data: string): void {
