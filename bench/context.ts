@@ -46,7 +46,10 @@ const rss = () => {
 // English function words (as in real notes, where they are ~40% of the words), plus identifiers ----
 let seed = 42;
 const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const FUNCTION_WORDS = 'the of and to a in is it you that was for on are with as i his they be at one have this from or had by but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more go see no way could people my than first been call who its now find long down day did get come made may part'.split(' ');
+const FUNCTION_WORDS =
+  'the of and to a in is it you that was for on are with as i his they be at one have this from or had by but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more go see no way could people my than first been call who its now find long down day did get come made may part'.split(
+    ' ',
+  );
 const V = 30_000;
 const vocab = [...FUNCTION_WORDS, ...Array.from({ length: V - FUNCTION_WORDS.length }, (_, i) => `w${i.toString(36)}`)];
 const cdf = new Float64Array(V);
@@ -180,9 +183,28 @@ function transcriptEntries(n: number): TranscriptEntry[] {
   const next = () => `e${id++}`;
   for (let r = 0; out.length < n; r++) {
     const runId = `run-${r}`;
-    out.push({ type: 'message', id: next(), ts: r, runId, message: { role: 'user', text: `question ${r} ${Array.from({ length: 40 }, word).join(' ')}` }, inboundIds: [`in-${r}`] });
-    out.push({ type: 'message', id: next(), ts: r, runId, message: { role: 'assistant', text: '', toolCalls: [{ id: `c${r}`, name: 'read', args: { path: `notes/${r}.md` } }] } });
-    out.push({ type: 'message', id: next(), ts: r, runId, message: { role: 'tool', results: [{ callId: `c${r}`, name: 'read', content: Array.from({ length: 300 }, word).join(' ') }] } });
+    out.push({
+      type: 'message',
+      id: next(),
+      ts: r,
+      runId,
+      message: { role: 'user', text: `question ${r} ${Array.from({ length: 40 }, word).join(' ')}` },
+      inboundIds: [`in-${r}`],
+    });
+    out.push({
+      type: 'message',
+      id: next(),
+      ts: r,
+      runId,
+      message: { role: 'assistant', text: '', toolCalls: [{ id: `c${r}`, name: 'read', args: { path: `notes/${r}.md` } }] },
+    });
+    out.push({
+      type: 'message',
+      id: next(),
+      ts: r,
+      runId,
+      message: { role: 'tool', results: [{ callId: `c${r}`, name: 'read', content: Array.from({ length: 300 }, word).join(' ') }] },
+    });
     out.push({ type: 'message', id: next(), ts: r, runId, message: { role: 'assistant', text: Array.from({ length: 60 }, word).join(' ') } });
     out.push({ type: 'event', id: next(), ts: r, runId, name: 'run-end', data: { status: 'ok' } });
     if (r === 500) out.push({ type: 'compaction', id: next(), summary: 'an earlier summary', firstKeptEntryId: 'e2000', tokensBefore: 1, tokensAfter: 1, ts: r });
@@ -231,7 +253,11 @@ async function historyBench() {
 
 const embed = await startEmbeddingServer();
 try {
-  console.log(`Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CHUNKS} chunks, ${DIMS} dims, ${QUERIES} queries`);
+  console.log(
+    `Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, ${CHUNKS} chunks, ${DIMS} dims, ${QUERIES} queries`,
+  );
   const rows: string[][] = [];
   for (const mode of ['keyword', 'hybrid'] as const) {
     const r = await memoryBench(mode, embed.url);
@@ -248,7 +274,16 @@ try {
   }
   console.log(
     markdownTable(
-      ['mode', 'chunks / files', 'search p50 / p99', 'first search of a query (embeds it) p50 / p99', 'sync, nothing changed (p50)', 'build from scratch + save', 'reload after restart', 'index heap / RSS growth'],
+      [
+        'mode',
+        'chunks / files',
+        'search p50 / p99',
+        'first search of a query (embeds it) p50 / p99',
+        'sync, nothing changed (p50)',
+        'build from scratch + save',
+        'reload after restart',
+        'index heap / RSS growth',
+      ],
       rows,
     ),
   );

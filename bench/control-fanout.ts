@@ -49,7 +49,14 @@ async function operator(url: string, token: string, sink: Received[]): Promise<W
       }
     });
     ws.once('open', () =>
-      ws.send(JSON.stringify({ type: 'req', id: 'connect', method: 'connect', params: { minProtocol: 1, maxProtocol: 1, client: { id: 'bench-fanout', version: '1' }, role: 'operator', auth: { token } } })),
+      ws.send(
+        JSON.stringify({
+          type: 'req',
+          id: 'connect',
+          method: 'connect',
+          params: { minProtocol: 1, maxProtocol: 1, client: { id: 'bench-fanout', version: '1' }, role: 'operator', auth: { token } },
+        }),
+      ),
     );
   });
   return ws;

@@ -285,7 +285,10 @@ async function startupPhase(o: Options): Promise<string> {
     const kinds: { label: string; channels: (port: number) => Record<string, unknown> }[] = [
       { label: 'no Discord (embedded defaults)', channels: () => ({}) },
       { label: 'Discord block without a token', channels: () => ({ discord: { guilds: { '*': { requireMention: true } } } }) },
-      { label: 'Discord logged in to the fake (1 server, 20 channels)', channels: () => ({ discord: { token: discord.token, apiRoot: discord.apiRoot, guilds: { '*': {} } } }) },
+      {
+        label: 'Discord logged in to the fake (1 server, 20 channels)',
+        channels: () => ({ discord: { token: discord.token, apiRoot: discord.apiRoot, guilds: { '*': {} } } }),
+      },
     ];
     const rows: string[][] = [];
     for (const k of kinds) {

@@ -35,7 +35,13 @@ async function sizesByKind(home: string, dir = home, out = new Map<string, numbe
     if (e.isDirectory()) await sizesByKind(home, p, out);
     else if (e.isFile()) {
       const rel = relative(home, p);
-      const kind = rel.endsWith('.jsonl') && rel.includes('/sessions/') ? 'transcripts (*.jsonl)' : rel.replace(/^agents\/[^/]+\//, 'agents/<id>/').replace(/^audit\/.*/, 'audit/*.jsonl').replace(/^workspace[^/]*\/.*/, 'workspace files');
+      const kind =
+        rel.endsWith('.jsonl') && rel.includes('/sessions/')
+          ? 'transcripts (*.jsonl)'
+          : rel
+              .replace(/^agents\/[^/]+\//, 'agents/<id>/')
+              .replace(/^audit\/.*/, 'audit/*.jsonl')
+              .replace(/^workspace[^/]*\/.*/, 'workspace files');
       out.set(kind, (out.get(kind) ?? 0) + (await stat(p)).size);
     }
   }

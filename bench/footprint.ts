@@ -95,7 +95,9 @@ async function main(): Promise<void> {
         ready.push(g.readyMs);
         cpu.push(cpuAtReady);
         mem.push(m);
-        say(`run ${i + 1}/${runs}: ready ${g.readyMs.toFixed(0)} ms (CPU ${cpuAtReady.toFixed(0)} ms), idle RSS ${(m.rss / 1048576).toFixed(1)} MB (anon ${(m.anon / 1048576).toFixed(1)}, file ${(m.file / 1048576).toFixed(1)})`);
+        say(
+          `run ${i + 1}/${runs}: ready ${g.readyMs.toFixed(0)} ms (CPU ${cpuAtReady.toFixed(0)} ms), idle RSS ${(m.rss / 1048576).toFixed(1)} MB (anon ${(m.anon / 1048576).toFixed(1)}, file ${(m.file / 1048576).toFixed(1)})`,
+        );
       } finally {
         await g.stop();
       }

@@ -49,14 +49,7 @@ async function overheadPhase(): Promise<void> {
     say(`overhead: ${variant} model, ${N.ovWarmup} warm-up + ${N.ovCount} sequential messages over ${N.ovUsers} web chat users…`);
     const s = await measureOverhead(variant, { users: N.ovUsers, warmup: N.ovWarmup, count: N.ovCount });
     const label = variant === 'zero' ? 'zero-latency ModelCaller' : 'Anthropic SDK → fake server';
-    const row = (what: string, x: Summary, target: boolean) => [
-      label,
-      what,
-      ms(x.p50),
-      ms(x.p99),
-      ms(x.max),
-      target ? verdict(x.p99 < TARGET.overheadP99Ms) : '',
-    ];
+    const row = (what: string, x: Summary, target: boolean) => [label, what, ms(x.p50), ms(x.p99), ms(x.max), target ? verdict(x.p99 < TARGET.overheadP99Ms) : ''];
     rows.push(row('inbound → provider request', summarize(s.inToRequest), true));
     rows.push(row('provider reply → outbound', summarize(s.replyToOut), true));
     rows.push(row('whole round trip', summarize(s.total), false));
@@ -113,10 +106,7 @@ async function loadPhase(): Promise<void> {
   ]);
   sections.push(
     `### RSS of the gateway process (the same child processes; "after round" includes ${N.sessions} open WebSocket connections)\n\n` +
-      markdownTable(
-        ['run', `idle (${gcNote})`, 'after round 1 / 2', `after round 1 / 2 (${gcNote})`, `clients gone (${gcNote})`, 'idle < 80 MB'],
-        memRows,
-      ),
+      markdownTable(['run', `idle (${gcNote})`, 'after round 1 / 2', `after round 1 / 2 (${gcNote})`, `clients gone (${gcNote})`, 'idle < 80 MB'], memRows),
   );
 }
 

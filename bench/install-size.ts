@@ -49,9 +49,14 @@ async function main(): Promise<void> {
     const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
     process.stdout.write(
       `\n### npm ci --omit=dev\n\n${pkgs.length} top-level packages, node_modules ${mb(total)} (du), installed in ${seconds.toFixed(0)} s\n\n` +
-        markdownTable(['package', 'size'], sizes.slice(0, 15).map(([p, kb]) => [p, mb(kb)])) +
+        markdownTable(
+          ['package', 'size'],
+          sizes.slice(0, 15).map(([p, kb]) => [p, mb(kb)]),
+        ) +
         `\n\nNative modules (*.node): ${native.length === 0 ? 'none' : native.map((f) => f.slice(nm.length + 1)).join(', ')}\n\n` +
-        (scripts.length === 0 ? 'Install scripts: none\n' : `Install scripts (npm asks before running them; none downloads anything):\n\n${markdownTable(['package', 'script', 'command'], scripts)}\n`),
+        (scripts.length === 0
+          ? 'Install scripts: none\n'
+          : `Install scripts (npm asks before running them; none downloads anything):\n\n${markdownTable(['package', 'script', 'command'], scripts)}\n`),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

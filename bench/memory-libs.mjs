@@ -47,10 +47,22 @@ let hybrid;
 if (which === 'orama') {
   const { create, insertMultiple, search } = await import('@orama/orama');
   const db = create({ schema: { text: 'string', embedding: `vector[${DIM}]` }, components: { tokenizer: { stopWords: [...STOP] } } });
-  await insertMultiple(db, texts.map((t, i) => ({ id: String(i), text: t, embedding: Array.from(vecs[i]) })), 1000);
+  await insertMultiple(
+    db,
+    texts.map((t, i) => ({ id: String(i), text: t, embedding: Array.from(vecs[i]) })),
+    1000,
+  );
   keyword = (q) => search(db, { term: q.term, properties: ['text'], limit: 10 });
   hybrid = (q) =>
-    search(db, { mode: 'hybrid', term: q.term, properties: ['text'], vector: { value: Array.from(q.vec), property: 'embedding' }, similarity: 0, limit: 10, hybridWeights: { text: 0.3, vector: 0.7 } });
+    search(db, {
+      mode: 'hybrid',
+      term: q.term,
+      properties: ['text'],
+      vector: { value: Array.from(q.vec), property: 'embedding' },
+      similarity: 0,
+      limit: 10,
+      hybridWeights: { text: 0.3, vector: 0.7 },
+    });
 } else {
   const { default: MiniSearch } = await import('minisearch');
   const ms = new MiniSearch({ fields: ['text'], processTerm: (t) => (STOP.has(t.toLowerCase()) ? null : t.toLowerCase()) });

@@ -117,7 +117,14 @@ async function main(): Promise<void> {
       for (let i = 0; i < runs; i++) samples.push(await measure(p.name, how));
       const m = (f: (s: Sample) => number) => median(samples.map(f));
       say(`${p.name} (${how}): ${samples.map((s) => `${s.loadMs.toFixed(0)} ms / ${(s.rss / 1048576).toFixed(1)} MB`).join(', ')}`);
-      rows.push([p.name, p.role, how, `${m((s) => s.loadMs).toFixed(0)} ms`, `${(m((s) => s.rss) / 1048576).toFixed(1)} MB`, `${(m((s) => s.heap) / 1048576).toFixed(1)} MB`]);
+      rows.push([
+        p.name,
+        p.role,
+        how,
+        `${m((s) => s.loadMs).toFixed(0)} ms`,
+        `${(m((s) => s.rss) / 1048576).toFixed(1)} MB`,
+        `${(m((s) => s.heap) / 1048576).toFixed(1)} MB`,
+      ]);
     }
   }
   process.stdout.write(

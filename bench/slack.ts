@@ -82,7 +82,17 @@ function loadPhase(): void {
     const rs = run(mode);
     const med = (f: (r: LoadReading) => number) => summarize(rs.map(f)).p50;
     const loaded = rs.every((r) => r.boltLoaded) ? 'yes' : rs.some((r) => r.boltLoaded) ? 'sometimes' : 'no';
-    return [mode, loaded, String(med((r) => r.cjsModules)), mib(med((r) => r.rss)), mib(med((r) => r.heapUsed)), ms(med((r) => r.readyMs), 0)];
+    return [
+      mode,
+      loaded,
+      String(med((r) => r.cjsModules)),
+      mib(med((r) => r.rss)),
+      mib(med((r) => r.heapUsed)),
+      ms(
+        med((r) => r.readyMs),
+        0,
+      ),
+    ];
   });
   console.log(markdownTable(['channels.slack', 'bolt loaded', 'CJS modules', 'RSS (after GC)', 'heap used', 'start → ready'], rows));
 }

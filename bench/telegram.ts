@@ -42,7 +42,8 @@ function parseOptions(argv: string[]): Options {
     if (flag === '--messages' && n > 0) o.messages = n;
     else if (flag === '--chats' && n > 0) o.chats = n;
     else if (flag === '--sequential' && n >= 0) o.sequential = n;
-    else if (flag === '--model' && (value === 'adapter' || value === 'zero' || value === 'sdk' || value === 'all')) o.variants = value === 'all' ? ['adapter', 'zero', 'sdk'] : [value];
+    else if (flag === '--model' && (value === 'adapter' || value === 'zero' || value === 'sdk' || value === 'all'))
+      o.variants = value === 'all' ? ['adapter', 'zero', 'sdk'] : [value];
     else throw new Error(`bench/telegram: unknown or bad argument ${flag} ${value ?? ''}: use --messages N --chats M --sequential K --model adapter|zero|sdk|all`);
     i++;
   }

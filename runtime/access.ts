@@ -17,14 +17,7 @@ export interface AccessSettings {
   chat?: ChatSettings;
 }
 
-export type AccessDenyReason =
-  | 'dm-disabled'
-  | 'dm-not-allowed'
-  | 'dm-pairing'
-  | 'group-not-allowed'
-  | 'chat-disabled'
-  | 'sender-not-allowed'
-  | 'no-mention';
+export type AccessDenyReason = 'dm-disabled' | 'dm-not-allowed' | 'dm-pairing' | 'group-not-allowed' | 'chat-disabled' | 'sender-not-allowed' | 'no-mention';
 
 export type AccessDecision = { allow: true } | { allow: false; reason: AccessDenyReason };
 

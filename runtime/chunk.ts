@@ -78,11 +78,9 @@ function skipSpace(text: string, i: number): number {
 type Tier = (text: string, pos: number) => Cut | null;
 
 // Each tier says whether a chunk may end at `pos` (exclusive) and where the next one then starts.
-const paragraph: Tier = (t, p) =>
-  t[p] === '\n' && /^\n[ \t]*\r?\n/.test(t.slice(p, p + 64)) ? { end: p, next: skipSpaceLines(t, p) } : null;
+const paragraph: Tier = (t, p) => (t[p] === '\n' && /^\n[ \t]*\r?\n/.test(t.slice(p, p + 64)) ? { end: p, next: skipSpaceLines(t, p) } : null);
 const line: Tier = (t, p) => (t[p] === '\n' ? { end: p > 0 && t[p - 1] === '\r' ? p - 1 : p, next: p + 1 } : null);
-const sentence: Tier = (t, p) =>
-  isSpace(t[p]) && /[.!?…]["'”’)\]]*$/.test(t.slice(Math.max(0, p - 4), p)) ? { end: p, next: skipSpace(t, p) } : null;
+const sentence: Tier = (t, p) => (isSpace(t[p]) && /[.!?…]["'”’)\]]*$/.test(t.slice(Math.max(0, p - 4), p)) ? { end: p, next: skipSpace(t, p) } : null);
 const word: Tier = (t, p) => (isSpace(t[p]) && !isSpace(t[p - 1]) ? { end: p, next: skipSpace(t, p) } : null);
 
 /** Past a run of blank lines, keeping the indentation of the next non-blank line. */

@@ -221,7 +221,12 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
     // What the run did not take falls back to followup, in arrival order among the rest.
     const leftovers = run.steered.splice(0);
     if (leftovers.length > 0) {
-      if (closed) reportDropped(lane.key, leftovers.map((e) => e.item), 'shutdown');
+      if (closed)
+        reportDropped(
+          lane.key,
+          leftovers.map((e) => e.item),
+          'shutdown',
+        );
       else {
         lane.backlog = [...lane.backlog, ...leftovers.map((e) => ({ ...e, mode: 'followup' as const }))];
         lane.backlog.sort((a, b) => a.seq - b.seq);
@@ -328,11 +333,14 @@ export function createLanes<T extends { id: string }>(opts: LaneOptions<T>): Lan
         return;
       }
       const lane = laneFor(sessionKey);
-      const h = clock.setTimeout(() => {
-        if (!lane.retries.delete(h)) return;
-        lane.front.push(batch);
-        pump(lane, false);
-      }, Math.max(0, ms));
+      const h = clock.setTimeout(
+        () => {
+          if (!lane.retries.delete(h)) return;
+          lane.front.push(batch);
+          pump(lane, false);
+        },
+        Math.max(0, ms),
+      );
       lane.retries.set(h, batch);
       // A pending debounce must not start the backlog ahead of the retried batch.
       if (lane.debounce) {

@@ -111,10 +111,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
 
   const agentIds = config.agents.list.map((a) => a.id);
   const storageLog = (msg: string, data?: { err: unknown }) => log.warn(msg, data);
-  const [state, sessions] = await Promise.all([
-    openStateStore(home, storageLog),
-    openSessionStore(home, storageLog, agentIds),
-  ]);
+  const [state, sessions] = await Promise.all([openStateStore(home, storageLog), openSessionStore(home, storageLog, agentIds)]);
   const transcripts = createTranscriptStore(home, storageLog);
   const audit = createAuditLog(home, clock, storageLog);
   const journal = createInboundJournal(home, storageLog);
@@ -131,8 +128,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const providers = createProviders(config.models.providers, env);
   const credentials = resolveCredentials(config, env);
   const modelCaller =
-    opts.modelCaller ??
-    createFailoverModelCaller({ providers, credentials, config: getConfig, state, sticky: sessionSticky(sessions), audit, clock, log });
+    opts.modelCaller ?? createFailoverModelCaller({ providers, credentials, config: getConfig, state, sticky: sessionSticky(sessions), audit, clock, log });
   const channels: Channel[] = [];
   let gatewayRef: Gateway | undefined;
   let approvalsRef: Approvals | undefined;
@@ -243,10 +239,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     dropWebchatUser: (userId) => plane.dropWebchatUser(userId),
   });
   const commands = createCommandInterceptor(control, builtinCommands);
-  const interceptors: Interceptor[] = [
-    async (m) => tools.handleApprovalReply(m),
-    (m, gw) => commands(m, (text) => gw.answer(m, text)),
-  ];
+  const interceptors: Interceptor[] = [async (m) => tools.handleApprovalReply(m), (m, gw) => commands(m, (text) => gw.answer(m, text))];
 
   const governor = createContextGovernor({ config: getConfig, clock, log, emit: (e) => bus.emit(e), transcripts, sessions, modelCaller });
   const gateway = createGateway({
@@ -331,9 +324,7 @@ function listenError(err: unknown, host: string, port: number, bind: string): Er
     return new Error(`gateway.port ${port} needs privileges this user does not have: set gateway.port in switchyard.json to 1024 or above`);
   }
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new Error(
-      `gateway.bind "${bind}" is not an address of this machine (${code}): use "loopback", "lan" or one of this machine's IP addresses`,
-    );
+    return new Error(`gateway.bind "${bind}" is not an address of this machine (${code}): use "loopback", "lan" or one of this machine's IP addresses`);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -30,9 +30,7 @@ export type PairingRequestResult =
   /** Already approved (the caller should not have asked; nothing to tell them). */
   | { paired: true };
 
-export type PairingDecision =
-  | { ok: true; request: PairingRequest; senderKey: string }
-  | { ok: false; reason: 'unknown' | 'expired'; code: string };
+export type PairingDecision = { ok: true; request: PairingRequest; senderKey: string } | { ok: false; reason: 'unknown' | 'expired'; code: string };
 
 /** The key stored in pairedSenders: `<channel>:<senderId>` exactly as the adapter reported the id. */
 export function pairedSenderKey(channel: string, senderId: string): string {
@@ -70,19 +68,13 @@ export function listPairing(state: JsonDoc<GatewayState>, now: number): PairingR
   return state.data.pairingRequests.filter((r) => r.expiresAt > now).sort((a, b) => a.createdAt - b.createdAt);
 }
 
-const sameSender = (r: PairingRequest, s: PairingSender) =>
-  r.channel === s.channel && r.senderId.toLowerCase() === s.senderId.toLowerCase();
+const sameSender = (r: PairingRequest, s: PairingSender) => r.channel === s.channel && r.senderId.toLowerCase() === s.senderId.toLowerCase();
 
 /**
  * A code for an unknown DM sender: the same code again while their request is pending, a new one otherwise,
  * or `limited` when MAX_PENDING_PER_CHANNEL other senders of this channel are already waiting.
  */
-export function requestPairing(
-  state: JsonDoc<GatewayState>,
-  sender: PairingSender,
-  now: number,
-  random: RandomBytes = randomBytes,
-): PairingRequestResult {
+export function requestPairing(state: JsonDoc<GatewayState>, sender: PairingSender, now: number, random: RandomBytes = randomBytes): PairingRequestResult {
   if (isPaired(state, sender.channel, sender.senderId)) return { paired: true };
   prunePairing(state, now);
   const pending = state.data.pairingRequests;

@@ -23,16 +23,7 @@ import { defaultAgentId } from './config/agents.js';
 import { threadWordOf, type ChatSettings, type Inbound } from './types/channel.js';
 import type { StoredBinding } from './types/storage.js';
 
-export type MatchedBy =
-  | 'peer'
-  | 'parent-peer'
-  | 'guild+roles'
-  | 'guild'
-  | 'team'
-  | 'account'
-  | 'channel'
-  | 'chat-config'
-  | 'default';
+export type MatchedBy = 'peer' | 'parent-peer' | 'guild+roles' | 'guild' | 'team' | 'account' | 'channel' | 'chat-config' | 'default';
 
 type Tier = Exclude<MatchedBy, 'chat-config' | 'default'>;
 const TIERS: readonly Tier[] = ['peer', 'parent-peer', 'guild+roles', 'guild', 'team', 'account', 'channel'];
@@ -139,7 +130,10 @@ function chatPin(inbound: RouteInbound, pin: ChatSettings['agent']): RouteBindin
 
 function byCreation(stored: readonly StoredBinding[]): StoredBinding[] {
   // Stable sort: equal timestamps keep their stored order.
-  return stored.map((b, i) => ({ b, i })).sort((x, y) => x.b.createdAt - y.b.createdAt || x.i - y.i).map((x) => x.b);
+  return stored
+    .map((b, i) => ({ b, i }))
+    .sort((x, y) => x.b.createdAt - y.b.createdAt || x.i - y.i)
+    .map((x) => x.b);
 }
 
 export function resolveRoute(input: RouteInput): Route {

@@ -39,9 +39,7 @@ const UNSAFE = /[%:\s\u0000-\u001f\u007f]/gu;
 
 /** Escapes one key part (see the header comment). */
 export function escapeKeyPart(part: string): string {
-  return part.toLowerCase().replace(UNSAFE, (ch) =>
-    [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
-  );
+  return part.toLowerCase().replace(UNSAFE, (ch) => [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''));
 }
 
 export function unescapeKeyPart(part: string): string {
@@ -49,11 +47,7 @@ export function unescapeKeyPart(part: string): string {
 }
 
 /** The canonical peer for `<channel>:<userId>` from identityLinks, or undefined. */
-export function canonicalPeer(
-  identityLinks: Record<string, string[]> | undefined,
-  channel: ChannelId,
-  userId: string,
-): string | undefined {
+export function canonicalPeer(identityLinks: Record<string, string[]> | undefined, channel: ChannelId, userId: string): string | undefined {
   if (!identityLinks) return undefined;
   const wanted = `${channel}:${userId}`.toLowerCase();
   for (const [canonical, identities] of Object.entries(identityLinks)) {

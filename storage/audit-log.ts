@@ -35,12 +35,7 @@ function utcDay(ts: number): string {
   return new Date(ts).toISOString().slice(0, 10);
 }
 
-export function createAuditLog(
-  home: string,
-  clock: Pick<Clock, 'now'> = systemClock,
-  log: Log = defaultLog,
-  limits: AuditLimits = {},
-): AuditLog {
+export function createAuditLog(home: string, clock: Pick<Clock, 'now'> = systemClock, log: Log = defaultLog, limits: AuditLimits = {}): AuditLog {
   const paths = statePaths(home);
   const maxFileBytes = limits.maxFileBytes ?? 16 * 1024 * 1024;
   const maxTotalBytes = Math.max(maxFileBytes, limits.maxTotalBytes ?? 64 * 1024 * 1024);
@@ -67,7 +62,14 @@ export function createAuditLog(
       await rename(current, join(paths.auditDir, `${day}.${next}.jsonl`));
     }
     const files = (await dayFiles()).sort(fileOrder);
-    const sizes = await Promise.all(files.map((f) => stat(join(paths.auditDir, f)).then((st) => st.size, () => 0)));
+    const sizes = await Promise.all(
+      files.map((f) =>
+        stat(join(paths.auditDir, f)).then(
+          (st) => st.size,
+          () => 0,
+        ),
+      ),
+    );
     let total = sizes.reduce((a, b) => a + b, 0);
     for (let i = 0; i < files.length - 1 && total > maxTotalBytes; i++) {
       await rm(join(paths.auditDir, files[i]), { force: true });
@@ -102,9 +104,7 @@ export function createAuditLog(
       for (const name of days) {
         const file = join(paths.auditDir, name);
         const lines = (await serialised(file, () => readJsonl(file, log))) ?? [];
-        const recs = lines
-          .map((l) => l.value)
-          .filter((v): v is AuditRecord => isRecord(v) && typeof v.ts === 'number' && typeof v.kind === 'string');
+        const recs = lines.map((l) => l.value).filter((v): v is AuditRecord => isRecord(v) && typeof v.ts === 'number' && typeof v.kind === 'string');
         newestFirst.push(recs);
         count += recs.length;
         if (count >= n) break;

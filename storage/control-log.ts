@@ -1,12 +1,7 @@
 // control/events.jsonl and control/idempotency.jsonl: the control plane's replayable events (with their seq) and
 // the first answers to side-effecting requests. Both are rewritten whole (atomically) when the runtime drops what
 // fell out of their windows, so they stay bounded.
-import type {
-  ControlEventRecord,
-  ControlEventStore,
-  IdempotencyRecord,
-  IdempotencyStore,
-} from '../runtime/types/control.js';
+import type { ControlEventRecord, ControlEventStore, IdempotencyRecord, IdempotencyStore } from '../runtime/types/control.js';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { appendLinesNow, defaultLog, isRecord, readJsonl, serialised, writeFileAtomicNow, type Log } from './jsonl.js';

@@ -19,20 +19,13 @@ export function decodeJournalEntry(v: unknown): JournalEntry | undefined {
   if (!isRecord(v) || typeof v.ts !== 'number') return undefined;
   switch (v.type) {
     case 'accepted':
-      return typeof v.id === 'string' &&
-        typeof v.agentId === 'string' &&
-        typeof v.sessionKey === 'string' &&
-        isRecord(v.inbound)
+      return typeof v.id === 'string' && typeof v.agentId === 'string' && typeof v.sessionKey === 'string' && isRecord(v.inbound)
         ? (v as unknown as JournalEntry)
         : undefined;
     case 'reply':
-      return isStrings(v.ids) && typeof v.runId === 'string' && isStrings(v.chunks)
-        ? (v as unknown as JournalEntry)
-        : undefined;
+      return isStrings(v.ids) && typeof v.runId === 'string' && isStrings(v.chunks) ? (v as unknown as JournalEntry) : undefined;
     case 'sent':
-      return isStrings(v.ids) && typeof v.chunk === 'number' && typeof v.messageId === 'string'
-        ? (v as unknown as JournalEntry)
-        : undefined;
+      return isStrings(v.ids) && typeof v.chunk === 'number' && typeof v.messageId === 'string' ? (v as unknown as JournalEntry) : undefined;
     case 'done':
       return isStrings(v.ids) ? (v as unknown as JournalEntry) : undefined;
     default:

@@ -30,10 +30,7 @@ export class UnsupportedVersionError extends Error {
     readonly found: unknown,
     readonly supported: number,
   ) {
-    super(
-      `${file} has version ${String(found)} but this Switchyard understands up to ${supported}; ` +
-        `upgrade Switchyard or restore a backup of that file`,
-    );
+    super(`${file} has version ${String(found)} but this Switchyard understands up to ${supported}; ` + `upgrade Switchyard or restore a backup of that file`);
     this.name = 'UnsupportedVersionError';
   }
 }
@@ -88,8 +85,7 @@ export async function openJsonDoc<T>(file: string, defaults: () => T, opts: Json
     const aside = await asideName(file, clock.now());
     await rename(file, aside);
     opts.log(
-      `storage: ${file} ${decoded.problem}; moved it to ${aside} and started from defaults. ` +
-        `Nothing was deleted: inspect that file and copy back what you need.`,
+      `storage: ${file} ${decoded.problem}; moved it to ${aside} and started from defaults. ` + `Nothing was deleted: inspect that file and copy back what you need.`,
     );
   }
 

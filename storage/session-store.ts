@@ -51,12 +51,7 @@ async function agentsOnDisk(home: string): Promise<string[]> {
   }
 }
 
-export async function openSessionStore(
-  home: string,
-  log: Log,
-  agentIds?: string[],
-  opts: SessionStoreOptions = {},
-): Promise<LoadableSessionStore> {
+export async function openSessionStore(home: string, log: Log, agentIds?: string[], opts: SessionStoreOptions = {}): Promise<LoadableSessionStore> {
   const paths = statePaths(home);
   const loading = new Map<string, Promise<JsonDoc<Sessions>>>();
   const docs = new Map<string, JsonDoc<Sessions>>();
@@ -64,10 +59,7 @@ export async function openSessionStore(
   const doc = (agentId: string): JsonDoc<Sessions> => {
     const d = docs.get(agentId);
     if (!d) {
-      throw new Error(
-        `sessions of agent "${agentId}" are not loaded: ` +
-          `pass it to openSessionStore() or await store.load("${agentId}") first`,
-      );
+      throw new Error(`sessions of agent "${agentId}" are not loaded: ` + `pass it to openSessionStore() or await store.load("${agentId}") first`);
     }
     return d;
   };

@@ -55,11 +55,7 @@ export interface StateStoreOptions {
   clock?: Clock;
 }
 
-export function openStateStore(
-  home: string,
-  log: Log,
-  opts: StateStoreOptions = {},
-): Promise<JsonDoc<GatewayState>> {
+export function openStateStore(home: string, log: Log, opts: StateStoreOptions = {}): Promise<JsonDoc<GatewayState>> {
   const file = statePaths(home).state;
   return openJsonDoc(file, defaultGatewayState, { log, ...opts, migrate: (raw) => migrateGatewayState(raw, file) });
 }

@@ -6,12 +6,7 @@
 // power cut costs context, not a message or a repeated side effect.
 import { type FileHandle, mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import {
-  TRANSCRIPT_VERSION,
-  type TranscriptEntry,
-  type TranscriptHeader,
-  type TranscriptStore,
-} from '../runtime/types/storage.js';
+import { TRANSCRIPT_VERSION, type TranscriptEntry, type TranscriptHeader, type TranscriptStore } from '../runtime/types/storage.js';
 import { appendLinesNow, defaultLog, isErrno, isRecord, serialised, type Log } from './jsonl.js';
 import { statePaths } from './paths.js';
 
@@ -49,10 +44,7 @@ export function createTranscriptStore(home: string, log: Log = defaultLog): Tran
       }
       if (line === 1 && isRecord(value) && value.type === 'header') {
         if (typeof value.version === 'number' && value.version > TRANSCRIPT_VERSION) {
-          log(
-            `storage: ${file} has transcript version ${value.version} (this build knows ${TRANSCRIPT_VERSION}); ` +
-              `entries of unknown types are kept but skipped`,
-          );
+          log(`storage: ${file} has transcript version ${value.version} (this build knows ${TRANSCRIPT_VERSION}); ` + `entries of unknown types are kept but skipped`);
         }
         return;
       }

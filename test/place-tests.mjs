@@ -123,9 +123,13 @@ export function misplaced() {
   const out = [];
   for (const name of readdirSync(TEST)) {
     const p = join(TEST, name);
-    if (statSync(p).isFile() && name.endsWith('.test.ts')) out.push(`test/${name}: not in test/unit/ or test/e2e/ (vitest runs only those); run node test/place-tests.mjs`);
+    if (statSync(p).isFile() && name.endsWith('.test.ts'))
+      out.push(`test/${name}: not in test/unit/ or test/e2e/ (vitest runs only those); run node test/place-tests.mjs`);
   }
-  for (const [dir, e2e] of [['unit', false], ['e2e', true]]) {
+  for (const [dir, e2e] of [
+    ['unit', false],
+    ['e2e', true],
+  ]) {
     if (!existsSync(join(TEST, dir))) continue;
     for (const file of sources(join(TEST, dir)).filter((f) => f.endsWith('.test.ts'))) {
       if (isEndToEnd(basename(file), readFileSync(file, 'utf8')) === e2e) continue;
@@ -173,7 +177,9 @@ function main() {
     return [RENAMED[name], `unit/${name}`, `e2e/${name.replace(/^e2e-/, '')}`].find((c) => c && existsSync(join(TEST, c)));
   };
   const mentions = (text) =>
-    text.replace(/\btest\/([\w.-]+\.test\.ts)\b/g, (whole, name) => (existsSync(join(TEST, name)) && !moved.has(join(TEST, name)) ? whole : placed(name) ? `test/${placed(name)}` : whole));
+    text.replace(/\btest\/([\w.-]+\.test\.ts)\b/g, (whole, name) =>
+      existsSync(join(TEST, name)) && !moved.has(join(TEST, name)) ? whole : placed(name) ? `test/${placed(name)}` : whole,
+    );
   const docs = ['README.md', 'package.json', 'bench/README.md', ...(existsSync(join(ROOT, 'docs')) ? readdirSync(join(ROOT, 'docs')).map((n) => `docs/${n}`) : [])]
     .map((d) => join(ROOT, d))
     .filter((f) => existsSync(f) && statSync(f).isFile());

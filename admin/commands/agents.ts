@@ -2,16 +2,7 @@
 // reads them on every message, so a change applies from the next message without a restart.
 import { randomBytes } from 'node:crypto';
 import type { StoredBinding } from '../../runtime/types/index.js';
-import {
-  availableScopes,
-  BIND_SCOPES,
-  defaultScope,
-  describeMatch,
-  matchForScope,
-  parseScope,
-  sameMatch,
-  type BindScope,
-} from '../bind-scope.js';
+import { availableScopes, BIND_SCOPES, defaultScope, describeMatch, matchForScope, parseScope, sameMatch, type BindScope } from '../bind-scope.js';
 import { isoMinute } from '../format.js';
 import { UsageError, type Command, type CommandContext, type Located } from '../types.js';
 

@@ -60,9 +60,7 @@ export const statusCommand: Command = {
     const here = ctx.here();
     const entry = deps.session(here.agentId, here.sessionKey);
     const fallback = deps.defaultModel(here.agentId);
-    const model = entry?.modelOverride
-      ? `${entry.modelOverride} (set for this session; default ${fallback ?? 'none'})`
-      : (fallback ?? 'none configured');
+    const model = entry?.modelOverride ? `${entry.modelOverride} (set for this session; default ${fallback ?? 'none'})` : (fallback ?? 'none configured');
     const q = deps.queueSettings(here.sessionKey, inbound);
     const lane = deps.laneStatus(here.sessionKey);
     const lines = [

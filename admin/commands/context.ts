@@ -43,7 +43,10 @@ function fileLine(f: ContextReport['workspaceFiles'][number]): string {
 export function formatContext(r: ContextReport, detail: boolean, header: string): string {
   const t = contextTotals(r);
   const lines = [header];
-  if (r.model) lines.push(`Model: ${r.model}${r.contextWindow ? ` (window ${num(r.contextWindow)} tokens${r.windowSource ? `, ${WINDOW_SOURCE[r.windowSource] ?? r.windowSource}` : ''})` : ''}`);
+  if (r.model)
+    lines.push(
+      `Model: ${r.model}${r.contextWindow ? ` (window ${num(r.contextWindow)} tokens${r.windowSource ? `, ${WINDOW_SOURCE[r.windowSource] ?? r.windowSource}` : ''})` : ''}`,
+    );
   lines.push(`Used: ${usedLine(r)}`);
 
   lines.push(`System prompt: ${charsAndTokens(t.system)}`);

@@ -17,9 +17,7 @@ export const pairingCommand: Command = {
       if (pending.length === 0) return 'No pairing requests are waiting.';
       return [
         `Pairing requests (${pending.length}):`,
-        ...pending.map(
-          (r) => `• ${r.code} · ${r.channel} id ${r.senderId}${r.senderName ? ` (${r.senderName})` : ''} · expires ${timeLeft(r.expiresAt, now)}`,
-        ),
+        ...pending.map((r) => `• ${r.code} · ${r.channel} id ${r.senderId}${r.senderName ? ` (${r.senderName})` : ''} · expires ${timeLeft(r.expiresAt, now)}`),
         'Approve with /pairing approve <CODE> (DMs only; groups are not affected).',
       ].join('\n');
     }
@@ -33,8 +31,6 @@ export const pairingCommand: Command = {
     const r = res.request;
     const who = `${r.channel} id ${r.senderId}${r.senderName ? ` (${r.senderName})` : ''}`;
     await deps.state.flush();
-    return sub === 'approve'
-      ? `Approved ${who}: they can DM the bot now. This does not let them into groups.`
-      : `Refused the pairing request of ${who}.`;
+    return sub === 'approve' ? `Approved ${who}: they can DM the bot now. This does not let them into groups.` : `Refused the pairing request of ${who}.`;
   },
 };

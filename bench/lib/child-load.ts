@@ -115,11 +115,16 @@ export async function measureInChild(opts: {
     let replies = 0;
     let lastAt = 0;
     let wake: (() => void) | null = null;
-    users = await connectUsers(`http://127.0.0.1:${ready.port}`, async (ids) => (await child.ask({ type: 'invite', ids }, 'invited')).tokens, opts.sessions, (f) => {
-      replies++;
-      lastAt = f.at;
-      wake?.();
-    });
+    users = await connectUsers(
+      `http://127.0.0.1:${ready.port}`,
+      async (ids) => (await child.ask({ type: 'invite', ids }, 'invited')).tokens,
+      opts.sessions,
+      (f) => {
+        replies++;
+        lastAt = f.at;
+        wake?.();
+      },
+    );
     const until = (cond: () => boolean, what: string) =>
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`bench: timed out waiting for ${what} (${replies} replies so far)`)), 300_000);
@@ -172,7 +177,16 @@ export async function measureInChild(opts: {
     users = [];
     await new Promise((r) => setTimeout(r, 500));
     const gone = await child.ask({ type: 'mem', gc: true }, 'mem');
-    return { variant: opts.variant, mode: opts.mode, rssIdleGc: idle.rss, gcAvailable: idle.gc, rounds, rssClientsGoneGc: gone.rss, heapClientsGoneGc: gone.heapUsed, heapIdleGc: idle.heapUsed };
+    return {
+      variant: opts.variant,
+      mode: opts.mode,
+      rssIdleGc: idle.rss,
+      gcAvailable: idle.gc,
+      rounds,
+      rssClientsGoneGc: gone.rss,
+      heapClientsGoneGc: gone.heapUsed,
+      heapIdleGc: idle.heapUsed,
+    };
   } finally {
     for (const u of users) u.close();
     if (proc.exitCode === null) {

@@ -101,7 +101,13 @@ export async function measureOverhead(variant: ModelVariant, opts: { users: numb
   const out: OverheadSamples = { inToRequest: [], replyToOut: [], total: [] };
   let users: WebUser[] = [];
   try {
-    users = await connectUsers(g.gw.http.url, (ids) => Promise.all(ids.map(async (id) => (await g.gw.webchatUsers.invite(id, 'bench')).token)), opts.users, (f) => onFrame?.(f), 'ov');
+    users = await connectUsers(
+      g.gw.http.url,
+      (ids) => Promise.all(ids.map(async (id) => (await g.gw.webchatUsers.invite(id, 'bench')).token)),
+      opts.users,
+      (f) => onFrame?.(f),
+      'ov',
+    );
     for (let i = 0; i < opts.warmup + opts.count; i++) {
       tReq = tRep = NaN;
       const frame = new Promise<ReplyFrame>((resolve) => (onFrame = resolve));

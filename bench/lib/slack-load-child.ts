@@ -26,9 +26,7 @@ const gw = await startGateway({ home, env: {}, port: 0, log: quiet });
 const readyMs = performance.now() - t0;
 await settle(getGc());
 const mem = process.memoryUsage();
-console.log(
-  JSON.stringify({ mode, boltLoaded: boltLoaded(), cjsModules: Object.keys(cache).length, rss: mem.rss, heapUsed: mem.heapUsed, readyMs }),
-);
+console.log(JSON.stringify({ mode, boltLoaded: boltLoaded(), cjsModules: Object.keys(cache).length, rss: mem.rss, heapUsed: mem.heapUsed, readyMs }));
 await gw.stop();
 await rm(home, { recursive: true, force: true });
 process.exit(0);

@@ -20,7 +20,14 @@ export class WebUser {
   ) {
     ws.on('message', (data) => {
       const at = performance.now();
-      const f = JSON.parse(data.toString()) as { type?: string; event?: string; id?: string; ok?: boolean; payload?: { role?: string; text?: string }; error?: { message: string } };
+      const f = JSON.parse(data.toString()) as {
+        type?: string;
+        event?: string;
+        id?: string;
+        ok?: boolean;
+        payload?: { role?: string; text?: string };
+        error?: { message: string };
+      };
       if (f.type === 'event' && f.event === 'chat.message' && f.payload?.role === 'assistant') {
         this.replies++;
         onReply({ user: id, at, text: f.payload.text ?? '' });
@@ -42,7 +49,14 @@ export class WebUser {
       });
       ws.once('open', () => {
         const role = token.startsWith('wc_') ? 'webchat' : 'operator';
-        ws.send(JSON.stringify({ type: 'req', id: 'connect', method: 'connect', params: { minProtocol: 1, maxProtocol: 1, client: { id: 'bench', version: '1' }, role, auth: { token } } }));
+        ws.send(
+          JSON.stringify({
+            type: 'req',
+            id: 'connect',
+            method: 'connect',
+            params: { minProtocol: 1, maxProtocol: 1, client: { id: 'bench', version: '1' }, role, auth: { token } },
+          }),
+        );
       });
       // Registered once hello-ok is in: from then on its messages are taken and its replies delivered.
       const onHello = (data: WebSocket.RawData) => {

@@ -159,12 +159,18 @@ export class DiscordConnection {
     const rest = `This Discord account (${account.accountId}) is stopped; the rest of the gateway keeps running.`;
     if (code === CLOSE_AUTH_FAILED) {
       this.state = 'unauthorized';
-      log.error(`${tokenPath(account.accountId)} was rejected by Discord (401 / close 4004): copy the bot token again from the Developer Portal (Bot → Reset Token). ${rest}`, { accountId: account.accountId });
+      log.error(
+        `${tokenPath(account.accountId)} was rejected by Discord (401 / close 4004): copy the bot token again from the Developer Portal (Bot → Reset Token). ${rest}`,
+        { accountId: account.accountId },
+      );
       return true;
     }
     if (code === CLOSE_DISALLOWED_INTENTS) {
       this.state = 'intents-refused';
-      log.error(`Discord refused the Message Content intent (close 4014): turn on Bot → Privileged Gateway Intents → Message Content Intent in the Developer Portal, then restart. ${rest}`, { accountId: account.accountId });
+      log.error(
+        `Discord refused the Message Content intent (close 4014): turn on Bot → Privileged Gateway Intents → Message Content Intent in the Developer Portal, then restart. ${rest}`,
+        { accountId: account.accountId },
+      );
       return true;
     }
     const fatal = code !== undefined ? FATAL_CLOSE[code] : undefined;
@@ -209,7 +215,9 @@ export class DiscordConnection {
       // After login, an unrecoverable close ends the account (discord.js will not reconnect); say why once.
       if (this.state === 'ready' && !this.stopFor(event.code)) {
         this.state = 'failed';
-        log.error(`Discord closed the gateway connection for good (close ${event.code}). This Discord account (${account.accountId}) is stopped.`, { accountId: account.accountId });
+        log.error(`Discord closed the gateway connection for good (close ${event.code}). This Discord account (${account.accountId}) is stopped.`, {
+          accountId: account.accountId,
+        });
       }
     });
     client.on('shardError', (err: Error) => log.warn('discord: gateway connection error (discord.js reconnects)', { accountId: account.accountId, err }));
@@ -316,7 +324,7 @@ export class DiscordConnection {
       return info;
     } catch (err) {
       // Without the parent the thread is judged on its own id (usually: not a listed channel, so ignored).
-      this.deps.log.warn('discord: could not look up a thread\'s parent channel', { accountId: this.deps.account.accountId, channelId: id, err });
+      this.deps.log.warn("discord: could not look up a thread's parent channel", { accountId: this.deps.account.accountId, channelId: id, err });
       return type !== undefined ? { type } : undefined;
     }
   }

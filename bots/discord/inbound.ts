@@ -81,7 +81,7 @@ export function decodeMessage(data: unknown, ctx: DecodeContext): Inbound | null
   const content = typeof data.content === 'string' ? data.content : '';
   const rawText = (forwarded ? forwardedText(data) : '') || content;
   const text = normaliseText(rawText, ctx, mentions, botRoles);
-  const attachments = decodeAttachments(forwarded ? snapshot(data) ?? data : data);
+  const attachments = decodeAttachments(forwarded ? (snapshot(data) ?? data) : data);
   if (text.trim() === '' && attachments.length === 0) return null;
 
   const inbound: Inbound = {

@@ -4,9 +4,7 @@ import { z } from 'zod';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
-const botToken = z
-  .string()
-  .regex(/^xoxb-/, 'expected a bot token starting with xoxb- (Slack app → OAuth & Permissions → Bot User OAuth Token)');
+const botToken = z.string().regex(/^xoxb-/, 'expected a bot token starting with xoxb- (Slack app → OAuth & Permissions → Bot User OAuth Token)');
 const appToken = z
   .string()
   .regex(/^xapp-/, 'expected an app-level token starting with xapp- (Slack app → Basic Information → App-Level Tokens, scope connections:write)');

@@ -113,10 +113,11 @@ export class SlackConnection {
       which === 'botToken'
         ? 'check the Bot User OAuth Token (xoxb-…) under OAuth & Permissions, and that the app is installed in the workspace'
         : 'check the App-Level Token (xapp-…, scope connections:write) under Basic Information, and that Socket Mode is on';
-    this.deps.log.error(
-      `${key} was rejected by Slack (${error}): ${fix}. This Slack account is stopped; the rest of the gateway keeps running.`,
-      { accountId, error, err },
-    );
+    this.deps.log.error(`${key} was rejected by Slack (${error}): ${fix}. This Slack account is stopped; the rest of the gateway keeps running.`, {
+      accountId,
+      error,
+      err,
+    });
     this.abort.abort(new Error('slack token rejected'));
     void this.closeSocket();
   }

@@ -19,7 +19,16 @@ export type SlackFailure =
   | { kind: 'network-unknown'; detail: string };
 
 /** Slack's answers that mean the token (or what it belongs to) no longer works. */
-export const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'team_disabled', 'user_removed_from_team', 'not_allowed_token_type']);
+export const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'team_disabled',
+  'user_removed_from_team',
+  'not_allowed_token_type',
+]);
 
 const SERVER_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 

@@ -65,9 +65,7 @@ export class SlackSender {
   /** Replaces a message's text. Editing is idempotent, so it is retried like any safe call. */
   async edit(chat: ChatRef, messageId: string, text: string): Promise<void> {
     const channel = slackId(chat.id);
-    await this.call('chat.update', { channel, ts: messageId }, true, () =>
-      this.deps.client.chat.update({ channel, ts: messageId, text: markdownToMrkdwn(text) }),
-    );
+    await this.call('chat.update', { channel, ts: messageId }, true, () => this.deps.client.chat.update({ channel, ts: messageId, text: markdownToMrkdwn(text) }));
   }
 
   /** The DM channel with a user (conversations.open), cached. */

@@ -92,10 +92,7 @@ export class TelegramPoller {
     while (!signal.aborted) {
       let updates: unknown;
       try {
-        updates = await this.deps.api.getUpdates(
-          { offset: this.offset, timeout: this.deps.pollTimeoutSeconds, allowed_updates: ['message'] },
-          forGrammy(signal),
-        );
+        updates = await this.deps.api.getUpdates({ offset: this.offset, timeout: this.deps.pollTimeoutSeconds, allowed_updates: ['message'] }, forGrammy(signal));
       } catch (err) {
         if (signal.aborted) break;
         const f = classifyTelegramError(err);
@@ -187,12 +184,7 @@ export class TelegramPoller {
    * Hands each new update to the runtime in order, persisting the offset after each one is accepted. Returns
    * false when a delivery failed and the batch should be fetched again after a pause.
    */
-  private async deliver(
-    updates: unknown[],
-    me: BotIdentity,
-    onInbound: (m: Inbound) => void | Promise<void>,
-    signal: AbortSignal,
-  ): Promise<boolean> {
+  private async deliver(updates: unknown[], me: BotIdentity, onInbound: (m: Inbound) => void | Promise<void>, signal: AbortSignal): Promise<boolean> {
     const { log, accountId, offsets, clock } = this.deps;
     for (const update of updates) {
       if (signal.aborted) return true; // not confirmed: the next start fetches it again

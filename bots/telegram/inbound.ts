@@ -23,12 +23,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const rec = (v: unknown): Rec | undefined => (isRec(v) ? v : undefined);
 
-export function decodeUpdate(
-  update: unknown,
-  me: BotIdentity,
-  accountId: string,
-  receivedAt?: number,
-): Inbound | null {
+export function decodeUpdate(update: unknown, me: BotIdentity, accountId: string, receivedAt?: number): Inbound | null {
   if (!isRec(update)) return null;
   const updateId = num(update.update_id);
   const msg = rec(update.message);
@@ -115,9 +110,7 @@ function decodeSender(msg: Rec): Inbound['sender'] | null {
 function realReply(msg: Rec): Rec | undefined {
   const reply = rec(msg.reply_to_message);
   if (!reply || num(reply.message_id) === undefined) return undefined;
-  const implicitTopicRoot =
-    msg.is_topic_message === true &&
-    (reply.forum_topic_created !== undefined || num(reply.message_id) === num(msg.message_thread_id));
+  const implicitTopicRoot = msg.is_topic_message === true && (reply.forum_topic_created !== undefined || num(reply.message_id) === num(msg.message_thread_id));
   return implicitTopicRoot ? undefined : reply;
 }
 

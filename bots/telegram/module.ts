@@ -36,10 +36,7 @@ export const telegramModule: ChannelModule<TelegramConfig> = {
     const settings: ChatSettings = {
       enabled: group.enabled !== false && topic?.enabled !== false,
       requireMention: topic?.requireMention ?? group.requireMention ?? wildcard?.requireMention ?? true,
-      tools: [
-        ...layer(group.tools, `${base}.tools`),
-        ...(chat.threadId !== undefined ? layer(topic?.tools, `${base}.topics[${chat.threadId}].tools`) : []),
-      ],
+      tools: [...layer(group.tools, `${base}.tools`), ...(chat.threadId !== undefined ? layer(topic?.tools, `${base}.topics[${chat.threadId}].tools`) : [])],
     };
     if (group.allowFrom) settings.allowFrom = group.allowFrom;
     // A topic pinned to an agent; under "*" it would pin that topic number in every group, so only own entries.

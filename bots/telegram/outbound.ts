@@ -45,20 +45,15 @@ export class TelegramSender {
     const chatId = telegramChatId(o.to.id);
     const base = {
       ...threadParams(o.to),
-      ...(o.replyToId && /^\d+$/.test(o.replyToId)
-        ? { reply_parameters: { message_id: Number(o.replyToId), allow_sending_without_reply: true } }
-        : {}),
+      ...(o.replyToId && /^\d+$/.test(o.replyToId) ? { reply_parameters: { message_id: Number(o.replyToId), allow_sending_without_reply: true } } : {}),
     };
     const ctx = { chatId: o.to.id, threadId: o.to.threadId };
-    const sendPlain = () =>
-      this.call('sendMessage', ctx, false, () => this.deps.api.sendMessage(chatId, o.text, base));
+    const sendPlain = () => this.call('sendMessage', ctx, false, () => this.deps.api.sendMessage(chatId, o.text, base));
     if (o.format === 'plain') return { messageId: String((await sendPlain()).message_id) };
 
     const html = markdownToTelegramHtml(o.text);
     try {
-      const m = await this.call('sendMessage', ctx, false, () =>
-        this.deps.api.sendMessage(chatId, html, { ...base, parse_mode: 'HTML' }),
-      );
+      const m = await this.call('sendMessage', ctx, false, () => this.deps.api.sendMessage(chatId, html, { ...base, parse_mode: 'HTML' }));
       return { messageId: String(m.message_id) };
     } catch (err) {
       if (!(err instanceof ChannelSendError) || !isEntityParseError(err.cause)) throw err;
@@ -110,12 +105,7 @@ export class TelegramSender {
    * executed is harmless (edits, chat actions) — sendMessage is not, so it is retried only when Telegram
    * certainly did not accept it (429, 5xx, connection never made).
    */
-  private async call<T>(
-    method: string,
-    ctx: Record<string, unknown>,
-    idempotent: boolean,
-    fn: () => Promise<T>,
-  ): Promise<T> {
+  private async call<T>(method: string, ctx: Record<string, unknown>, idempotent: boolean, fn: () => Promise<T>): Promise<T> {
     const { retry, clock, log, accountId } = this.deps;
     let failures = 0;
     let rateLimited = 0;

@@ -64,7 +64,10 @@ function markdown(box,s){
 }
 `;
 
-const SCRIPT = "\n'use strict';" + MARKDOWN_SCRIPT + String.raw`
+const SCRIPT =
+  "\n'use strict';" +
+  MARKDOWN_SCRIPT +
+  String.raw`
 const $=(id)=>document.getElementById(id);
 const main=$('main'),log=$('log'),st=$('st'),note=$('note'),t=$('t'),send=$('send'),typing=$('typing');
 const MAX_TEXT=16000,pending=new Map(),shown=new Set(),waiting=new Map();

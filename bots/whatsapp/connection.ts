@@ -81,10 +81,13 @@ export class WhatsAppConnection {
     } catch (err) {
       // Only this account stops; the gateway and its other channels start as usual.
       this.state = 'stopped';
-      log.error(`WhatsApp account "${accountId}" could not open its credentials in ${credsDir}: move the folder away and run ${loginCommand(accountId)}. This account is stopped.`, {
-        accountId,
-        err,
-      });
+      log.error(
+        `WhatsApp account "${accountId}" could not open its credentials in ${credsDir}: move the folder away and run ${loginCommand(accountId)}. This account is stopped.`,
+        {
+          accountId,
+          err,
+        },
+      );
       return;
     }
     const outcome = new Promise<void>((resolve) => (this.firstOutcome = resolve));

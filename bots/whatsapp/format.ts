@@ -48,9 +48,7 @@ export function renderInline(src: string): string {
   let s = src.replace(/\u0000/g, '');
   s = s.replace(/(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/g, (_m, _t: string, code: string) => hold(`\`${code}\``));
   // [label](url) → "label (url)": WhatsApp links bare URLs only.
-  s = s.replace(/\[([^\]\n]+)\]\(\s*(\S+?)\s*\)/g, (_m, label: string, url: string) =>
-    hold(label === url ? url : `${emphasis(label)} (${url})`),
-  );
+  s = s.replace(/\[([^\]\n]+)\]\(\s*(\S+?)\s*\)/g, (_m, label: string, url: string) => hold(label === url ? url : `${emphasis(label)} (${url})`));
   s = s.replace(/\bhttps?:\/\/[^\s<>]*[^\s<>.,;:!?)'"]/g, (url) => hold(url));
   s = emphasis(s);
   const restore = new RegExp(`${HOLD}(\\d+)${HOLD}`, 'g');

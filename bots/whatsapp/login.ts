@@ -69,10 +69,12 @@ export async function linkWhatsApp(req: LoginRequest, io: LoginIo, deps: LoginDe
     let qrShown = 0;
     let codeAsked = false;
     let sock: LoginSocket | undefined;
-    const setTimer = deps.setTimer ?? ((fn, ms) => {
-      const t = setTimeout(fn, ms);
-      return () => clearTimeout(t);
-    });
+    const setTimer =
+      deps.setTimer ??
+      ((fn, ms) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      });
     const cancelTimer = setTimer(() => finish(fail('No link within 5 minutes; run the command again.')), deps.timeoutMs ?? LOGIN_TIMEOUT_MS);
 
     function finish(code: number) {

@@ -52,19 +52,13 @@ export function createWhatsAppModule(opts: WhatsAppModuleOptions = {}): ChannelM
           linked.push({ ...account, dir });
           continue;
         }
-        const why =
-          state.why === 'unreadable'
-            ? `its credentials in ${dir} cannot be read (${state.detail}); move them aside and link again`
-            : `it is not linked`;
+        const why = state.why === 'unreadable' ? `its credentials in ${dir} cannot be read (${state.detail}); move them aside and link again` : `it is not linked`;
         deps.log.warn(`WhatsApp account "${account.accountId}" is not connected: ${why}. Run ${loginCommand(account.accountId)}, then restart the gateway.`, {
           accountId: account.accountId,
         });
       }
       if (linked.length === 0) return [];
-      const [{ WhatsAppChannel }, real] = await Promise.all([
-        import('./index.js'),
-        opts.makeSocket && opts.openAuth ? undefined : import('./real-socket.js'),
-      ]);
+      const [{ WhatsAppChannel }, real] = await Promise.all([import('./index.js'), opts.makeSocket && opts.openAuth ? undefined : import('./real-socket.js')]);
       const makeSocket = opts.makeSocket ?? real!.makeBaileysSocket;
       const openAuth = opts.openAuth ?? real!.openMultiFileAuth;
       return linked.map(

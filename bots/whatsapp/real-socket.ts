@@ -1,12 +1,6 @@
 // The real thing: Baileys' makeWASocket over the account's multi-file credentials. Imported only when an account
 // is configured and linked (or by the login command), so a gateway without WhatsApp never loads Baileys.
-import {
-  Browsers,
-  makeCacheableSignalKeyStore,
-  makeWASocket,
-  useMultiFileAuthState,
-  type SocketConfig,
-} from '@whiskeysockets/baileys';
+import { Browsers, makeCacheableSignalKeyStore, makeWASocket, useMultiFileAuthState, type SocketConfig } from '@whiskeysockets/baileys';
 import type { Logger } from '../../runtime/types/channel.js';
 import { ensureCredentialsDir } from './credentials.js';
 

@@ -55,8 +55,7 @@ export async function runAgent(input: RunInput): Promise<RunResult> {
   }, input.timeoutMs);
   const base = { runId: input.runId, sessionKey: input.sessionKey, agentId: input.agentId };
   const ev = (e: AgentEventBody) => input.emit({ ...base, ts: input.clock.now(), ...e });
-  const stopped = (): RunResult =>
-    timedOut ? { status: 'timeout', usage } : { status: 'aborted', reason: abortReason(ac.signal), usage };
+  const stopped = (): RunResult => (timedOut ? { status: 'timeout', usage } : { status: 'aborted', reason: abortReason(ac.signal), usage });
 
   try {
     let history = input.history;

@@ -15,7 +15,7 @@ const DEFAULTS: Record<(typeof WORKSPACE_FILES)[number], string> = {
     '# Agents\n\nYou are a helpful assistant reached through chat. Answer concisely; use tools when they help.\n\n' +
     '## Memory\n\nYour notes live in memory/YYYY-MM-DD.md (one file a day) and, for the owner, MEMORY.md. They are not ' +
     'in this prompt: before answering about earlier conversations, decisions, people or preferences, look with ' +
-    'memory_search and read more with memory_get. Write what should outlast this conversation to today\'s ' +
+    "memory_search and read more with memory_get. Write what should outlast this conversation to today's " +
     'memory/YYYY-MM-DD.md (add to it; never remove what is there).\n',
   'SOUL.md': '# Soul\n\nBe direct, friendly and honest. Say when you do not know.\n',
   'USER.md': '# User\n\n(Describe the people this agent serves here.)\n',

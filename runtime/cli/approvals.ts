@@ -37,7 +37,9 @@ export const approvalsCommand: CliCommand = {
     }
     const c = painter(io);
     for (const a of list) {
-      io.stdout.write(`${c('bold', a.id)}  ${a.agentId}  ${c('dim', a.sessionKey)}  asked ${ago(a.createdAt)}, expires in ${Math.max(0, Math.round((a.expiresAt - Date.now()) / 60_000))} min\n`);
+      io.stdout.write(
+        `${c('bold', a.id)}  ${a.agentId}  ${c('dim', a.sessionKey)}  asked ${ago(a.createdAt)}, expires in ${Math.max(0, Math.round((a.expiresAt - Date.now()) / 60_000))} min\n`,
+      );
       io.stdout.write(`    ${c('cyan', a.command)}\n`);
     }
     return 0;
@@ -51,7 +53,14 @@ const approveUsage = `Usage: switchyard approve <id> once|always|deny
   deny     refuse it
 `;
 
-const DECISIONS: Record<string, string> = { once: 'allow-once', 'allow-once': 'allow-once', always: 'allow-always', 'allow-always': 'allow-always', deny: 'deny', no: 'deny' };
+const DECISIONS: Record<string, string> = {
+  once: 'allow-once',
+  'allow-once': 'allow-once',
+  always: 'allow-always',
+  'allow-always': 'allow-always',
+  deny: 'deny',
+  no: 'deny',
+};
 
 export const approveCommand: CliCommand = {
   name: 'approve',

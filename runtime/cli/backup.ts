@@ -47,10 +47,7 @@ export async function writeBackup(home: string, out: string, now = new Date()): 
     const manifest: BackupManifest = { format: 1, createdAt: now.toISOString(), home, files: snap.files.length, bytes: snap.bytes };
     await writeFile(join(work, 'home', MANIFEST), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
     const tar = loadTar();
-    await pipeline(
-      tar.c({ gzip: true, cwd: join(work, 'home'), portable: true }, [MANIFEST, ...snap.files]),
-      createWriteStream(partial, { mode: 0o600, flags: 'wx' }),
-    );
+    await pipeline(tar.c({ gzip: true, cwd: join(work, 'home'), portable: true }, [MANIFEST, ...snap.files]), createWriteStream(partial, { mode: 0o600, flags: 'wx' }));
     await rename(partial, target);
     return { files: snap.files.length, bytes: snap.bytes, skipped: snap.skipped };
   } finally {

@@ -89,7 +89,12 @@ export async function checkConfig(d: DoctorEnv): Promise<{ result: CheckResult; 
     if (err instanceof ConfigError) {
       const first = err.problems[0];
       const more = err.problems.length > 1 ? ` (+${err.problems.length - 1} more)` : '';
-      return { result: fail('config', `${first?.path || 'file'}: expected ${first?.expected}, found ${first?.found}${more}: fix switchyard.json (doctor shows the first problem)`) };
+      return {
+        result: fail(
+          'config',
+          `${first?.path || 'file'}: expected ${first?.expected}, found ${first?.found}${more}: fix switchyard.json (doctor shows the first problem)`,
+        ),
+      };
     }
     return { result: fail('config', `cannot load the config: ${(err as Error).message}`) };
   }
@@ -127,9 +132,14 @@ const TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{30,}$/;
 export async function checkPlatforms(d: DoctorEnv, config: Config): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const channels = config.channels as Record<string, unknown>;
-  const tg = channels.telegram as { enabled?: boolean; botToken?: string; apiRoot?: string; accounts?: Record<string, { botToken?: string; apiRoot?: string }> } | undefined;
+  const tg = channels.telegram as
+    | { enabled?: boolean; botToken?: string; apiRoot?: string; accounts?: Record<string, { botToken?: string; apiRoot?: string }> }
+    | undefined;
   if (tg && tg.enabled !== false) {
-    const accounts = [{ id: 'default', token: tg.botToken, apiRoot: tg.apiRoot }, ...Object.entries(tg.accounts ?? {}).map(([id, a]) => ({ id, token: a.botToken ?? tg.botToken, apiRoot: a.apiRoot ?? tg.apiRoot }))];
+    const accounts = [
+      { id: 'default', token: tg.botToken, apiRoot: tg.apiRoot },
+      ...Object.entries(tg.accounts ?? {}).map(([id, a]) => ({ id, token: a.botToken ?? tg.botToken, apiRoot: a.apiRoot ?? tg.apiRoot })),
+    ];
     for (const a of accounts) {
       if (!a.token) continue;
       const key = a.id === 'default' ? 'channels.telegram.botToken' : `channels.telegram.accounts.${a.id}.botToken`;
@@ -156,7 +166,8 @@ export async function checkPlatforms(d: DoctorEnv, config: Config): Promise<Chec
       const root = (typeof b.apiRoot === 'string' ? b.apiRoot : 'https://discord.com/api').replace(/\/+$/, '');
       const r = await probe(d, `${root}/v10/users/@me`, { headers: { authorization: `Bot ${b.token.trim()}` } });
       if ('offline' in r) out.push(warn('discord', `token looks right; Discord not reachable to check it (${r.offline}): check the network`));
-      else if (r.status === 401) out.push(fail('discord', 'channels.discord.token was rejected by Discord (401): reset it in the Developer Portal and paste the new one'));
+      else if (r.status === 401)
+        out.push(fail('discord', 'channels.discord.token was rejected by Discord (401): reset it in the Developer Portal and paste the new one'));
       else if (r.status >= 400) out.push(warn('discord', `Discord answered ${r.status}: try again later`));
       else out.push(ok('discord', 'token accepted by Discord (users/@me)'));
     } else if (id === 'slack') {
@@ -175,7 +186,11 @@ export async function checkPlatforms(d: DoctorEnv, config: Config): Promise<Chec
       else out.push(ok('slack', 'bot token accepted by Slack (auth.test)'));
     } else if (id === 'whatsapp') {
       const creds = await readdir(join(d.home, 'credentials', 'whatsapp')).catch(() => []);
-      out.push(creds.length > 0 ? ok('whatsapp', `linked (${creds.length} account${creds.length === 1 ? '' : 's'})`) : warn('whatsapp', 'not linked yet: run npm run login -- whatsapp'));
+      out.push(
+        creds.length > 0
+          ? ok('whatsapp', `linked (${creds.length} account${creds.length === 1 ? '' : 's'})`)
+          : warn('whatsapp', 'not linked yet: run npm run login -- whatsapp'),
+      );
     }
   }
   return out;
@@ -190,13 +205,22 @@ export async function checkModel(d: DoctorEnv, config: Config): Promise<CheckRes
   const api = declared?.api ?? (first.provider === 'anthropic' ? 'anthropic-messages' : 'openai-completions');
   const base =
     declared?.baseUrl ??
-    (first.provider === 'anthropic' ? d.env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com' : first.provider === 'openai' ? d.env.OPENAI_BASE_URL || 'https://api.openai.com/v1' : undefined);
+    (first.provider === 'anthropic'
+      ? d.env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com'
+      : first.provider === 'openai'
+        ? d.env.OPENAI_BASE_URL || 'https://api.openai.com/v1'
+        : undefined);
   if (!base) return warn('model', `${first.provider}/${first.model}: no baseUrl to check`);
   const url = api === 'anthropic-messages' ? `${base.replace(/\/+$/, '')}/v1/models` : `${base.replace(/\/+$/, '')}/models`;
   const key = first.provider === 'anthropic' ? d.env.ANTHROPIC_API_KEY : d.env.OPENAI_API_KEY;
-  const headers: Record<string, string> = key ? (api === 'anthropic-messages' ? { 'x-api-key': key, 'anthropic-version': '2023-06-01' } : { authorization: `Bearer ${key}` }) : {};
+  const headers: Record<string, string> = key
+    ? api === 'anthropic-messages'
+      ? { 'x-api-key': key, 'anthropic-version': '2023-06-01' }
+      : { authorization: `Bearer ${key}` }
+    : {};
   const r = await probe(d, url, { headers });
-  if ('offline' in r) return warn('model', `${first.provider}/${first.model}: ${base} not reachable (${r.offline}): start the server (ollama serve) or check the network`);
+  if ('offline' in r)
+    return warn('model', `${first.provider}/${first.model}: ${base} not reachable (${r.offline}): start the server (ollama serve) or check the network`);
   if (r.status === 401 || r.status === 403) return fail('model', `${first.provider}/${first.model}: the key was rejected (${r.status}): check the API key`);
   return ok('model', `${first.provider}/${first.model}: ${base} answers`);
 }
@@ -207,7 +231,10 @@ export function checkBubblewrap(d: DoctorEnv, config?: Config): CheckResult {
   if (r.status === 0) return ok('sandbox', 'bubblewrap works');
   const what = mode === 'off' ? 'exec runs on the host (sandbox mode off)' : 'exec refuses to run commands until it is fixed';
   if (r.status === null) return warn('sandbox', `bubblewrap is not installed, so ${what}: sudo apt-get install bubblewrap`);
-  return warn('sandbox', `bubblewrap is installed but cannot run (${r.output.trim().split('\n')[0] || `exit ${r.status}`}), so ${what}: enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)`);
+  return warn(
+    'sandbox',
+    `bubblewrap is installed but cannot run (${r.output.trim().split('\n')[0] || `exit ${r.status}`}), so ${what}: enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)`,
+  );
 }
 
 export function checkGit(d: DoctorEnv): CheckResult {
@@ -220,7 +247,8 @@ export async function checkDisk(d: DoctorEnv): Promise<CheckResult> {
   const free = await diskFree(d.home).catch(() => undefined);
   if (free === undefined) return warn('disk', `cannot read free space of ${d.home}`);
   const mb = (free / 1048576).toFixed(0);
-  if (free < 100 * 1048576) return fail('disk', `${mb} MB free where ${d.home} lives: free space (the journal and transcripts need room), e.g. switchyard archive --older-than 90d`);
+  if (free < 100 * 1048576)
+    return fail('disk', `${mb} MB free where ${d.home} lives: free space (the journal and transcripts need room), e.g. switchyard archive --older-than 90d`);
   if (free < 1024 * 1048576) return warn('disk', `${mb} MB free: less than 1 GB left, free some space soon`);
   return ok('disk', `${mb} MB free`);
 }
@@ -231,7 +259,8 @@ export async function checkClock(d: DoctorEnv, config?: Config): Promise<CheckRe
   const url = tg?.apiRoot ?? 'https://api.telegram.org';
   const before = d.now();
   const r = await probe(d, url, { method: 'HEAD' });
-  if ('offline' in r || !r.date) return warn('clock', `could not compare the clock with ${url} (${'offline' in r ? r.offline : 'no Date header'}): check the network; timedatectl shows NTP`);
+  if ('offline' in r || !r.date)
+    return warn('clock', `could not compare the clock with ${url} (${'offline' in r ? r.offline : 'no Date header'}): check the network; timedatectl shows NTP`);
   const skew = (before + d.now()) / 2 - Date.parse(r.date);
   const s = Math.round(Math.abs(skew) / 1000);
   if (s > 60) return fail('clock', `the clock is ${s} s ${skew > 0 ? 'ahead' : 'behind'}: sudo timedatectl set-ntp true`);
@@ -246,8 +275,10 @@ export function checkMemory(d: DoctorEnv, config?: Config): CheckResult {
   const need = (MEMORY_NEED_MB.base + channels.reduce((n, c) => n + (MEMORY_NEED_MB.perPlatform[c] ?? 0), 0)) * MEMORY_NEED_MB.headroom;
   const { total, available } = d.memory();
   const mb = (b: number) => Math.round(b / 1048576);
-  if (mb(total) < need) return fail('memory', `${mb(total)} MB of RAM, the configured platforms need about ${Math.round(need)} MB: configure fewer platforms or add swap`);
-  if (mb(available) < need) return warn('memory', `${mb(available)} MB available of ${mb(total)} MB, the gateway needs about ${Math.round(need)} MB: stop other programs or add swap`);
+  if (mb(total) < need)
+    return fail('memory', `${mb(total)} MB of RAM, the configured platforms need about ${Math.round(need)} MB: configure fewer platforms or add swap`);
+  if (mb(available) < need)
+    return warn('memory', `${mb(available)} MB available of ${mb(total)} MB, the gateway needs about ${Math.round(need)} MB: stop other programs or add swap`);
   return ok('memory', `${mb(available)} MB available, about ${Math.round(need)} MB needed`);
 }
 

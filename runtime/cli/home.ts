@@ -11,4 +11,3 @@ export function cliHome(env: Record<string, string | undefined>, home: string = 
   if (fromEnv.startsWith('~/')) return join(home, fromEnv.slice(2));
   return isAbsolute(fromEnv) ? fromEnv : resolve(fromEnv);
 }
-

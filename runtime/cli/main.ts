@@ -16,7 +16,7 @@ export function usage(table: readonly CliCommand[] = commands): string {
     '',
     ...table.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'switchyard <command> --help shows a command\'s options; most take --json.',
+    "switchyard <command> --help shows a command's options; most take --json.",
     '',
   ].join('\n');
 }

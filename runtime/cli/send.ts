@@ -22,7 +22,10 @@ export const sendCommand: CliCommand = {
     const target = values.to ? { to: values.to } : { sessionKey: first };
     const text = (values.to ? positionals : rest).join(' ').trim();
     if (!values.to && !first?.startsWith('agent:')) {
-      throw new CliError(`the first argument must be a session key (agent:<agentId>:…; \`switchyard sessions\` lists them) or use --to <channel>:<id>\n\n${usage}`, EXIT.usage);
+      throw new CliError(
+        `the first argument must be a session key (agent:<agentId>:…; \`switchyard sessions\` lists them) or use --to <channel>:<id>\n\n${usage}`,
+        EXIT.usage,
+      );
     }
     if (!text) throw new CliError(`no text to send\n\n${usage}`, EXIT.usage);
     const res = await withGateway(io, (g) => g.call('chat.send', { message: text, ...target, idempotencyKey: g.key() }));

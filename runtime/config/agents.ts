@@ -41,12 +41,7 @@ export function guessModelFromEnv(env: NodeJS.ProcessEnv): ModelRef | undefined 
  * guessed from the environment (see guessModelFromEnv). Duplicates are dropped; no model at all → [].
  * `env` defaults to process.env.
  */
-export function agentModelCandidates(
-  config: Config,
-  agentId: string,
-  override?: string,
-  env: NodeJS.ProcessEnv = process.env,
-): ModelRef[] {
+export function agentModelCandidates(config: Config, agentId: string, override?: string, env: NodeJS.ProcessEnv = process.env): ModelRef[] {
   const agentModel = getAgent(config, agentId)?.model;
   const defaults = config.agents.defaults.model;
 

@@ -102,7 +102,11 @@ export async function loadGatewaySettings(opts: Pick<LoadConfigOptions, 'home' |
   if (subst.problems.length > 0) throw new ConfigError(subst.problems, file);
   const block = (subst.value as { gateway?: unknown }).gateway;
   const parsed = configSchema.shape.gateway.safeParse(block);
-  if (!parsed.success) throw new ConfigError(issuesToProblems(parsed.error.issues, block, configSchema.shape.gateway).map((p) => ({ ...p, path: p.path ? `gateway.${p.path}` : 'gateway' })), file);
+  if (!parsed.success)
+    throw new ConfigError(
+      issuesToProblems(parsed.error.issues, block, configSchema.shape.gateway).map((p) => ({ ...p, path: p.path ? `gateway.${p.path}` : 'gateway' })),
+      file,
+    );
   return parsed.data;
 }
 
@@ -145,9 +149,7 @@ function parseJson5(file: string, text: string): Record<string, unknown> {
     // json5 messages look like "JSON5: invalid character '@' at 3:5"; keep the middle part.
     const detail = e.message.replace(/^JSON5: /, '').replace(/ at \d+:\d+$/, '');
     const where = line !== undefined ? ` at line ${line}, column ${column ?? 0}` : '';
-    throw new ConfigError([
-      { path: '', line, column, expected: 'valid JSON5', found: detail, message: `JSON5 syntax error${where}: ${detail}` },
-    ], file);
+    throw new ConfigError([{ path: '', line, column, expected: 'valid JSON5', found: detail, message: `JSON5 syntax error${where}: ${detail}` }], file);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const found = Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value;
@@ -164,11 +166,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Fills keys from the environment where the file does not set them. Blocks on the way are created
  * (TELEGRAM_BOT_TOKEN alone enables Telegram); a non-object on the way is left for the schema to report.
  */
-function applyOverlays(
-  root: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-  overlays: Overlay[],
-): { value: Record<string, unknown>; sources: Map<string, string> } {
+function applyOverlays(root: Record<string, unknown>, env: NodeJS.ProcessEnv, overlays: Overlay[]): { value: Record<string, unknown>; sources: Map<string, string> } {
   const value = structuredClone(root);
   const sources = new Map<string, string>();
   for (const o of overlays) {

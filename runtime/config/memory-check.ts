@@ -10,7 +10,12 @@ export function checkMemory(config: Config): ConfigProblem[] {
     const p = config.models.providers[e.provider];
     const speaksOpenAI = p ? p.api === 'openai-completions' : e.provider === 'openai';
     if (!speaksOpenAI) {
-      const ids = ['openai', ...Object.entries(config.models.providers).filter(([, v]) => v.api === 'openai-completions').map(([k]) => k)];
+      const ids = [
+        'openai',
+        ...Object.entries(config.models.providers)
+          .filter(([, v]) => v.api === 'openai-completions')
+          .map(([k]) => k),
+      ];
       problems.push({
         path: 'memory.embedding.provider',
         expected: `a provider with an OpenAI-compatible /v1/embeddings endpoint (${[...new Set(ids)].join(', ')})`,

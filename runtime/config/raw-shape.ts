@@ -24,9 +24,7 @@ export function checkRawShape(root: unknown): ConfigProblem[] {
       });
       return problems; // one is enough: everything below it is the same mistake
     }
-    const entries: [PathSegment, unknown][] = Array.isArray(value)
-      ? value.map((v, i) => [i, v] as [PathSegment, unknown])
-      : Object.entries(value);
+    const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v] as [PathSegment, unknown]) : Object.entries(value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, v] = entries[i]!;
       if (key === '__proto__') {

@@ -66,7 +66,12 @@ function childDiffs(prev: Record<string, unknown>, next: Record<string, unknown>
   for (const k of new Set([...Object.keys(prev), ...Object.keys(next)])) {
     const p = [...path, k];
     if (all) {
-      if (!same(prev[k], next[k])) out.push(...(isObject(prev[k]) && isObject(next[k]) && p.length < 3 ? childDiffs(prev[k] as Record<string, unknown>, next[k] as Record<string, unknown>, p, all) : [p.join('.')]));
+      if (!same(prev[k], next[k]))
+        out.push(
+          ...(isObject(prev[k]) && isObject(next[k]) && p.length < 3
+            ? childDiffs(prev[k] as Record<string, unknown>, next[k] as Record<string, unknown>, p, all)
+            : [p.join('.')]),
+        );
     } else out.push(...restartKeys(prev[k], next[k], p));
   }
   return out;
@@ -131,10 +136,13 @@ export function createConfigReloader(deps: ConfigReloaderDeps): { reload(reason:
         err instanceof ConfigError
           ? err.problems.map((p) => `${p.path || '(file)'}: expected ${p.expected}, found ${p.found}`)
           : [err instanceof Error ? err.message : String(err)];
-      log.error(`config reload (${reason}): the edit is not valid, the running config is kept: ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`, {
-        problems,
-        keys: err instanceof ConfigError ? err.problems.map((p) => p.path) : undefined,
-      });
+      log.error(
+        `config reload (${reason}): the edit is not valid, the running config is kept: ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+        {
+          problems,
+          keys: err instanceof ConfigError ? err.problems.map((p) => p.path) : undefined,
+        },
+      );
       return { applied: false, restartNeeded: [], changed: [], problems };
     }
     const prev = deps.current();

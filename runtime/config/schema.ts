@@ -12,7 +12,10 @@ export const toolPolicySchema = z.strictObject({
 });
 
 const modelSchema = z.strictObject({
-  primary: z.string().regex(/^[^/]+\/.+$/, 'expected "<provider>/<model>"').optional(),
+  primary: z
+    .string()
+    .regex(/^[^/]+\/.+$/, 'expected "<provider>/<model>"')
+    .optional(),
   fallbacks: z.array(z.string().regex(/^[^/]+\/.+$/, 'expected "<provider>/<model>"')).prefault([]),
 });
 
@@ -194,9 +197,7 @@ export const configSchema = z.strictObject({
       /** Embeddings for memory search: a models.providers id speaking OpenAI's /v1/embeddings, and its model. */
       embedding: z.strictObject({ provider: z.string().min(1), model: z.string().min(1) }).optional(),
       /** How vector and keyword (BM25) scores are weighed in hybrid search. */
-      weights: z
-        .strictObject({ vector: z.number().min(0).max(1).prefault(0.7), text: z.number().min(0).max(1).prefault(0.3) })
-        .prefault({}),
+      weights: z.strictObject({ vector: z.number().min(0).max(1).prefault(0.7), text: z.number().min(0).max(1).prefault(0.3) }).prefault({}),
     })
     .prefault({}),
   /**

@@ -213,7 +213,11 @@ function checkIdentityLinks(config: Config): ConfigProblem[] {
       const key = identity.toLowerCase();
       const prev = owner.get(key);
       if (prev !== undefined && prev !== canonical) {
-        problems.push({ path, expected: 'each identity linked to one canonical name only', found: `${JSON.stringify(identity)}, also linked to ${JSON.stringify(prev)}` });
+        problems.push({
+          path,
+          expected: 'each identity linked to one canonical name only',
+          found: `${JSON.stringify(identity)}, also linked to ${JSON.stringify(prev)}`,
+        });
       } else owner.set(key, canonical);
     });
   }

@@ -95,7 +95,10 @@ export function createWorkspaceGit(deps: WorkspaceGitDeps) {
 
   async function init(agentId: string, workspace: string): Promise<boolean> {
     if (!(await enabled())) return false;
-    const repo = await access(join(workspace, '.git')).then(() => true, () => false);
+    const repo = await access(join(workspace, '.git')).then(
+      () => true,
+      () => false,
+    );
     if (!repo) {
       await git(workspace, ['-c', 'init.defaultBranch=main', 'init', '-q']);
       deps.log.info('workspace is now a git repository', { agentId, workspace });
@@ -137,7 +140,13 @@ export function createWorkspaceGit(deps: WorkspaceGitDeps) {
     /** The newest commit, for /context; null when there is none or versioning is off. */
     async lastCommit(workspace: string): Promise<LastCommit | null> {
       if (!(await enabled())) return null;
-      if (!(await access(join(workspace, '.git')).then(() => true, () => false))) return null;
+      if (
+        !(await access(join(workspace, '.git')).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return null;
       try {
         const out = (await git(workspace, ['log', '-1', '--format=%H%x00%ct%x00%s'])).trim();
         const [hash, ct, subject] = out.split('\0');

@@ -19,8 +19,7 @@ export const CONTROL_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const section = (id: string, title: string, body: string, wide = false) =>
-  `<section id="sec-${id}"${wide ? ' data-wide' : ''}><h2>${title}</h2>${body}</section>`;
+const section = (id: string, title: string, body: string, wide = false) => `<section id="sec-${id}"${wide ? ' data-wide' : ''}><h2>${title}</h2>${body}</section>`;
 
 export const CONTROL_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

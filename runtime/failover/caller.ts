@@ -122,7 +122,10 @@ export function createFailoverModelCaller(deps: FailoverDeps): ModelCaller {
 
   // An API (or a proxy, or a local server) may echo the credential in its error text, and that text reaches the
   // chat, the log and the audit: every configured secret long enough to be a real one is cut out of it here.
-  const secrets = [...deps.credentials.values()].flat().map((c) => c.secret).filter((s) => s.length >= 12);
+  const secrets = [...deps.credentials.values()]
+    .flat()
+    .map((c) => c.secret)
+    .filter((s) => s.length >= 12);
   const scrub = (error: ModelError): ModelError => {
     const message = secrets.reduce((m, secret) => m.split(secret).join('[redacted]'), error.message);
     return message === error.message ? error : { ...error, message };

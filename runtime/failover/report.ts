@@ -25,11 +25,7 @@ function statusOf(h: ProfileHealth | undefined, now: number): string {
  * Every configured profile (in credential order per provider), then profiles that only have recorded health
  * (a keyless local provider, or a profile removed from config whose cooldown is still on file).
  */
-export function profileHealthReport(
-  state: { readonly data: GatewayState },
-  credentials: Map<string, Credential[]>,
-  now: number,
-): ProfileHealthRow[] {
+export function profileHealthReport(state: { readonly data: GatewayState }, credentials: Map<string, Credential[]>, now: number): ProfileHealthRow[] {
   const rows: ProfileHealthRow[] = [];
   const seen = new Set<string>();
   const row = (profileId: string, provider: string) => {

@@ -275,11 +275,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (p.ownerNotice) await notifyOwners(p.ownerNotice, { channel: m.channel, accountId: m.accountId });
       return;
     }
-    await answer(
-      m,
-      `This bot does not know you yet. Ask its owner to allow your ${m.channel} id ${m.sender.id} ` +
-        `(channels.${m.channel}.allowFrom).`,
-    );
+    await answer(m, `This bot does not know you yet. Ask its owner to allow your ${m.channel} id ${m.sender.id} ` + `(channels.${m.channel}.allowFrom).`);
   }
 
   return {

@@ -53,7 +53,8 @@ export function createOutbound(deps: { config: () => Config; delivery: Delivery;
   /** Running channels of a platform: the given account first, then the default one, then the others. */
   function channelsOf(channel: string, account?: string): Channel[] {
     const rank = (c: Channel) => (c.accountId === account ? 0 : c.accountId === 'default' ? 1 : 2);
-    return deps.channels()
+    return deps
+      .channels()
       .filter((c) => c.id === channel)
       .sort((a, b) => rank(a) - rank(b));
   }

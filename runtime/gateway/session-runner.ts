@@ -77,9 +77,7 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
   async function ensureSession(q: QueuedMessage): Promise<SessionEntry> {
     const now = clock.now();
     const existing = deps.sessions.get(q.agentId, q.sessionKey);
-    const entry: SessionEntry = existing
-      ? { ...existing, updatedAt: now }
-      : newSessionEntry(q.agentId, q.sessionKey, now);
+    const entry: SessionEntry = existing ? { ...existing, updatedAt: now } : newSessionEntry(q.agentId, q.sessionKey, now);
     entry.channel = q.inbound.channel;
     entry.lastChat = q.inbound.chat;
     entry.lastAccountId = q.inbound.accountId;
@@ -306,17 +304,17 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
     // A run that will be repeated (cut short by a shutdown: after the restart; all models unavailable: after the
     // cooldown) gets no run-end entry, so the transcript replay treats it like a crashed run (left out) and the
     // repeat does not show the model its user turn twice.
-    const shutdown =
-      result.status === 'aborted' && handle.signal.reason instanceof LaneAbortError && handle.signal.reason.kind === 'shutdown';
+    const shutdown = result.status === 'aborted' && handle.signal.reason instanceof LaneAbortError && handle.signal.reason.kind === 'shutdown';
     const repeated = shutdown || result.status === 'unavailable';
-    if (!repeated) await deps.transcripts.append(last.agentId, session.sessionId, {
-      type: 'event',
-      id: newEntryId(),
-      ts: clock.now(),
-      runId,
-      name: RUN_END,
-      data: { status: result.status, inputTokens: usageTotal.inputTokens, outputTokens: usageTotal.outputTokens },
-    });
+    if (!repeated)
+      await deps.transcripts.append(last.agentId, session.sessionId, {
+        type: 'event',
+        id: newEntryId(),
+        ts: clock.now(),
+        runId,
+        name: RUN_END,
+        data: { status: result.status, inputTokens: usageTotal.inputTokens, outputTokens: usageTotal.outputTokens },
+      });
     const fresh = deps.sessions.get(last.agentId, sessionKey) ?? session;
     deps.sessions.put({
       ...fresh,
@@ -446,7 +444,15 @@ export function createSessionRunner(deps: SessionRunnerDeps) {
         privateSession: config.session.dmScope !== 'main' && m.chat.kind === 'direct' && deps.isOwner(m.channel, m.sender.id),
         signal,
       };
-      const context = await assemble({ agentId, workspace, sessionId: session.sessionId, sessionKey, channel: m.channel, now: clock.now(), privateSession: toolCtx.privateSession });
+      const context = await assemble({
+        agentId,
+        workspace,
+        sessionId: session.sessionId,
+        sessionKey,
+        channel: m.channel,
+        now: clock.now(),
+        privateSession: toolCtx.privateSession,
+      });
       await deps.workspaceGit?.ensureRepo(agentId, workspace);
       return governor.compactNow(
         {

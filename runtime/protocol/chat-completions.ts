@@ -27,7 +27,10 @@ const bodySchema = z.object({
     .min(1)
     .max(1000),
   stream: z.boolean().optional(),
-  user: z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, 'expected 1–48 letters, digits, - or _').optional(),
+  user: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,48}$/, 'expected 1–48 letters, digits, - or _')
+    .optional(),
 });
 
 type Fail = { status: number; type: string; code: string; message: string };
@@ -79,18 +82,29 @@ export function createChatCompletions(deps: ControlPlaneDeps & { hub: EventHub }
       return fail(res, { status: 400, type: 'invalid_request_error', code: 'invalid_request', message: `${first.path.join('.') || 'body'}: ${first.message}` });
     }
     const body = parsed.data;
-    if (body.stream) return fail(res, { status: 400, type: 'invalid_request_error', code: 'stream_unsupported', message: 'stream: true is not supported yet; send stream: false' });
+    if (body.stream)
+      return fail(res, { status: 400, type: 'invalid_request_error', code: 'stream_unsupported', message: 'stream: true is not supported yet; send stream: false' });
     const agentId = body.model.slice('switchyard/'.length);
     const config = deps.config();
     if (!config.agents.list.some((a) => a.id === agentId)) {
-      return fail(res, { status: 404, type: 'invalid_request_error', code: 'model_not_found', message: `no agent "${agentId}": models are switchyard/<agentId> (${config.agents.list.map((a) => a.id).join(', ')})` });
+      return fail(res, {
+        status: 404,
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+        message: `no agent "${agentId}": models are switchyard/<agentId> (${config.agents.list.map((a) => a.id).join(', ')})`,
+      });
     }
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
     const text = lastUser ? textOf(lastUser.content).trim() : '';
     if (!text) return fail(res, { status: 400, type: 'invalid_request_error', code: 'no_user_message', message: 'messages has no user message with text' });
     const gw = deps.gateway();
     if (!gw?.ready || !gw.getChannel('webchat', 'default')) {
-      return fail(res, { status: 503, type: 'server_error', code: 'unavailable', message: gw ? 'the web chat (which carries the API) is disabled: channels.webchat.enabled' : 'the gateway is starting; try again in a moment' });
+      return fail(res, {
+        status: 503,
+        type: 'server_error',
+        code: 'unavailable',
+        message: gw ? 'the web chat (which carries the API) is disabled: channels.webchat.enabled' : 'the gateway is starting; try again in a moment',
+      });
     }
     const userId = body.user ? `${API_WEBCHAT_ID}-${body.user.toLowerCase()}` : API_WEBCHAT_ID;
     const m: Inbound = {
@@ -111,19 +125,24 @@ export function createChatCompletions(deps: ControlPlaneDeps & { hub: EventHub }
         off();
         resolve({ state: String(e.payload.state), text: String(e.payload.text), runId: String(e.payload.runId) });
       });
-      const timer = deps.clock.setTimeout(() => {
-        off();
-        resolve({ state: 'timeout', text: '', runId: '' });
-      }, (config.agents.defaults.timeoutSeconds + 30) * 1000);
+      const timer = deps.clock.setTimeout(
+        () => {
+          off();
+          resolve({ state: 'timeout', text: '', runId: '' });
+        },
+        (config.agents.defaults.timeoutSeconds + 30) * 1000,
+      );
       res.on('close', () => {
         deps.clock.clearTimeout(timer);
         off();
       });
     });
     const accepted = await gw.submit(m, agentId, sessionKey);
-    if (!accepted.accepted) return fail(res, { status: 429, type: 'rate_limit_error', code: 'queue_full', message: `the session ${sessionKey} has too many queued messages; retry later` });
+    if (!accepted.accepted)
+      return fail(res, { status: 429, type: 'rate_limit_error', code: 'queue_full', message: `the session ${sessionKey} has too many queued messages; retry later` });
     const out = await ended;
-    if (out.state === 'timeout') return fail(res, { status: 504, type: 'server_error', code: 'timeout', message: 'no answer in time; the message stays queued in its session' });
+    if (out.state === 'timeout')
+      return fail(res, { status: 504, type: 'server_error', code: 'timeout', message: 'no answer in time; the message stays queued in its session' });
     if (out.state === 'error') return fail(res, { status: 502, type: 'server_error', code: 'run_failed', message: out.text });
     send(res, 200, {
       id: `chatcmpl-${out.runId}`,
@@ -144,7 +163,8 @@ export function createChatCompletions(deps: ControlPlaneDeps & { hub: EventHub }
     }
     handle(req, res).catch((err: unknown) => {
       deps.log.error('chat completions request failed', { err });
-      if (!res.headersSent) fail(res, { status: 500, type: 'server_error', code: 'internal', message: 'the gateway failed to handle this request; its log has the details' });
+      if (!res.headersSent)
+        fail(res, { status: 500, type: 'server_error', code: 'internal', message: 'the gateway failed to handle this request; its log has the details' });
     });
     return true;
   };

@@ -41,7 +41,11 @@ export interface ConnectionDeps {
 const rawSize = (data: unknown): number =>
   Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.reduce((n, b: Buffer) => n + b.length, 0) : (data as ArrayBuffer).byteLength;
 const rawText = (data: unknown): string =>
-  Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data as Buffer[]).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+  Buffer.isBuffer(data)
+    ? data.toString('utf8')
+    : Array.isArray(data)
+      ? Buffer.concat(data as Buffer[]).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
 
 export class Connection implements ConnHandle {
   principal: Principal | undefined;
@@ -138,7 +142,10 @@ export class Connection implements ConnHandle {
   }
 
   /** Parses a text frame into a req, or explains what is wrong with it (and the id to answer, when there is one). */
-  private parseReq(data: unknown, isBinary: boolean): { ok: true; req: { id: string; method: string; params?: unknown } } | { ok: false; id: string | null; problem: RequestError } {
+  private parseReq(
+    data: unknown,
+    isBinary: boolean,
+  ): { ok: true; req: { id: string; method: string; params?: unknown } } | { ok: false; id: string | null; problem: RequestError } {
     if (isBinary) return { ok: false, id: null, problem: new RequestError('bad_frame', 'binary frames are not supported; send JSON text frames') };
     let value: unknown;
     try {
@@ -148,8 +155,12 @@ export class Connection implements ConnHandle {
     }
     const parsed = reqFrameSchema.safeParse(value);
     if (!parsed.success) {
-      const id = typeof (value as { id?: unknown })?.id === 'string' ? ((value as { id: string }).id.slice(0, 128)) : null;
-      return { ok: false, id, problem: new RequestError('bad_frame', `not a request frame (${describeIssues(parsed.error, 'frame')}): send {"type":"req","id":"…","method":"…","params":{…}}`) };
+      const id = typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id.slice(0, 128) : null;
+      return {
+        ok: false,
+        id,
+        problem: new RequestError('bad_frame', `not a request frame (${describeIssues(parsed.error, 'frame')}): send {"type":"req","id":"…","method":"…","params":{…}}`),
+      };
     }
     return { ok: true, req: parsed.data };
   }
@@ -214,7 +225,13 @@ export class Connection implements ConnHandle {
       return this.replyError(id, new RequestError('forbidden', `${method} is not allowed for role ${principal.role}`));
     }
     if (this.inflight >= this.limits.inflightPerConnection) {
-      return this.replyError(id, new RequestError('busy', `more than ${this.limits.inflightPerConnection} requests unanswered on this connection; wait for answers`, { retryable: true, retryAfterMs: 500 }));
+      return this.replyError(
+        id,
+        new RequestError('busy', `more than ${this.limits.inflightPerConnection} requests unanswered on this connection; wait for answers`, {
+          retryable: true,
+          retryAfterMs: 500,
+        }),
+      );
     }
     const parsed = def.params.safeParse(params ?? {});
     if (!parsed.success) return this.replyError(id, new RequestError('bad_request', `${method}: ${describeIssues(parsed.error)}`));

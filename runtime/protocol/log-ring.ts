@@ -41,12 +41,10 @@ export function createLogRing(inner: Logger, opts: { now(): number; redact(v: un
     for (const fn of followers) fn(line);
   };
 
-  const at =
-    (level: LogLine['level'], fn: ((msg: string, data?: Record<string, unknown>) => void) | undefined) =>
-    (msg: string, data?: Record<string, unknown>) => {
-      fn?.(msg, data);
-      record(level, msg, data);
-    };
+  const at = (level: LogLine['level'], fn: ((msg: string, data?: Record<string, unknown>) => void) | undefined) => (msg: string, data?: Record<string, unknown>) => {
+    fn?.(msg, data);
+    record(level, msg, data);
+  };
 
   return {
     logger: {

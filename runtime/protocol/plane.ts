@@ -97,8 +97,9 @@ export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
     connections() {
       let operator = 0;
       let wc = 0;
-      for (const c of conns) if (c.principal?.role === 'operator') operator++;
-      else if (c.principal?.role === 'webchat') wc++;
+      for (const c of conns)
+        if (c.principal?.role === 'operator') operator++;
+        else if (c.principal?.role === 'webchat') wc++;
       return { operator, webchat: wc };
     },
     need() {
@@ -130,7 +131,10 @@ export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
     const userId = webchatUsers.verify(token);
     if (userId) return { role: 'webchat', id: `webchat:${userId}`, userId };
     if (tokenMatches(opts.gatewayToken, token)) {
-      return new RequestError('unauthorized', 'the gateway token is the operator\'s: connect with role "operator" (web chat users get a personal link from /webchat invite)');
+      return new RequestError(
+        'unauthorized',
+        'the gateway token is the operator\'s: connect with role "operator" (web chat users get a personal link from /webchat invite)',
+      );
     }
     return new RequestError('unauthorized', 'this web chat link is not valid (any more): ask the owner for a new one (/webchat invite <name>)');
   }
@@ -228,7 +232,8 @@ export function createControlPlane(opts: ControlPlaneOptions): ControlPlane {
       });
     },
     dropWebchatUser(userId) {
-      for (const c of conns) if (c.principal?.role === 'webchat' && c.principal.userId === userId) c.close(CLOSE.policy, 'this web chat credential was revoked or replaced');
+      for (const c of conns)
+        if (c.principal?.role === 'webchat' && c.principal.userId === userId) c.close(CLOSE.policy, 'this web chat credential was revoked or replaced');
     },
     announceShutdown(reason) {
       runs.flush();

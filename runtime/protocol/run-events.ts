@@ -31,7 +31,11 @@ function trimStrings(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return v.length > ARG_CHARS ? `${v.slice(0, ARG_CHARS)}… (${v.length} characters)` : v;
   if (depth > 6 || v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.slice(0, 100).map((x) => trimStrings(x, depth + 1));
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).slice(0, 100).map(([k, x]) => [k, trimStrings(x, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .slice(0, 100)
+      .map(([k, x]) => [k, trimStrings(x, depth + 1)]),
+  );
 }
 
 export function createRunEvents(deps: {
@@ -69,7 +73,8 @@ export function createRunEvents(deps: {
       flushRun(e.runId);
       if (e.stream === 'tool') {
         const { stream: _s, ts: _t, runId: _r, sessionKey: _k, agentId: _a, ...rest } = e;
-        const detail = 'args' in rest ? { ...rest, args: trimStrings(deps.redact(rest.args)) } : 'preview' in rest ? { ...rest, preview: deps.redact(rest.preview) } : rest;
+        const detail =
+          'args' in rest ? { ...rest, args: trimStrings(deps.redact(rest.args)) } : 'preview' in rest ? { ...rest, preview: deps.redact(rest.preview) } : rest;
         hub.publish('agent', { ...base, stream: 'tool', ...detail });
         if (e.phase === 'approval-wait' && !announced.has(e.approvalId)) {
           announced.add(e.approvalId);

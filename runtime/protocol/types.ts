@@ -1,16 +1,6 @@
 // What the control plane's method handlers receive: who is calling, and the gateway they act on.
 import type { z } from 'zod';
-import type {
-  ApprovalRecord,
-  AuditLog,
-  Clock,
-  GatewayState,
-  Inbound,
-  JsonDoc,
-  Logger,
-  SessionStore,
-  TranscriptStore,
-} from '../types/index.js';
+import type { ApprovalRecord, AuditLog, Clock, GatewayState, Inbound, JsonDoc, Logger, SessionStore, TranscriptStore } from '../types/index.js';
 import type { Config } from '../config/schema.js';
 import type { GatewayApi } from '../gateway/gateway.js';
 import type { Approvals } from '../tools/approvals.js';

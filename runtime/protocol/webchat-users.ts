@@ -28,7 +28,8 @@ export function webchatUserId(name: string): string {
   const id = name.trim().toLowerCase();
   if (!NAME.test(id)) throw new Error(`"${name}" is not a usable name: 1–64 letters, digits, - or _, starting with a letter or digit`);
   if (id === OPERATOR_WEBCHAT_ID) throw new Error(`"${OPERATOR_WEBCHAT_ID}" is the gateway token holder's web chat name; pick another`);
-  if (id === API_WEBCHAT_ID || id.startsWith(`${API_WEBCHAT_ID}-`)) throw new Error(`"${API_WEBCHAT_ID}" and "${API_WEBCHAT_ID}-…" are the HTTP API's web chat names; pick another`);
+  if (id === API_WEBCHAT_ID || id.startsWith(`${API_WEBCHAT_ID}-`))
+    throw new Error(`"${API_WEBCHAT_ID}" and "${API_WEBCHAT_ID}-…" are the HTTP API's web chat names; pick another`);
   return id;
 }
 

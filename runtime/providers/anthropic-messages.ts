@@ -1,10 +1,5 @@
 // Pure translation between our model messages and the Anthropic Messages API shapes.
-import type {
-  ContentBlockParam,
-  MessageParam,
-  StopReason as AnthropicStopReason,
-  Tool,
-} from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, MessageParam, StopReason as AnthropicStopReason, Tool } from '@anthropic-ai/sdk/resources/messages';
 import type { ModelMessage, StopReason, ToolSpec } from '../types/provider.js';
 
 /**

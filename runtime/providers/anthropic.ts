@@ -1,12 +1,7 @@
 // Provider over the Anthropic Messages API (@anthropic-ai/sdk), streaming. SDK retries are off: the failover
 // layer owns retries. Never throws: every failure ends the stream with a typed `error` event.
 import type { default as Anthropic, ClientOptions } from '@anthropic-ai/sdk';
-import type {
-  MessageCreateParamsStreaming,
-  MessageDeltaUsage,
-  RawMessageStreamEvent,
-  Usage as AnthropicUsage,
-} from '@anthropic-ai/sdk/resources/messages';
+import type { MessageCreateParamsStreaming, MessageDeltaUsage, RawMessageStreamEvent, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages';
 import { systemClock, type Clock } from '../clock.js';
 import type { Credential, ModelRequest, Provider, ProviderEvent, StopReason, ToolCall, Usage } from '../types/provider.js';
 import { fromAnthropicStopReason, toAnthropicMessages, toAnthropicTools } from './anthropic-messages.js';
@@ -49,9 +44,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
       // documented header that Anthropic-compatible servers (proxies, other vendors) also expect, and a
       // token (OAuth / bearer) stays in Authorization.
       return new Anthropic({
-        ...(cred.mode === 'token'
-          ? { authToken: cred.secret }
-          : { apiKey: cred.secret, defaultHeaders: { 'x-api-key': cred.secret, Authorization: null } }),
+        ...(cred.mode === 'token' ? { authToken: cred.secret } : { apiKey: cred.secret, defaultHeaders: { 'x-api-key': cred.secret, Authorization: null } }),
         baseURL: baseUrl,
         maxRetries: 0,
         timeout: timeoutMs,

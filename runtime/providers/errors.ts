@@ -16,14 +16,7 @@ export interface ErrorInput {
   timedOut?: boolean;
 }
 
-const BILLING = [
-  /credit balance/i,
-  /insufficient[_ ]quota/i,
-  /\bbilling/i,
-  /quota exceeded/i,
-  /exceeded your current quota/i,
-  /payment required/i,
-];
+const BILLING = [/credit balance/i, /insufficient[_ ]quota/i, /\bbilling/i, /quota exceeded/i, /exceeded your current quota/i, /payment required/i];
 
 const CONTEXT_OVERFLOW = [
   /prompt is too long/i,
@@ -228,12 +221,7 @@ function clipMessage(m: string): string {
  * The ModelError for something a provider call threw. `reason` is what our own call control saw (caller abort or
  * idle timeout) and wins over the SDK's view, which reports both as a plain abort.
  */
-export function modelErrorFromThrown(
-  err: unknown,
-  reason: 'aborted' | 'timeout' | undefined,
-  now: number,
-  providerId: string,
-): ModelError {
+export function modelErrorFromThrown(err: unknown, reason: 'aborted' | 'timeout' | undefined, now: number, providerId: string): ModelError {
   const input = errorInputFromThrown(err);
   if (reason === 'aborted') Object.assign(input, { aborted: true, timedOut: false });
   if (reason === 'timeout') Object.assign(input, { aborted: false, timedOut: true });

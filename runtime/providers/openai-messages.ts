@@ -1,10 +1,6 @@
 // Pure translation between our model messages and OpenAI Chat Completions shapes (also spoken by Ollama,
 // llama.cpp and other OpenAI-compatible servers).
-import type {
-  ChatCompletionChunk,
-  ChatCompletionFunctionTool,
-  ChatCompletionMessageParam,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ModelMessage, StopReason, ToolSpec } from '../types/provider.js';
 
 /** System prompt first; each tool result becomes its own `tool` message, as the API requires. */

@@ -186,9 +186,7 @@ class ChunkAccumulator implements StreamAccumulator<ChatCompletionChunk> {
   }
 
   done(): ProviderEvent {
-    const toolCalls: ToolCall[] = [...this.calls.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([, c]) => decodeToolCall(c.id || generatedCallId(), c.name, c.args));
+    const toolCalls: ToolCall[] = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => decodeToolCall(c.id || generatedCallId(), c.name, c.args));
     // Servers that return tool calls with finish_reason "stop" (some local ones) still asked for tools.
     const stopReason = toolCalls.length > 0 && this.stop === 'end' ? 'tool_use' : this.stop;
     return { type: 'done', text: this.text, toolCalls, usage: this.usage, stopReason };

@@ -22,11 +22,7 @@ interface ProviderSpec {
   maxTokens?: number;
 }
 
-export function createProviders(
-  config: ProvidersConfig,
-  env: NodeJS.ProcessEnv,
-  runtime: ProviderRuntimeOptions = {},
-): Map<string, Provider> {
+export function createProviders(config: ProvidersConfig, env: NodeJS.ProcessEnv, runtime: ProviderRuntimeOptions = {}): Map<string, Provider> {
   const specs = new Map<string, ProviderSpec>([
     ['anthropic', { api: 'anthropic-messages', baseUrl: nonEmpty(env.ANTHROPIC_BASE_URL) ?? ANTHROPIC_BASE_URL }],
     ['openai', { api: 'openai-completions', baseUrl: nonEmpty(env.OPENAI_BASE_URL) ?? OPENAI_BASE_URL }],

@@ -48,10 +48,7 @@ export function decisionText(rec: ApprovalRecord): string {
     pending: '⏳ still waiting',
     'allow-once': `✅ approved once by ${rec.decidedBy}`,
     'allow-always': `✅ approved always by ${rec.decidedBy} (added to the allowlist)`,
-    deny:
-      rec.decidedBy === 'system:undeliverable'
-        ? '⛔ denied: the prompt could not be delivered to any approver'
-        : `⛔ denied by ${rec.decidedBy}`,
+    deny: rec.decidedBy === 'system:undeliverable' ? '⛔ denied: the prompt could not be delivered to any approver' : `⛔ denied by ${rec.decidedBy}`,
     expired:
       rec.decidedBy === 'system:restart'
         ? '⌛ expired: the gateway restarted while it was waiting'
@@ -64,7 +61,10 @@ export function decisionText(rec: ApprovalRecord): string {
 
 /** A reply's meaning: yes/y/once/ok → allow-once, always → allow-always, no/n/deny → deny; else null. */
 export function parseReply(text: string): ApprovalDecision | null {
-  const t = text.trim().toLowerCase().replace(/[.!\s]+$/, '');
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(/[.!\s]+$/, '');
   if (['yes', 'y', 'once', 'ok', 'allow', 'approve', 'allow-once'].includes(t)) return 'allow-once';
   if (['always', 'allow-always', 'yes always'].includes(t)) return 'allow-always';
   if (['no', 'n', 'deny', 'reject', 'nope'].includes(t)) return 'deny';

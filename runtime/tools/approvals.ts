@@ -21,14 +21,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../types/channel.js';
 import type { ApprovalRecord, AuditLog, GatewayState, JsonDoc } from '../types/storage.js';
-import {
-  decisionText,
-  parseReply,
-  promptRef,
-  promptText,
-  waitingText,
-  type ApprovalDecision,
-} from './approval-text.js';
+import { decisionText, parseReply, promptRef, promptText, waitingText, type ApprovalDecision } from './approval-text.js';
 import { exactPattern, findMatch } from './exec-allowlist.js';
 import { isOwnerKey } from '../owners.js';
 
@@ -91,10 +84,7 @@ export interface ApprovalsDeps {
 }
 
 export interface Approvals {
-  check(
-    req: ExecApprovalRequest,
-    opts?: { signal?: AbortSignal; onWait?: (approvalId: string) => void },
-  ): Promise<ExecApprovalOutcome>;
+  check(req: ExecApprovalRequest, opts?: { signal?: AbortSignal; onWait?: (approvalId: string) => void }): Promise<ExecApprovalOutcome>;
   /**
    * A chat message that may answer a prompt: a reply to it, or from an approver's DM a plain yes/always/no while
    * exactly one approval is pending. True when it was taken as an answer (the caller then routes it no further).
@@ -148,9 +138,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   const busy = new Set<Promise<unknown>>();
   const background = (p: Promise<unknown>, what: string, data: Record<string, unknown>): void => {
-    const tracked = p
-      .catch((err: unknown) => log.warn(`approvals: ${what} failed`, { ...data, err }))
-      .finally(() => busy.delete(tracked));
+    const tracked = p.catch((err: unknown) => log.warn(`approvals: ${what} failed`, { ...data, err })).finally(() => busy.delete(tracked));
     busy.add(tracked);
   };
   const audit = (rec: Record<string, unknown>) => {
@@ -248,7 +236,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       return Promise.resolve({
         allowed: false,
         decision: 'denied:no-approvers',
-        message: 'this command needs the owner\'s approval, but no approvers are configured (commands.ownerAllowFrom)',
+        message: "this command needs the owner's approval, but no approvers are configured (commands.ownerAllowFrom)",
       });
     }
     const now = clock.now();
@@ -306,9 +294,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       }
       const remembered = runMemory.get(req.runId)?.get(req.command);
       if (remembered) {
-        return remembered.allowed
-          ? remembered
-          : { ...remembered, message: `${remembered.message} (already refused earlier in this run)` };
+        return remembered.allowed ? remembered : { ...remembered, message: `${remembered.message} (already refused earlier in this run)` };
       }
       const key = `${req.runId}\n${req.agentId}\n${req.command}`;
       const shared = inflight.get(key);
@@ -361,7 +347,11 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         if (pending.length > 1) {
           const ids = pending.map((r) => r.id).join(', ');
           background(
-            notifier.tellApprover(who, `${pending.length} approvals are waiting (${ids}): reply to the request you mean, or send /approve <id> allow-once|allow-always|deny.`, via),
+            notifier.tellApprover(
+              who,
+              `${pending.length} approvals are waiting (${ids}): reply to the request you mean, or send /approve <id> allow-once|allow-always|deny.`,
+              via,
+            ),
             'which-one answer',
             { ids },
           );

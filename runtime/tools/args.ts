@@ -22,11 +22,7 @@ export function optionalString(args: Record<string, unknown>, key: string): stri
 }
 
 /** A positive integer (or undefined); non-integers are rounded down, out-of-range values are refused. */
-export function optionalInt(
-  args: Record<string, unknown>,
-  key: string,
-  range: { min: number; max?: number },
-): number | undefined {
+export function optionalInt(args: Record<string, unknown>, key: string, range: { min: number; max?: number }): number | undefined {
   const v = args[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ToolArgError(`argument "${key}" must be a number`);

@@ -124,13 +124,7 @@ export interface TreeWatch {
  * Samples the tree every WATCH_EVERY_MS (real time: it watches the operating system, not the gateway's clock)
  * and calls `onExceeded` once with what went over.
  */
-export function watchTree(
-  root: number,
-  skip: number,
-  limits: ExecLimits,
-  onExceeded: (what: string) => void,
-  everyMs = WATCH_EVERY_MS,
-): TreeWatch {
+export function watchTree(root: number, skip: number, limits: ExecLimits, onExceeded: (what: string) => void, everyMs = WATCH_EVERY_MS): TreeWatch {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = async () => {

@@ -17,9 +17,7 @@ export function listTool(cap = FS_RESULT_CAP): Tool {
     group: 'fs',
     spec: {
       name: 'list',
-      description:
-        'List a directory in the workspace (directories end with "/", files show their size, links their target). ' +
-        'depth > 1 lists subdirectories too.',
+      description: 'List a directory in the workspace (directories end with "/", files show their size, links their target). ' + 'depth > 1 lists subdirectories too.',
       parameters: {
         type: 'object',
         properties: {
@@ -82,7 +80,10 @@ export function listTool(cap = FS_RESULT_CAP): Tool {
             const to = await readlink(inDir(dir, e.name)).catch((err: Error) => `? (${err.message})`);
             if (!add(`${indent}${e.name} -> ${to}`)) return;
           } else {
-            const size = await lstat(inDir(dir, e.name)).then((s) => s.size, () => undefined);
+            const size = await lstat(inDir(dir, e.name)).then(
+              (s) => s.size,
+              () => undefined,
+            );
             if (!add(`${indent}${e.name}${size === undefined ? '' : ` (${size} bytes)`}`)) return;
           }
         }

@@ -24,7 +24,12 @@ export interface PolicyDecision {
 
 function nameMatches(pattern: string, name: string): boolean {
   if (!pattern.includes('*')) return pattern === name;
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(name);
 }
 
@@ -61,10 +66,7 @@ function layerOf(source: string, p: ToolPolicyConfig | undefined): PolicyLayer[]
 /** The global and agent layers from config. */
 export function configLayers(config: Config, agentId: string): PolicyLayer[] {
   const agent = config.agents.list.find((a) => a.id === agentId);
-  return [
-    ...layerOf('tools', { allow: config.tools.allow, deny: config.tools.deny }),
-    ...layerOf(`agents.list[${agentId}].tools`, agent?.tools),
-  ];
+  return [...layerOf('tools', { allow: config.tools.allow, deny: config.tools.deny }), ...layerOf(`agents.list[${agentId}].tools`, agent?.tools)];
 }
 
 /**

@@ -19,8 +19,7 @@ export function readTool(cap = FS_RESULT_CAP): Tool {
     spec: {
       name: 'read',
       description:
-        `Read a text file in the workspace. Returns at most ${cap} characters; when cut, the result says which ` +
-        'line to continue from (pass it as offset).',
+        `Read a text file in the workspace. Returns at most ${cap} characters; when cut, the result says which ` + 'line to continue from (pass it as offset).',
       parameters: {
         type: 'object',
         properties: {

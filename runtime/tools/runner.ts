@@ -39,12 +39,7 @@ export interface ToolRunnerDeps {
 export interface ToolRunner {
   /** The specs the model may see: exactly the tools policy allows for this agent and chat. */
   visibleTools(ctx: Pick<ToolContext, 'agentId'>, chatLayers: PolicyLayer[]): ToolSpec[];
-  execute(
-    call: ToolCall,
-    ctx: ToolContext,
-    chatLayers: PolicyLayer[],
-    onEvent?: (e: ToolRunEvent) => void,
-  ): Promise<ToolResultMessage>;
+  execute(call: ToolCall, ctx: ToolContext, chatLayers: PolicyLayer[], onEvent?: (e: ToolRunEvent) => void): Promise<ToolResultMessage>;
 }
 
 function canonicalJson(v: unknown): string {
@@ -85,11 +80,7 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
           deps.logger?.warn('tool runner: event listener threw', { tool: call.name, err });
         }
       };
-      const finish = async (
-        out: ToolOutput,
-        decision: string,
-        extra: { command?: string; denied?: string } = {},
-      ): Promise<ToolResultMessage> => {
+      const finish = async (out: ToolOutput, decision: string, extra: { command?: string; denied?: string } = {}): Promise<ToolResultMessage> => {
         // Head and tail: an exec's exit code and last lines (usually the error) are at its end.
         const content = capMiddle(out.content, maxChars);
         const durationMs = deps.clock.now() - started;
@@ -115,7 +106,17 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
           (deps.logger ?? console).error('tool runner: audit append failed', { tool: call.name, runId: ctx.runId, err });
         }
         if (extra.denied !== undefined) emit({ phase: 'denied', tool: call.name, callId: call.id, reason: extra.denied });
-        else emit({ phase: 'end', tool: call.name, callId: call.id, isError: out.isError === true, resultChars: content.length, exitCode: out.exitCode, durationMs, preview: content.slice(0, RESULT_PREVIEW_CHARS) });
+        else
+          emit({
+            phase: 'end',
+            tool: call.name,
+            callId: call.id,
+            isError: out.isError === true,
+            resultChars: content.length,
+            exitCode: out.exitCode,
+            durationMs,
+            preview: content.slice(0, RESULT_PREVIEW_CHARS),
+          });
         return { callId: call.id, name: call.name, content, ...(out.isError ? { isError: true } : {}) };
       };
 
@@ -135,11 +136,9 @@ export function createToolRunner(deps: ToolRunnerDeps): ToolRunner {
       if (tool.approvalSubject) {
         command = tool.approvalSubject(call.args);
         if (command === undefined) {
-          return finish(
-            { content: `invalid arguments for ${call.name}; see its parameter schema`, isError: true },
-            'denied:invalid-args',
-            { denied: 'invalid arguments' },
-          );
+          return finish({ content: `invalid arguments for ${call.name}; see its parameter schema`, isError: true }, 'denied:invalid-args', {
+            denied: 'invalid arguments',
+          });
         }
         const outcome = await deps.approvals.check(
           {

@@ -140,8 +140,7 @@ export async function runSandboxed(req: SandboxRequest, deps: SandboxDeps = {}):
   const result = await runProcess(bwrap, await bwrapArgs(req, workspaceReal), workspaceReal, req, deps, 2);
   if (result.exitCode === 1 && /^bwrap: /m.test(result.output) && result.output.length < 2000) {
     result.output +=
-      '\n[the sandbox could not start; on Debian/Raspberry Pi OS check that unprivileged user namespaces are ' +
-      'enabled (sysctl kernel.unprivileged_userns_clone=1)]';
+      '\n[the sandbox could not start; on Debian/Raspberry Pi OS check that unprivileged user namespaces are ' + 'enabled (sysctl kernel.unprivileged_userns_clone=1)]';
   }
   return result;
 }
@@ -159,14 +158,7 @@ function signalExitCode(signal: NodeJS.Signals | null): number {
   return n === undefined ? -1 : 128 + n;
 }
 
-async function runProcess(
-  file: string,
-  args: string[],
-  cwd: string,
-  req: SandboxRequest,
-  deps: SandboxDeps,
-  launcherLevels: number,
-): Promise<SandboxResult> {
+async function runProcess(file: string, args: string[], cwd: string, req: SandboxRequest, deps: SandboxDeps, launcherLevels: number): Promise<SandboxResult> {
   const scope = req.limits && deps.systemdScope !== false ? await detectSystemdScope((n) => findExecutable(n)) : null;
   if (scope && req.limits) {
     // systemd-run --scope execs the command in place: the pid (and so the watchdog's root) stays the same.

@@ -7,7 +7,7 @@ export function timeTool(clock: Clock, timeZone = Intl.DateTimeFormat().resolved
     group: 'core',
     spec: {
       name: 'time',
-      description: 'Get the current date and time (UTC and the gateway\'s local time zone).',
+      description: "Get the current date and time (UTC and the gateway's local time zone).",
       parameters: { type: 'object', properties: {}, additionalProperties: false },
     },
     async run() {

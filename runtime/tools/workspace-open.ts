@@ -42,19 +42,14 @@ async function requireProc(): Promise<void> {
   );
   const problem = await procProblem;
   if (problem !== null) {
-    throw new WorkspacePathError(
-      `the file tools need Linux's /proc/self/fd to open workspace files safely (${problem}); run the gateway on Linux`,
-    );
+    throw new WorkspacePathError(`the file tools need Linux's /proc/self/fd to open workspace files safely (${problem}); run the gateway on Linux`);
   }
 }
 
 function changedUnderfoot(p: string, at: string, err: unknown): WorkspacePathError {
   const code = errCode(err);
   if (code === 'ELOOP' || code === 'ENOTDIR' || code === 'EMLINK') {
-    return new WorkspacePathError(
-      `path "${p}": "${at}" is a symbolic link or not a directory (it changed while being opened); refused`,
-      true,
-    );
+    return new WorkspacePathError(`path "${p}": "${at}" is a symbolic link or not a directory (it changed while being opened); refused`, true);
   }
   if (code === 'ENOENT') return new WorkspacePathError(`no such file or directory: "${p}" (missing: "${at}")`, false, code);
   return new WorkspacePathError(`path "${p}": cannot open "${at}" (${code ?? String(err)})`, false, code);

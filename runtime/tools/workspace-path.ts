@@ -41,9 +41,7 @@ export async function workspaceRoot(workspace: string): Promise<string> {
   try {
     return await realpath(workspace);
   } catch (err) {
-    throw new WorkspacePathError(
-      `the agent workspace ${workspace} is not accessible (${errCode(err) ?? String(err)}); create it or fix agents.*.workspace`,
-    );
+    throw new WorkspacePathError(`the agent workspace ${workspace} is not accessible (${errCode(err) ?? String(err)}); create it or fix agents.*.workspace`);
   }
 }
 
@@ -52,20 +50,13 @@ export async function workspaceRoot(workspace: string): Promise<string> {
  * (`must: 'parent'`: the file may be missing, its nearest existing ancestor decides). Throws
  * WorkspacePathError for anything outside the workspace, also when reached through a symbolic link.
  */
-export async function resolveInWorkspace(
-  workspace: string,
-  p: string,
-  must: 'exist' | 'parent',
-): Promise<ResolvedPath> {
+export async function resolveInWorkspace(workspace: string, p: string, must: 'exist' | 'parent'): Promise<ResolvedPath> {
   if (p.includes('\0')) throw new WorkspacePathError('path contains a NUL byte');
   const root = await workspaceRoot(workspace);
   const lexical = path.resolve(workspace, p === '' ? '.' : p);
   const outside = (resolved: string) =>
     isInside(path.resolve(workspace), lexical) || isInside(root, lexical)
-      ? new WorkspacePathError(
-          `path "${p}" leads through a symbolic link to ${resolved}, which is outside the workspace; refused`,
-          true,
-        )
+      ? new WorkspacePathError(`path "${p}" leads through a symbolic link to ${resolved}, which is outside the workspace; refused`, true)
       : new WorkspacePathError(`path "${p}" is outside the workspace (${root}); only paths inside it are allowed`, true);
 
   // Walk up to the deepest ancestor that exists (lstat: a dangling symlink counts as existing).
@@ -92,10 +83,7 @@ export async function resolveInWorkspace(
   } catch (err) {
     // lstat saw it but realpath cannot follow it: a symbolic link to nowhere (or a loop). Writing through it
     // would create its target wherever it points, so it is refused rather than followed.
-    throw new WorkspacePathError(
-      `path "${p}" is (or goes through) a symbolic link whose target cannot be resolved (${errCode(err) ?? String(err)}); refused`,
-      true,
-    );
+    throw new WorkspacePathError(`path "${p}" is (or goes through) a symbolic link whose target cannot be resolved (${errCode(err) ?? String(err)}); refused`, true);
   }
   const real = path.join(realAncestor, ...missing);
   if (!isInside(root, real)) throw outside(real);

@@ -41,10 +41,7 @@ export interface ToolResultMessage {
   isError?: boolean;
 }
 
-export type ModelMessage =
-  | { role: 'user'; text: string }
-  | { role: 'assistant'; text: string; toolCalls?: ToolCall[] }
-  | { role: 'tool'; results: ToolResultMessage[] };
+export type ModelMessage = { role: 'user'; text: string } | { role: 'assistant'; text: string; toolCalls?: ToolCall[] } | { role: 'tool'; results: ToolResultMessage[] };
 
 export interface ToolSpec {
   name: string;

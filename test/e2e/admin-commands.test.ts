@@ -36,7 +36,13 @@ function baseConfig(tg: FakeTelegram, model: FakeModelServer): Json {
         ollama: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1' },
       },
     },
-    agents: { defaults: { model: { primary: 'anthropic/claude-default' } }, list: [{ id: 'main', default: true }, { id: 'work', name: 'Work' }] },
+    agents: {
+      defaults: { model: { primary: 'anthropic/claude-default' } },
+      list: [
+        { id: 'main', default: true },
+        { id: 'work', name: 'Work' },
+      ],
+    },
     commands: { ownerAllowFrom: [`telegram:${OWNER}`] },
     channels: {
       webchat: { enabled: false },
@@ -161,12 +167,9 @@ describe('parseCommand', () => {
     expect(parseCommand(text, BOT)).toMatchObject(expected);
   });
 
-  it.each(['hello /help', '/etc/hosts is a file', 'https://example.com', '/', '/ help', '', '/help@other_bot', '/bind@otherbot work'])(
-    'not ours: %j',
-    (text) => {
-      expect(parseCommand(text, BOT)).toBeNull();
-    },
-  );
+  it.each(['hello /help', '/etc/hosts is a file', 'https://example.com', '/', '/ help', '', '/help@other_bot', '/bind@otherbot work'])('not ours: %j', (text) => {
+    expect(parseCommand(text, BOT)).toBeNull();
+  });
 
   it('keeps the mention when the bot username is unknown', () => {
     expect(parseCommand('/help@other_bot')).toMatchObject({ name: 'help', mention: 'other_bot' });
@@ -184,9 +187,7 @@ describe('authorisation', () => {
     expect(res.consumed).toBe(true);
     expect(res.reply).toBe("/bind is for the bot's owner only.");
     expect(h.state.data.bindings).toEqual([]);
-    expect(await h.audit()).toEqual([
-      expect.objectContaining({ kind: 'admin', command: 'bind', decision: 'refused', sender: 'telegram:99', chatId: '99' }),
-    ]);
+    expect(await h.audit()).toEqual([expect.objectContaining({ kind: 'admin', command: 'bind', decision: 'refused', sender: 'telegram:99', chatId: '99' })]);
   });
 
   it('stays silent on a non-owner /bind in a group, audited', async () => {

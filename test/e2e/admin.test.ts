@@ -66,7 +66,7 @@ describe('owner-only chat administration through Telegram', () => {
     g = await startTelegramGateway({ config: TWO_AGENTS });
     g.dm(STRANGER, '/bind work');
     const refusal = await g.sent(to(STRANGER));
-    expect(refusal.text).toBe('/bind is for the bot\'s owner only.');
+    expect(refusal.text).toBe("/bind is for the bot's owner only.");
 
     g.inTopic(MEMBER, 7, '/bind work');
     g.inTopic(MEMBER, 7, '/whoami'); // answered: proves the /bind before it was processed and kept quiet
@@ -85,7 +85,7 @@ describe('owner-only chat administration through Telegram', () => {
     expect(String(g.model.requests[0].body.system)).toContain('agent "main"');
   });
 
-  it("/bind work in topic 7 routes topic 7 to agent work, topic 8 stays on the default; /unbind undoes it", async () => {
+  it('/bind work in topic 7 routes topic 7 to agent work, topic 8 stays on the default; /unbind undoes it', async () => {
     g = await startTelegramGateway({ config: TWO_AGENTS });
     g.model.setDefault((req) => ({ text: `reply ${lastUserText(req)}` }));
 
@@ -172,7 +172,8 @@ describe('owner-only chat administration through Telegram', () => {
     expect(ctx.text).toContain(`Context of agent:main:telegram:direct:${OWNER} (agent main):`);
     for (const f of ['AGENTS.md', 'SOUL.md', 'USER.md', 'IDENTITY.md', 'TOOLS.md']) expect(ctx.text).toMatch(new RegExp(`${f.replace('.', '\\.')}: [\\d,]+ chars`));
     expect(ctx.text).toMatch(/Tools \(9\): .* of schema/);
-    for (const t of ['read', 'write', 'edit', 'list', 'exec', 'web_fetch', 'time', 'memory_search', 'memory_get']) expect(ctx.text).toMatch(new RegExp(`\\b${t} [\\d,]+`));
+    for (const t of ['read', 'write', 'edit', 'list', 'exec', 'web_fetch', 'time', 'memory_search', 'memory_get'])
+      expect(ctx.text).toMatch(new RegExp(`\\b${t} [\\d,]+`));
     expect(ctx.text).toMatch(/History: 0 messages/);
     expect(ctx.text).toMatch(/Total: ~[\d,]+ tokens/);
     expect(ctx.text).not.toContain('helpful assistant'); // AGENTS.md content stays out

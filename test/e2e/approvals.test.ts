@@ -359,7 +359,7 @@ describe('exec approvals through Telegram', () => {
     expect(dm).toContain('exec');
   });
 
-  withSandbox('sandbox mode non-main: the owner\'s own DM runs on the host, a group topic stays in the sandbox', async () => {
+  withSandbox("sandbox mode non-main: the owner's own DM runs on the host, a group topic stays in the sandbox", async () => {
     g = await startTelegramGateway({ config: { agents: { defaults: { sandbox: { mode: 'non-main' } } }, tools: { exec: { security: 'full', ask: 'off' } } } });
     const probe = 'cat /proc/sys/kernel/hostname';
     g.model.script(MODEL_KEY, { toolCalls: [{ id: 'call_dm', name: 'exec', args: { command: probe } }] }, { text: 'dm done' });

@@ -96,7 +96,10 @@ describe('backup and restore', () => {
     expect(JSON.stringify(sessions)).toContain(`agent:work:telegram:direct:${OWNER}`);
 
     // Exactly once: one answer to the pending message, and nothing else was re-sent by the restored gateway.
-    const after = g.tg.sent.slice(before).filter((m) => m.chatId === OWNER).map((m) => m.text);
+    const after = g.tg.sent
+      .slice(before)
+      .filter((m) => m.chatId === OWNER)
+      .map((m) => m.text);
     expect(after).toEqual(['answer to pending', 'answer to after restore']);
   }, 60_000);
 

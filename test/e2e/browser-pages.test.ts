@@ -113,9 +113,17 @@ describeBrowser('web chat page', () => {
     expect(await a.page.$eval('#st', (e) => e.textContent)).toBe('connected as carol');
     await a.page.type('#t', 'hi from tab A');
     await a.page.keyboard.press('Enter');
-    for (const [name, p] of [['A', a.page], ['B', b.page]] as const) {
+    for (const [name, p] of [
+      ['A', a.page],
+      ['B', b.page],
+    ] as const) {
       await p
-        .waitForFunction(() => [...document.querySelectorAll('.m.me')].some((e) => e.textContent === 'hi from tab A') && [...document.querySelectorAll('.m.bot strong')].some((e) => e.textContent === 'there'), { ...POLL, timeout: 10_000 })
+        .waitForFunction(
+          () =>
+            [...document.querySelectorAll('.m.me')].some((e) => e.textContent === 'hi from tab A') &&
+            [...document.querySelectorAll('.m.bot strong')].some((e) => e.textContent === 'there'),
+          { ...POLL, timeout: 10_000 },
+        )
         .catch(async (err: Error) => {
           throw new Error(`tab ${name}: ${err.message}; log: ${await p.$eval('#log', (e) => e.innerHTML)}`);
         });

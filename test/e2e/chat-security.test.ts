@@ -115,7 +115,7 @@ describe('owner commands never print a secret', () => {
     for (const c of ['status', 'context', 'allowlist', 'approve']) expect(auditAnswer).toContain(`command=${c}`);
   });
 
-  it("a model error that echoes the API key does not show the key in the chat", async () => {
+  it('a model error that echoes the API key does not show the key in the chat', async () => {
     g = await startTelegramGateway({ config: { models: { providers: { anthropic: { apiKey: CONFIG_KEY } } } } });
     g.model.setDefault((req) => ({
       status: 400,
@@ -188,7 +188,7 @@ describe('DM sessions stay apart across channels and identity links', () => {
 });
 
 describe('owner-only commands cannot be reached by others', () => {
-  it('captions, /cmd@bot, upper case, a BOM, edits and other bots\' addresses never run an owner command for a non-owner', async () => {
+  it("captions, /cmd@bot, upper case, a BOM, edits and other bots' addresses never run an owner command for a non-owner", async () => {
     g = await startTelegramGateway({ config: { agents: { list: [{ id: 'main', default: true }, { id: 'work' }] } } });
     g.model.setDefault(() => ({ text: 'model answer' }));
     const tries = [
@@ -205,8 +205,15 @@ describe('owner-only commands cannot be reached by others', () => {
     // An edit that turns an old message into a command is not a message at all.
     g.tg.pushUpdate({
       edited_message: {
-        message_id: 1, date: 1, edit_date: 2, chat: { id: GROUP, type: 'supergroup', is_forum: true }, message_thread_id: 7, is_topic_message: true,
-        from: { id: OWNER, is_bot: false, first_name: 'Owner' }, text: '/bind work', entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+        message_id: 1,
+        date: 1,
+        edit_date: 2,
+        chat: { id: GROUP, type: 'supergroup', is_forum: true },
+        message_thread_id: 7,
+        is_topic_message: true,
+        from: { id: OWNER, is_bot: false, first_name: 'Owner' },
+        text: '/bind work',
+        entities: [{ type: 'bot_command', offset: 0, length: 5 }],
       },
     });
     g.inTopic(MEMBER, 7, `/bind@some_other_bot work`); // for another bot: an ordinary message here
@@ -215,7 +222,12 @@ describe('owner-only commands cannot be reached by others', () => {
     await g.h.gw.gateway.lanes.idle();
 
     // Silence in the group for every refusal, nothing bound, the model saw only the message for the other bot.
-    expect(g.sentTo(GROUP).map((m) => m.text).filter((t) => !t.startsWith('You:') && t !== 'model answer')).toEqual([]);
+    expect(
+      g
+        .sentTo(GROUP)
+        .map((m) => m.text)
+        .filter((t) => !t.startsWith('You:') && t !== 'model answer'),
+    ).toEqual([]);
     g.dm(OWNER, '/agents');
     expect((await g.sent((m) => to(OWNER)(m) && m.text.startsWith('Agents:'))).text).not.toContain('Chat-made bindings');
     g.dm(OWNER, '/allowlist list');
@@ -226,7 +238,7 @@ describe('owner-only commands cannot be reached by others', () => {
     for (const l of refused) expect(l).toMatchObject({ sender: `telegram:${MEMBER}`, chatId: String(GROUP), threadId: '7', reason: 'not an owner' });
   });
 
-  it('a web chat user with the owner\'s numeric id is not the owner: /approve is refused and the approval stays pending', async () => {
+  it("a web chat user with the owner's numeric id is not the owner: /approve is refused and the approval stays pending", async () => {
     g = await startTelegramGateway({ config: { channels: { webchat: { enabled: true } } } });
     g.model.script(MODEL_KEY, { toolCalls: [{ id: 'call_exec', name: 'exec', args: { command: 'uname -a' } }] }, { text: 'after the decision' });
     g.inTopic(MEMBER, 7, 'run it');
@@ -243,7 +255,15 @@ describe('owner-only commands cannot be reached by others', () => {
     // prompt's number in another chat, do nothing either.
     g.inTopic(MEMBER, 7, `/approve ${id} allow-once`);
     g.inTopic(MEMBER, 7, 'yes', waiting.messageId);
-    g.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', isForum: true, threadId: 7, fromId: MEMBER, text: 'yes', replyTo: { messageId: prompt.messageId, fromId: 123456, isBot: true } });
+    g.tg.pushMessage({
+      chatId: GROUP,
+      chatType: 'supergroup',
+      isForum: true,
+      threadId: 7,
+      fromId: MEMBER,
+      text: 'yes',
+      replyTo: { messageId: prompt.messageId, fromId: 123456, isBot: true },
+    });
     g.inTopic(MEMBER, 7, '/whoami');
     await g.sent((m) => to(GROUP, 7)(m) && m.text.startsWith('You: telegram id'));
     expect(g.h.gw.gateway.lanes.status(`agent:main:telegram:group:${GROUP}:topic:7`).active).toBe(true); // still waiting
@@ -251,9 +271,7 @@ describe('owner-only commands cannot be reached by others', () => {
     g.dm(OWNER, 'no', prompt.messageId);
     await g.sent((m) => to(GROUP, 7)(m) && m.text === 'after the decision');
     const audit = await g.auditLines();
-    expect(audit.filter((l) => l.kind === 'approval' && l.event === 'decided')).toEqual([
-      expect.objectContaining({ id, status: 'deny', by: `telegram:${OWNER}` }),
-    ]);
+    expect(audit.filter((l) => l.kind === 'approval' && l.event === 'decided')).toEqual([expect.objectContaining({ id, status: 'deny', by: `telegram:${OWNER}` })]);
     expect(audit.filter((l) => l.kind === 'admin' && l.decision === 'refused').map((l) => l.sender)).toEqual([
       `webchat:${OWNER}`,
       `webchat:${OWNER}`,
@@ -376,8 +394,8 @@ describe('a stranger cannot stall the bot', () => {
   });
 });
 
-describe('host exec (sandbox mode non-main) is only for the owner\'s own messages', () => {
-  withSandbox('a batch that merges a non-owner\'s DM with the owner\'s (dmScope main) runs exec in the sandbox', async () => {
+describe("host exec (sandbox mode non-main) is only for the owner's own messages", () => {
+  withSandbox("a batch that merges a non-owner's DM with the owner's (dmScope main) runs exec in the sandbox", async () => {
     g = await startTelegramGateway({
       config: {
         session: { dmScope: 'main' },

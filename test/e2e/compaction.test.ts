@@ -69,7 +69,12 @@ describe('compaction', () => {
     respond({
       turn: [
         { text: 'noted', usage: { input: 1000, output: 5 } },
-        { toolCalls: [{ id: 'call_w', name: 'write', args: { path: 'big.txt', content: 'z'.repeat(1600) } }, { id: 'call_r', name: 'read', args: { path: 'big.txt' } }] },
+        {
+          toolCalls: [
+            { id: 'call_w', name: 'write', args: { path: 'big.txt', content: 'z'.repeat(1600) } },
+            { id: 'call_r', name: 'read', args: { path: 'big.txt' } },
+          ],
+        },
         { text: 'done two', ...big },
         { text: 'three' },
       ],
@@ -110,7 +115,10 @@ describe('compaction', () => {
 
   it('a context-overflow error compacts and retries the call once; no /new message', async () => {
     await web.start({ config: config(), env });
-    const overflow: FakeResponse = { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } } };
+    const overflow: FakeResponse = {
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } },
+    };
     respond({
       turn: [{ text: 'one' }, { text: 'two' }, overflow, { text: 'answered after compaction' }],
       summary: [{ text: 'SUMMARY-OVF' }],

@@ -25,12 +25,20 @@ const tg = (c: Json) => (c.channels as Json).telegram as Json;
 describe('config hot reload', () => {
   it('names the keys that need a restart and keeps their running values', () => {
     const prev = { gateway: { port: 1, bind: 'loopback', auth: {} }, channels: { telegram: { botToken: 'a', allowFrom: ['1'] } }, bindings: [] } as unknown as Config;
-    const next = { gateway: { port: 2, bind: 'loopback', auth: { token: 'x'.repeat(20) } }, channels: { telegram: { botToken: 'b', allowFrom: ['1', '2'] } }, bindings: [{ agentId: 'w' }] } as unknown as Config;
+    const next = {
+      gateway: { port: 2, bind: 'loopback', auth: { token: 'x'.repeat(20) } },
+      channels: { telegram: { botToken: 'b', allowFrom: ['1', '2'] } },
+      bindings: [{ agentId: 'w' }],
+    } as unknown as Config;
     expect(restartKeys(prev, next).sort()).toEqual(['channels.telegram.botToken', 'gateway.auth.token', 'gateway.port']);
     const added = { ...next, channels: { ...(next.channels as object), whatsapp: { dmPolicy: 'open' } } } as unknown as Config;
     expect(restartKeys(prev, added)).toContain('channels.whatsapp');
     const kept = keepRunning(prev, next, restartKeys(prev, next)) as unknown as Json;
-    expect(kept).toEqual({ gateway: { port: 1, bind: 'loopback', auth: {} }, channels: { telegram: { botToken: 'a', allowFrom: ['1', '2'] } }, bindings: [{ agentId: 'w' }] });
+    expect(kept).toEqual({
+      gateway: { port: 1, bind: 'loopback', auth: {} },
+      channels: { telegram: { botToken: 'a', allowFrom: ['1', '2'] } },
+      bindings: [{ agentId: 'w' }],
+    });
   });
 
   it('an allowlist edit lets a new sender in without a restart; a port change is named and not applied', async () => {

@@ -73,7 +73,13 @@ function turnTokens(req: FakeRequest): string[] {
   const messages = req.body.messages as Msg[];
   for (const m of [...messages].reverse()) {
     if (m.role !== 'user') continue;
-    const text = typeof m.content === 'string' ? m.content : m.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('\n');
+    const text =
+      typeof m.content === 'string'
+        ? m.content
+        : m.content
+            .filter((b) => b.type === 'text')
+            .map((b) => b.text ?? '')
+            .join('\n');
     if (text.trim() === '') continue;
     return [...new Set(text.match(/Q\d{3}/g) ?? [])].sort();
   }
@@ -133,7 +139,15 @@ describe('crash fuzz: SIGKILL at seeded random moments under DM + forum-topic lo
         pushed.push({ token, chatId: user });
       } else {
         const topic = pick(TOPICS);
-        tg.pushMessage({ chatId: FORUM, chatType: 'supergroup', isForum: true, threadId: topic, fromId: pick(GROUP_USERS), title: 'Fuzz forum', text: `about ${token} in the topic` });
+        tg.pushMessage({
+          chatId: FORUM,
+          chatType: 'supergroup',
+          isForum: true,
+          threadId: topic,
+          fromId: pick(GROUP_USERS),
+          title: 'Fuzz forum',
+          text: `about ${token} in the topic`,
+        });
         pushed.push({ token, chatId: FORUM, threadId: topic });
       }
     };

@@ -107,7 +107,11 @@ describe('crash safety: SIGKILL the gateway process and restart it on the same s
 
     for (const text of [B, SLOW, A2, D, E]) expect(repliesTo(text), text).toHaveLength(1);
     expect(sends()).toHaveLength(5);
-    expect(sends().filter((s) => s.chatId === 111).map((s) => s.visibleText)).toEqual([`reply to: ${SLOW}`, `reply to: ${A2}`, `reply to: ${E}`]);
+    expect(
+      sends()
+        .filter((s) => s.chatId === 111)
+        .map((s) => s.visibleText),
+    ).toEqual([`reply to: ${SLOW}`, `reply to: ${A2}`, `reply to: ${E}`]);
     expect(modelCallsFor(B)).toBe(1); // finished before the crash: never run again
     expect(modelCallsFor(SLOW)).toBe(2); // the run the crash cut off is repeated once
     expect(modelCallsFor(A2)).toBe(1);

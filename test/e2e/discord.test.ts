@@ -67,10 +67,13 @@ async function sessions(agentId = 'main'): Promise<Record<string, { sessionId: s
 }
 
 const sessionsWith = (keys: string[], agentId = 'main') =>
-  eventually(async () => {
-    const s = await sessions(agentId);
-    return keys.every((k) => s[k]) && s;
-  }, `sessions.json of ${agentId} to hold ${keys.join(', ')}`);
+  eventually(
+    async () => {
+      const s = await sessions(agentId);
+      return keys.every((k) => s[k]) && s;
+    },
+    `sessions.json of ${agentId} to hold ${keys.join(', ')}`,
+  );
 
 describe('Discord through the whole gateway', () => {
   it('answers a mention in an allowed channel, as a reply, in the channel’s session', async () => {
@@ -158,7 +161,12 @@ describe('Discord through the whole gateway', () => {
 
   it('/bind by the owner binds the channel (also as @bot /bind); a stranger is refused and nothing changes', async () => {
     await start({
-      agents: { list: [{ id: 'main', default: true }, { id: 'coding', model: { primary: 'anthropic/claude-coding' } }] },
+      agents: {
+        list: [
+          { id: 'main', default: true },
+          { id: 'coding', model: { primary: 'anthropic/claude-coding' } },
+        ],
+      },
       channels: { discord: { guilds: { [GUILD]: { channels: { [GENERAL]: {}, [CODING]: {} } } } } },
     });
     g!.say(CODING, STRANGER, '/bind coding', { mention: false });
@@ -208,7 +216,11 @@ describe('Discord through the whole gateway', () => {
     }
     expect(chunks[0].replyTo).toBe(id);
     expect(chunks.slice(1).every((c) => c.replyTo === undefined)).toBe(true);
-    const unfenced = (s: string) => s.replace(/^```.*$/gm, '').replace(/\s+/g, ' ').trim();
+    const unfenced = (s: string) =>
+      s
+        .replace(/^```.*$/gm, '')
+        .replace(/\s+/g, ' ')
+        .trim();
     expect(unfenced(chunks.map((c) => c.content).join('\n'))).toBe(unfenced(text));
     const codeLines = chunks.flatMap((c) => c.content.split('\n')).filter((l) => l.startsWith('const line'));
     expect(codeLines.join('\n')).toBe(code);

@@ -88,8 +88,7 @@ describe('self-healing model access through the gateway', () => {
 
   // One bad response from the only key's server used to cool the key down and answer every chat "all models
   // unavailable" for a minute. Now the turn retries after a short pause and the user gets the answer.
-  const oneKey = () =>
-    config({ auth: { profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'api_key', key: 'key-a' } } } });
+  const oneKey = () => config({ auth: { profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'api_key', key: 'key-a' } } } });
   it.each([
     ['HTTP 500', { status: 500 }],
     ['HTTP 529 overloaded', { status: 529 }],

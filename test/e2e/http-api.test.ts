@@ -34,10 +34,20 @@ describe('POST /v1/chat/completions', () => {
   it('answers with the agent named by the model, in its own session; refuses bad tokens, models and bodies', async () => {
     const h = await web.start({ config: config(true), env: { ANTHROPIC_API_KEY: 'key-a' } });
     web.fake.setDefault(() => ({ text: 'the work agent answers' }));
-    const ok = { model: 'switchyard/work', messages: [{ role: 'system', content: 'ignored' }, { role: 'user', content: [{ type: 'text', text: 'what is up?' }] }] };
+    const ok = {
+      model: 'switchyard/work',
+      messages: [
+        { role: 'system', content: 'ignored' },
+        { role: 'user', content: [{ type: 'text', text: 'what is up?' }] },
+      ],
+    };
     const res = await post(h.gw.http.url, ok, h.gw.token);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ object: 'chat.completion', model: 'switchyard/work', choices: [{ index: 0, message: { role: 'assistant', content: 'the work agent answers' }, finish_reason: 'stop' }] });
+    expect(res.body).toMatchObject({
+      object: 'chat.completion',
+      model: 'switchyard/work',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'the work agent answers' }, finish_reason: 'stop' }],
+    });
     expect(JSON.stringify(web.fake.requests[0].body.messages)).toContain('what is up?');
     const again = await post(h.gw.http.url, { ...ok, user: 'Team-7' }, h.gw.token);
     expect(again.status).toBe(200);
@@ -52,7 +62,9 @@ describe('POST /v1/chat/completions', () => {
     expect((await post(h.gw.http.url, { ...ok, model: 'gpt-4o' }, h.gw.token)).status).toBe(400);
     expect((await post(h.gw.http.url, { ...ok, stream: true }, h.gw.token)).body.error.code).toBe('stream_unsupported');
     expect((await post(h.gw.http.url, 'not json', h.gw.token)).body.error.code).toBe('invalid_json');
-    expect((await post(h.gw.http.url, { model: 'switchyard/main', messages: [{ role: 'assistant', content: 'x' }] }, h.gw.token)).body.error.code).toBe('no_user_message');
+    expect((await post(h.gw.http.url, { model: 'switchyard/main', messages: [{ role: 'assistant', content: 'x' }] }, h.gw.token)).body.error.code).toBe(
+      'no_user_message',
+    );
     expect((await post(h.gw.http.url, { ...ok, pad: 'x'.repeat(1100 * 1024) }, h.gw.token)).status).toBe(413);
     expect((await fetch(`${h.gw.http.url}/v1/chat/completions`)).status).toBe(405);
     // An owner cannot hand out the API's identity as a personal link.

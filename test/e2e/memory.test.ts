@@ -32,7 +32,12 @@ describe('MEMORY.md privacy (Telegram)', () => {
 
     g.model.script(
       'key-a',
-      { toolCalls: [{ id: 'call_s', name: 'memory_search', args: { query: 'spare key flowerpot' } }, { id: 'call_g', name: 'memory_get', args: { path: 'MEMORY.md' } }] },
+      {
+        toolCalls: [
+          { id: 'call_s', name: 'memory_search', args: { query: 'spare key flowerpot' } },
+          { id: 'call_g', name: 'memory_get', args: { path: 'MEMORY.md' } },
+        ],
+      },
       { text: 'nothing to share' },
     );
     g.inTopic(OWNER, 7, 'where is the key?');

@@ -20,7 +20,10 @@ describe('multi-account', () => {
         models: { providers: { anthropic: { api: 'anthropic-messages', baseUrl: web.fake.url } } },
         agents: {
           defaults: { model: { primary: 'anthropic/main-model' } },
-          list: [{ id: 'main', default: true }, { id: 'work', model: { primary: 'anthropic/work-model' } }],
+          list: [
+            { id: 'main', default: true },
+            { id: 'work', model: { primary: 'anthropic/work-model' } },
+          ],
         },
         commands: { ownerAllowFrom: [`telegram:${OWNER}`] },
         channels: {
@@ -36,10 +39,8 @@ describe('multi-account', () => {
       },
     });
     web.fake.setDefault((req) => ({ text: `answered by ${String(req.body.model)}` }));
-    const say = (token: string, chatId: number, text: string) =>
-      web.tg.pushMessage({ token, chatId, chatType: 'supergroup', title: 'G', fromId: OWNER, text });
-    const answer = (token: string, chatId: number, text: string) =>
-      web.tg.waitForSent((m) => m.token === token && m.chatId === chatId && m.text === text, 10_000);
+    const say = (token: string, chatId: number, text: string) => web.tg.pushMessage({ token, chatId, chatType: 'supergroup', title: 'G', fromId: OWNER, text });
+    const answer = (token: string, chatId: number, text: string) => web.tg.waitForSent((m) => m.token === token && m.chatId === chatId && m.text === text, 10_000);
 
     say(WORK_TOKEN, GROUP_A, '/bind work account');
     const bound = await web.tg.waitForSent((m) => m.token === WORK_TOKEN && m.chatId === GROUP_A, 10_000);

@@ -40,9 +40,27 @@ describe('handshake', () => {
     const hello = c.hello;
     expect(hello).toMatchObject({ type: 'hello-ok', protocol: 1, server: { version: expect.any(String) }, seq: expect.any(Number) });
     const features = hello.features as { methods: string[]; events: string[] };
-    for (const m of ['health', 'status', 'sessions.list', 'sessions.history', 'sessions.reset', 'sessions.abort', 'chat.send', 'chat.abort',
-      'agents.list', 'bindings.list', 'bindings.set', 'bindings.remove', 'approvals.list', 'approvals.resolve', 'config.get', 'models.list',
-      'channels.status', 'audit.tail', 'logs.tail']) {
+    for (const m of [
+      'health',
+      'status',
+      'sessions.list',
+      'sessions.history',
+      'sessions.reset',
+      'sessions.abort',
+      'chat.send',
+      'chat.abort',
+      'agents.list',
+      'bindings.list',
+      'bindings.set',
+      'bindings.remove',
+      'approvals.list',
+      'approvals.resolve',
+      'config.get',
+      'models.list',
+      'channels.status',
+      'audit.tail',
+      'logs.tail',
+    ]) {
       expect(features.methods).toContain(m);
     }
     for (const e of ['agent', 'chat', 'approval.requested', 'approval.resolved', 'session.changed', 'channel.status', 'shutdown', 'tick']) {
@@ -239,7 +257,9 @@ describe('idempotency', () => {
     expect(c2.hello.seq).toBeGreaterThanOrEqual(seqBefore);
     expect(await c2.call('chat.send', { message: 'question', idempotencyKey: 'restart-1' })).toEqual(first);
     const op2 = await ProtoClient.connect(web.h.gw.http.url, web.h.gw.token, 'operator');
-    expect(await op2.call('bindings.set', { agentId: 'main', match: { channel: 'telegram', peer: { kind: 'group', id: '-42' } }, idempotencyKey: 'bind-1' })).toEqual(bound);
+    expect(await op2.call('bindings.set', { agentId: 'main', match: { channel: 'telegram', peer: { kind: 'group', id: '-42' } }, idempotencyKey: 'bind-1' })).toEqual(
+      bound,
+    );
     expect(((await op2.call('bindings.list')).bindings as unknown[]).length).toBe(1);
     await web.h.gw.gateway.lanes.idle();
     expect(web.fake.requests).toHaveLength(1);
@@ -276,7 +296,12 @@ describe('replay', () => {
     const names = replayed.map((f) => f.event);
     for (const e of ['chat.message', 'session.changed', 'agent', 'chat']) expect(names).toContain(e);
     const chat = replayed.filter((f) => f.event === 'chat');
-    expect(chat.filter((f) => f.payload?.state === 'delta').map((f) => f.payload?.text).join('')).toBe('streamed answer');
+    expect(
+      chat
+        .filter((f) => f.payload?.state === 'delta')
+        .map((f) => f.payload?.text)
+        .join(''),
+    ).toBe('streamed answer');
     expect(chat.at(-1)?.payload).toMatchObject({ state: 'final', text: 'streamed answer', sessionKey: 'agent:main:webchat:direct:carol' });
     const upTo = seqs[seqs.length - 1];
 
@@ -307,7 +332,12 @@ describe('replay', () => {
     const seen = JSON.stringify(tab3.events());
     expect(seen).toContain('carol here');
     expect(seen).not.toContain('dave secret');
-    expect(tab3.events().filter((f) => f.seq !== undefined).every((f) => ['chat', 'chat.message'].includes(f.event!))).toBe(true);
+    expect(
+      tab3
+        .events()
+        .filter((f) => f.seq !== undefined)
+        .every((f) => ['chat', 'chat.message'].includes(f.event!)),
+    ).toBe(true);
     expect(tab3.events('chat').every((f) => f.payload?.sessionKey === 'agent:main:webchat:direct:carol')).toBe(true);
     for (const c of [tab1, tab2, tab3, dave]) c.close();
   });

@@ -93,8 +93,7 @@ describe('OpenAI-compatible servers (real openai SDK → quirky fake)', () => {
   });
 
   it('two whole calls in separate chunks without index are two calls, not one glued together', async () => {
-    const whole = (id: string, city: string) =>
-      chunk({ tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] });
+    const whole = (id: string, city: string) => chunk({ tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] });
     const events = await run(sseOf(whole('call_1', 'Oslo'), whole('call_2', 'Bergen'), chunk({}, 'tool_calls'), data('[DONE]')));
     expect((last(events) as { toolCalls: ToolCall[] }).toolCalls).toEqual([
       { id: 'call_1', name: 'get_weather', args: { city: 'Oslo' } },
@@ -112,9 +111,13 @@ describe('OpenAI-compatible servers (real openai SDK → quirky fake)', () => {
 
   it('calls without id get ids unique across turns, and the next request pairs results with them', async () => {
     const noId = (city: string) =>
-      sseOf(chunk({ tool_calls: [{ index: 0, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] }), chunk({}, 'tool_calls'), data('[DONE]'));
-    const a = ((last(await run(noId('Oslo'))) as { toolCalls: ToolCall[] }).toolCalls)[0]!;
-    const b = ((last(await run(noId('Bergen'))) as { toolCalls: ToolCall[] }).toolCalls)[0]!;
+      sseOf(
+        chunk({ tool_calls: [{ index: 0, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] }),
+        chunk({}, 'tool_calls'),
+        data('[DONE]'),
+      );
+    const a = (last(await run(noId('Oslo'))) as { toolCalls: ToolCall[] }).toolCalls[0]!;
+    const b = (last(await run(noId('Bergen'))) as { toolCalls: ToolCall[] }).toolCalls[0]!;
     expect(a.id).toMatch(/^[A-Za-z0-9_-]+$/); // also a valid Anthropic tool_use id, should the session fail over
     expect(a.id).not.toBe(b.id);
 
@@ -219,7 +222,7 @@ describe('OpenAI-compatible servers (real openai SDK → quirky fake)', () => {
   });
 
   it('a plain-text 400 body is passed on as the message', async () => {
-    const events = await run({ raw: ['invalid character \'x\' looking for beginning of value'], status: 400, headers: { 'content-type': 'text/plain' } });
+    const events = await run({ raw: ["invalid character 'x' looking for beginning of value"], status: 400, headers: { 'content-type': 'text/plain' } });
     expect(events[0]).toMatchObject({ type: 'error', error: { kind: 'bad_request', status: 400 } });
     expect((events[0] as { error: { message: string } }).error.message).toContain("invalid character 'x'");
   });
@@ -360,7 +363,7 @@ describe('a local OpenAI-compatible server through the whole gateway (web chat)'
     expect(tool.tool_call_id).toBe(assistant.tool_calls![0]!.id);
   });
 
-  it('a model that is not pulled: the user reads the server\'s words, the profile is not cooled down, the next message is tried', async () => {
+  it("a model that is not pulled: the user reads the server's words, the profile is not cooled down, the next message is tried", async () => {
     const notFound = { status: 404, body: { error: { message: 'model "llama3.2" not found, try pulling it first', type: 'api_error', param: null, code: null } } };
     web.openai.script('no-key', notFound, { text: 'pulled and ready' });
     const me = await startPi();

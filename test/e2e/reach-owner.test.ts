@@ -48,7 +48,12 @@ describe('approval prompts', () => {
     expect(parts.length).toBeGreaterThanOrEqual(2);
     for (const p of parts) expect(p.visibleText.length).toBeLessThanOrEqual(4096);
     expect(parts[0].text).toContain('Approval needed');
-    expect(parts.map((p) => p.visibleText).join('').replace(/\s/g, '')).toContain(command.replace(/\s/g, ''));
+    expect(
+      parts
+        .map((p) => p.visibleText)
+        .join('')
+        .replace(/\s/g, ''),
+    ).toContain(command.replace(/\s/g, ''));
 
     g.dm(OWNER, 'no', parts.at(-1)!.messageId);
     const decided = await g.sent((m) => inTopic(m) && m.text.includes(`denied by telegram:${OWNER}`));

@@ -26,8 +26,7 @@ const seen = (r: FakeRequest) => JSON.stringify(r.body.messages);
 const count = (hay: string, needle: string) => hay.split(needle).length - 1;
 const messages = (c: ChatClient) => c.frames.filter((f: ChatFrame) => f.type === 'message').map((f) => f.text);
 // Warnings and errors that speak of a refused request (info lines carry random run ids, which may contain "400").
-const badRequests = () =>
-  web.h.log.lines.filter((l) => (l.level === 'warn' || l.level === 'error') && /\b400\b|bad_request|tool_use/.test(JSON.stringify(l)));
+const badRequests = () => web.h.log.lines.filter((l) => (l.level === 'warn' || l.level === 'error') && /\b400\b|bad_request|tool_use/.test(JSON.stringify(l)));
 
 async function pendingIds(home: string): Promise<string[]> {
   const entries = await createInboundJournal(home).pending();
@@ -94,7 +93,12 @@ describe('how runs end', () => {
 
   it('a model error after a tool round is reported; the next turn gets a valid history', async () => {
     const h = await web.start({ config: config(), env });
-    web.fake.script('key-a', { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] }, { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'scripted refusal' } } }, { text: 'recovered' });
+    web.fake.script(
+      'key-a',
+      { toolCalls: [{ id: 'call_1', name: 'time', args: {} }] },
+      { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'scripted refusal' } } },
+      { text: 'recovered' },
+    );
     const alice = await web.connect('alice');
     alice.send('what time?', 'q1');
     expect((await alice.reply()).text).toMatch(/scripted refusal/);
@@ -156,7 +160,10 @@ describe('how runs end', () => {
   });
   it('a conversation too long for the model: the sender learns that /new starts afresh, and it works', async () => {
     await web.start({ config: config(), env });
-    web.fake.script('key-a', { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } } });
+    web.fake.script('key-a', {
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } },
+    });
     web.fake.setDefault(() => ({ text: 'fresh start' }));
     const alice = await web.connect('alice');
     alice.send('one more thing', 'q1');
@@ -171,7 +178,6 @@ describe('how runs end', () => {
   });
 });
 
-
 describe('graceful stop with work pending', () => {
   async function restart(opts: { clock?: FakeClock; queue?: Record<string, unknown> } = {}) {
     web.closeClients();
@@ -185,7 +191,12 @@ describe('graceful stop with work pending', () => {
     let n = 0;
     web.fake.setDefault(async (req) => {
       if (hold) return { text: 'never finished', hang: true };
-      return { text: `answer ${++n} to ${JSON.stringify(req.body.messages).match(/q-(\w+)/g)?.at(-1)?.slice(2)}` };
+      return {
+        text: `answer ${++n} to ${JSON.stringify(req.body.messages)
+          .match(/q-(\w+)/g)
+          ?.at(-1)
+          ?.slice(2)}`,
+      };
     });
     const alice = await web.connect('alice');
     alice.send('q-one', 'q1');
@@ -332,7 +343,10 @@ describe('failures outside the model call', () => {
     expect(await pendingIds(h.home)).toEqual([]);
     const files = (await readdir(dir)).filter((f) => f.endsWith('.jsonl'));
     expect(files).toHaveLength(1);
-    const lines = (await readFile(join(dir, files[0]), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(dir, files[0]), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ type: 'header' });
   });
 });

@@ -45,10 +45,13 @@ async function sessions(agentId = 'main'): Promise<Record<string, unknown>> {
 }
 
 async function sessionKeysEventually(agentId: string, keys: string[]): Promise<void> {
-  await until(async () => {
-    const s = await sessions(agentId);
-    return keys.every((k) => k in s);
-  }, `sessions of ${agentId} to hold ${keys.join(', ')}`);
+  await until(
+    async () => {
+      const s = await sessions(agentId);
+      return keys.every((k) => k in s);
+    },
+    `sessions of ${agentId} to hold ${keys.join(', ')}`,
+  );
 }
 
 const answers = (channel: string) => g!.slack.postsTo(channel);

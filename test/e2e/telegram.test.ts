@@ -68,10 +68,13 @@ async function sessionsOnDisk(home: string): Promise<Record<string, { sessionId:
 
 /** Waits until sessions.json holds every key, and returns the document. */
 async function sessionsWith(keys: string[]): Promise<Record<string, { sessionId: string }>> {
-  return eventually(async () => {
-    const s = await sessionsOnDisk(web.h.home);
-    return keys.every((k) => s[k]) && s;
-  }, `sessions.json to hold ${keys.join(', ')}`);
+  return eventually(
+    async () => {
+      const s = await sessionsOnDisk(web.h.home);
+      return keys.every((k) => s[k]) && s;
+    },
+    `sessions.json to hold ${keys.join(', ')}`,
+  );
 }
 
 const sentTo = (chatId: number) => web.tg.sent.filter((s) => s.chatId === chatId && s.method === 'sendMessage');
@@ -123,7 +126,13 @@ describe('Telegram through the whole gateway', () => {
     expect(web.fake.requests.some((r) => bodyText(r).includes('among humans'))).toBe(false);
     expect(mentionId).toBeGreaterThan(0);
 
-    web.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 222, text: 'and you, what else?', replyTo: { messageId: first.messageId, fromId: BOT_ID, isBot: true } });
+    web.tg.pushMessage({
+      chatId: GROUP,
+      chatType: 'supergroup',
+      fromId: 222,
+      text: 'and you, what else?',
+      replyTo: { messageId: first.messageId, fromId: BOT_ID, isBot: true },
+    });
     const second = await reply(GROUP, (s) => s.visibleText.includes('what else?'));
     expect(second.replyTo).toBeGreaterThan(0); // in a group the reply quotes the message it answers
     web.tg.pushMessage({ chatId: GROUP, chatType: 'supergroup', fromId: 222, text: 'a reply to a human', replyTo: { messageId: 42, fromId: 111 } });
@@ -323,13 +332,6 @@ function longReply(): { text: string; smallCode: string; bigCode: string } {
   const para = (from: number, n: number) => Array.from({ length: n }, (_, i) => sentence(from + i)).join(' ');
   const smallCode = Array.from({ length: 30 }, (_, i) => `const smallBlock${i} = compute(${i}) && check(${i}) < ${i + 1}; // step ${i}`).join('\n');
   const bigCode = Array.from({ length: 65 }, (_, i) => `bigBlock_${i} = transform(items[${i}], lambda x: x * ${i} + offset)  # line ${i}`).join('\n');
-  const text = [
-    para(0, 22),
-    para(22, 14),
-    '```ts\n' + smallCode + '\n```',
-    para(36, 6),
-    '```python\n' + bigCode + '\n```',
-    para(42, 4),
-  ].join('\n\n');
+  const text = [para(0, 22), para(22, 14), '```ts\n' + smallCode + '\n```', para(36, 6), '```python\n' + bigCode + '\n```', para(42, 4)].join('\n\n');
   return { text, smallCode, bigCode };
 }

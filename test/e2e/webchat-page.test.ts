@@ -79,8 +79,7 @@ const render = (text: string): FakeNode => {
   markdown(box, text);
   return box;
 };
-const shape = (n: FakeNode): unknown =>
-  n.tag === undefined ? n.text : { [n.tag]: n.textContent ?? n.children.map(shape), ...(n.href ? { href: n.href } : {}) };
+const shape = (n: FakeNode): unknown => (n.tag === undefined ? n.text : { [n.tag]: n.textContent ?? n.children.map(shape), ...(n.href ? { href: n.href } : {}) });
 
 describe('reply renderer', () => {
   it('renders fenced code, inline code, bold and http(s) links as elements', () => {

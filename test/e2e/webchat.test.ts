@@ -37,7 +37,10 @@ describe('web chat end to end', () => {
     const sessions = JSON.parse(await readFile(join(sessionsDir, 'sessions.json'), 'utf8')) as Record<string, { sessionKey: string; sessionId: string }>;
     const entry = sessions['agent:main:webchat:direct:alice'] ?? Object.values(sessions).find((e) => e.sessionKey === 'agent:main:webchat:direct:alice');
     expect(entry).toBeTruthy();
-    const lines = (await readFile(join(sessionsDir, `${entry.sessionId}.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(sessionsDir, `${entry.sessionId}.jsonl`), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ type: 'header', version: 1, sessionKey: 'agent:main:webchat:direct:alice', agentId: 'main' });
     const messages = lines.filter((l) => l.type === 'message').map((l) => [l.message.role, l.message.text]);
     expect(messages).toEqual([

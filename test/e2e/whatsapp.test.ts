@@ -49,7 +49,12 @@ describe('WhatsApp through the whole gateway', () => {
     // No quote in a DM.
     expect(r.message.message?.extendedTextMessage?.contextInfo?.stanzaId ?? undefined).toBeUndefined();
     expect(g!.sock().presences).toContainEqual({ type: 'composing', jid: MEMBER.jid });
-    expect(g!.sock().reads.flat().map((k) => k.id)).toContain(q.key.id);
+    expect(
+      g!
+        .sock()
+        .reads.flat()
+        .map((k) => k.id),
+    ).toContain(q.key.id);
     await until(async () => (await sessionKeys(g!.h.home)).includes('agent:main:whatsapp:direct:+447700900123'), 'the DM session');
   });
 
@@ -92,7 +97,7 @@ describe('WhatsApp through the whole gateway', () => {
     await until(async () => (await sessionKeys(g!.h.home)).includes(`agent:main:whatsapp:group:${GROUP}`), 'the group session');
   });
 
-  it('the number\'s own messages are never answered', async () => {
+  it("the number's own messages are never answered", async () => {
     await start();
     const mine = g!.dm(MEMBER, 'placeholder');
     await g!.waitSent((m) => m.text === 'reply to: placeholder', 'sync');
@@ -117,7 +122,15 @@ describe('WhatsApp through the whole gateway', () => {
     const long = `${'Intro paragraph. '.repeat(150)}\n\n\`\`\`ts\n${code}\n\`\`\`\n\n${'Closing words. '.repeat(100)}`;
     g!.model.setDefault(() => ({ text: long }));
     g!.inGroup(MEMBER, 'write a lot', { mention: true });
-    await until(() => g!.sent().map((m) => m.text).join('').includes('Closing words. Closing words.') && g!.sent().length >= 3, 'every part');
+    await until(
+      () =>
+        g!
+          .sent()
+          .map((m) => m.text)
+          .join('')
+          .includes('Closing words. Closing words.') && g!.sent().length >= 3,
+      'every part',
+    );
     await g!.h.gw.gateway.lanes.idle();
     const parts = g!.sent().filter((m) => m.jid === GROUP);
     expect(parts.length).toBeGreaterThanOrEqual(3);
@@ -136,7 +149,7 @@ describe('WhatsApp through the whole gateway', () => {
     await start({ agents: { defaults: { sandbox: { mode: 'off' } } }, tools: { exec: { ask: 'always' } } });
     g!.model.script(MODEL_KEY, { toolCalls: [{ id: 'call_exec', name: 'exec', args: { command: 'echo approved-run' } }] }, { text: 'all done' });
     g!.inGroup(MEMBER, 'please run it', { mention: true });
-    const prompt = await g!.waitSent((m) => m.jid === OWNER.jid && m.text.includes('Approval needed'), 'the prompt in the owner\'s DM');
+    const prompt = await g!.waitSent((m) => m.jid === OWNER.jid && m.text.includes('Approval needed'), "the prompt in the owner's DM");
     // The owner answers by replying to the prompt (quoting it), by LID: still the owner.
     g!.dm(OWNER, 'yes', { by: 'lid', replyTo: prompt.message.key.id! });
     await g!.waitSent((m) => m.jid === GROUP && m.text === 'all done', 'the run finishing');

@@ -23,7 +23,12 @@ describe('versioned workspace', () => {
   it('commits each run that changed files, as Switchyard, without a git identity in HOME', async () => {
     const emptyHome = await mkdtemp(join(tmpdir(), 'sy-nohome-'));
     const h = await web.start({ config: config(), env: { ANTHROPIC_API_KEY: 'key-a', HOME: emptyHome } });
-    web.fake.script('key-a', { toolCalls: [{ id: 'call_w', name: 'write', args: { path: 'notes/plan.md', content: 'step one' } }] }, { text: 'written' }, { text: 'just talk' });
+    web.fake.script(
+      'key-a',
+      { toolCalls: [{ id: 'call_w', name: 'write', args: { path: 'notes/plan.md', content: 'step one' } }] },
+      { text: 'written' },
+      { text: 'just talk' },
+    );
     const alice = await web.connect('alice');
     alice.send('write the plan');
     expect((await alice.reply()).text).toBe('written');

@@ -2,10 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Json } from './discord-payloads.js';
 
-export type DiscordFailure =
-  | { status: 429; retryAfter: number; global?: boolean }
-  | { status: number; code?: number; message?: string }
-  | { drop: true };
+export type DiscordFailure = { status: 429; retryAfter: number; global?: boolean } | { status: number; code?: number; message?: string } | { drop: true };
 
 export function invalidForm(field: string, message: string): Json {
   return { message: 'Invalid Form Body', code: 50035, errors: { [field]: { _errors: [{ code: 'BASE_TYPE_INVALID', message }] } } };

@@ -208,7 +208,19 @@ export function messageCreateJson(f: MessageFields): Json {
   if (f.webhookId) msg.webhook_id = f.webhookId;
   if (f.guildId) {
     msg.guild_id = f.guildId;
-    msg.member = { roles: f.roles ?? [], premium_since: null, pending: false, nick: f.nick ?? null, mute: false, joined_at: now, flags: 0, deaf: false, communication_disabled_until: null, banner: null, avatar: null };
+    msg.member = {
+      roles: f.roles ?? [],
+      premium_since: null,
+      pending: false,
+      nick: f.nick ?? null,
+      mute: false,
+      joined_at: now,
+      flags: 0,
+      deaf: false,
+      communication_disabled_until: null,
+      banner: null,
+      avatar: null,
+    };
   }
   if (f.replyTo) {
     msg.message_reference = { type: 0, channel_id: f.channelId, message_id: f.replyTo.id, ...(f.guildId ? { guild_id: f.guildId } : {}) };

@@ -50,9 +50,7 @@ export class FakeClock implements Clock {
     const end = this.t + ms;
     for (;;) {
       await flushMicrotasks();
-      const due = this.timers
-        .filter((p) => !p.cancelled && p.at <= end)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.timers.filter((p) => !p.cancelled && p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.t = Math.max(this.t, due.at);
       due.cancelled = true;

@@ -331,7 +331,13 @@ export class FakeDiscord {
       const recipient = typeof (body as Json | undefined)?.recipient_id === 'string' ? ((body as Json).recipient_id as string) : undefined;
       if (!recipient) return send(res, 400, invalidForm('recipient_id', 'This field is required'));
       const id = this.dmChannelFor(recipient);
-      return send(res, 200, { id, type: CHANNEL_TYPES.dm, last_message_id: null, flags: 0, recipients: [userJson({ id: recipient, username: `user${recipient.slice(-4)}` })] });
+      return send(res, 200, {
+        id,
+        type: CHANNEL_TYPES.dm,
+        last_message_id: null,
+        flags: 0,
+        recipients: [userJson({ id: recipient, username: `user${recipient.slice(-4)}` })],
+      });
     }
     const ch = /^\/channels\/(\d+)(\/messages|\/typing)?$/.exec(path);
     if (ch) {

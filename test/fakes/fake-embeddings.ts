@@ -4,10 +4,27 @@
 export const FAKE_EMBEDDING_DIMS = 64;
 
 const SYNONYMS: Record<string, string> = {
-  car: 'vehicle', automobile: 'vehicle', vehicle: 'vehicle', truck: 'vehicle',
-  brakes: 'repair', repair: 'repair', repaired: 'repair', maintenance: 'repair', fix: 'repair', service: 'repair', mechanic: 'repair',
-  holiday: 'trip', vacation: 'trip', trip: 'trip', journey: 'trip', travel: 'trip',
-  dentist: 'doctor', doctor: 'doctor', physician: 'doctor', appointment: 'meeting', meeting: 'meeting',
+  car: 'vehicle',
+  automobile: 'vehicle',
+  vehicle: 'vehicle',
+  truck: 'vehicle',
+  brakes: 'repair',
+  repair: 'repair',
+  repaired: 'repair',
+  maintenance: 'repair',
+  fix: 'repair',
+  service: 'repair',
+  mechanic: 'repair',
+  holiday: 'trip',
+  vacation: 'trip',
+  trip: 'trip',
+  journey: 'trip',
+  travel: 'trip',
+  dentist: 'doctor',
+  doctor: 'doctor',
+  physician: 'doctor',
+  appointment: 'meeting',
+  meeting: 'meeting',
 };
 
 function fnv1a(s: string): number {

@@ -77,9 +77,7 @@ async function writeStream(res: http.ServerResponse, reply: FakeReply, req: Fake
     const [first, ...rest] = argPieces(call.args);
     chunk([
       choice({
-        tool_calls: [
-          { index, id: call.id ?? `call_fake_${++seq}`, type: 'function', function: { name: call.name, arguments: first ?? '' } },
-        ],
+        tool_calls: [{ index, id: call.id ?? `call_fake_${++seq}`, type: 'function', function: { name: call.name, arguments: first ?? '' } }],
       }),
     ]);
     for (const args of rest) chunk([choice({ tool_calls: [{ index, function: { arguments: args } }] })]);
@@ -123,7 +121,7 @@ interface ChatMessage {
 
 /** The request errors the real API gives for malformed conversations (the ones a client bug would cause). */
 export function validateOpenAIBody(body: Record<string, unknown>): string | undefined {
-  if (typeof body.model !== 'string' || body.model === '') return "you must provide a model parameter";
+  if (typeof body.model !== 'string' || body.model === '') return 'you must provide a model parameter';
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return "[] is too short - 'messages'";
   let open = new Set<string>();

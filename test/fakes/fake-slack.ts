@@ -87,9 +87,7 @@ export class FakeSlack {
   constructor(apps: Partial<FakeSlackApp>[] = [{}]) {
     this.apps = apps.map((a, i) => ({
       ...DEFAULT_APP,
-      ...(i > 0
-        ? { botToken: `xoxb-${i}-fake`, appToken: `xapp-${i}-fake`, teamId: `T0TEAM${i}`, botUserId: `U0BOT${i}`, botId: `B0BOT${i}`, appId: `A0APP${i}` }
-        : {}),
+      ...(i > 0 ? { botToken: `xoxb-${i}-fake`, appToken: `xapp-${i}-fake`, teamId: `T0TEAM${i}`, botUserId: `U0BOT${i}`, botId: `B0BOT${i}`, appId: `A0APP${i}` } : {}),
       ...a,
     }));
     this.socket = new FakeSocketMode((appToken) => this.appBy('appToken', appToken)?.appId ?? 'A0UNKNOWN');
@@ -182,7 +180,11 @@ export class FakeSlack {
       const timer = setTimeout(() => {
         stop();
         clearInterval(poll);
-        reject(new Error(`fake slack: timed out after ${timeoutMs} ms waiting for ${what}; posted: ${JSON.stringify(this.posted.map((p) => [p.channel, p.threadTs, p.text.slice(0, 60)]))}`));
+        reject(
+          new Error(
+            `fake slack: timed out after ${timeoutMs} ms waiting for ${what}; posted: ${JSON.stringify(this.posted.map((p) => [p.channel, p.threadTs, p.text.slice(0, 60)]))}`,
+          ),
+        );
       }, timeoutMs);
       check();
     });
@@ -242,8 +244,7 @@ export class FakeSlack {
     const failure = this.failures.get(method)?.shift();
     if (failure) {
       if ('drop' in failure) return void req.socket.destroy();
-      if (failure.status === 429)
-        return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter ?? 1) });
+      if (failure.status === 429) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter ?? 1) });
       return send(failure.status ?? 200, { ok: false, error: failure.error ?? 'internal_error' });
     }
     send(200, this.answer(method, token, params));
@@ -261,7 +262,16 @@ export class FakeSlack {
     const str = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://fake.slack.com/', team: 'Fake Team', user: app.botName, team_id: app.teamId, user_id: app.botUserId, bot_id: app.botId, is_enterprise_install: false };
+        return {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake Team',
+          user: app.botName,
+          team_id: app.teamId,
+          user_id: app.botUserId,
+          bot_id: app.botId,
+          is_enterprise_install: false,
+        };
       case 'chat.postMessage': {
         const text = str('text');
         let channel = str('channel');
@@ -275,8 +285,18 @@ export class FakeSlack {
         if (threadTs) posted.threadTs = threadTs;
         if (p.mrkdwn !== undefined) posted.mrkdwn = p.mrkdwn !== 'false' && p.mrkdwn !== false;
         this.posted.push(posted);
-        const message: Json = { type: 'message', user: app.botUserId, bot_id: app.botId, app_id: app.appId, text: text ?? '', ts, team: app.teamId, ...(threadTs ? { thread_ts: threadTs } : {}) };
-        if (this.echoOwnPosts) this.pushEvent({ ...message, channel, event_ts: ts, channel_type: channel.startsWith('D') ? 'im' : 'channel' }, { appToken: app.appToken });
+        const message: Json = {
+          type: 'message',
+          user: app.botUserId,
+          bot_id: app.botId,
+          app_id: app.appId,
+          text: text ?? '',
+          ts,
+          team: app.teamId,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        };
+        if (this.echoOwnPosts)
+          this.pushEvent({ ...message, channel, event_ts: ts, channel_type: channel.startsWith('D') ? 'im' : 'channel' }, { appToken: app.appToken });
         return { ok: true, channel, ts, message };
       }
       case 'chat.update': {
@@ -311,7 +331,10 @@ export class FakeSlack {
         const id = str('user') ?? '';
         const u = this.users.get(id);
         if (!u) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id, team_id: app.teamId, name: u.name, real_name: u.realName, is_bot: false, profile: { real_name: u.realName, display_name: u.displayName } } };
+        return {
+          ok: true,
+          user: { id, team_id: app.teamId, name: u.name, real_name: u.realName, is_bot: false, profile: { real_name: u.realName, display_name: u.displayName } },
+        };
       }
       default:
         return { ok: false, error: 'unknown_method' };

@@ -303,7 +303,11 @@ export class FakeTelegram {
     const timeout = typeof params.timeout === 'number' ? params.timeout : 0;
     const queue = this.updates.get(token)!;
     // Like Telegram: an offset confirms (forgets) every update below it; a negative one keeps the last -offset.
-    if (offset !== undefined && offset > 0) this.updates.set(token, queue.filter((u) => (u.update_id as number) >= offset));
+    if (offset !== undefined && offset > 0)
+      this.updates.set(
+        token,
+        queue.filter((u) => (u.update_id as number) >= offset),
+      );
     if (offset !== undefined && offset < 0) this.updates.set(token, queue.slice(offset));
     const ready = this.updates.get(token)!.slice(0, limit);
     if (ready.length || timeout <= 0) return ok(ready);

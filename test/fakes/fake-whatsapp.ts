@@ -143,7 +143,11 @@ export function waMessage(info: Record<string, unknown>, keyExtras: KeyExtras = 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
 }
 
 let seq = 0;
@@ -157,9 +161,7 @@ export function textFrom(
   const key: Record<string, unknown> = { remoteJid: from.group ?? from.jid, fromMe: false, id };
   if (from.group) key.participant = from.jid;
   const contextInfo = { ...(opts.contextInfo ?? {}), ...(opts.ephemeral ? { expiration: opts.ephemeral } : {}) };
-  let message: Record<string, unknown> = Object.keys(contextInfo).length
-    ? { extendedTextMessage: { text, contextInfo } }
-    : { conversation: text };
+  let message: Record<string, unknown> = Object.keys(contextInfo).length ? { extendedTextMessage: { text, contextInfo } } : { conversation: text };
   if (opts.ephemeral) message = { ephemeralMessage: { message } };
   const info: Record<string, unknown> = { key, message, messageTimestamp: 1767225600, pushName: from.name ?? 'Ana' };
   const extras: KeyExtras = from.alt ? (from.group ? { participantAlt: from.alt } : { remoteJidAlt: from.alt }) : {};

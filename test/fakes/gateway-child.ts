@@ -86,12 +86,7 @@ export async function killAll(children: GatewayChild[]): Promise<void> {
   for (const c of children.splice(0)) await killChild(c, 'SIGKILL');
 }
 
-export async function eventually<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  c?: GatewayChild,
-  waitMs = WAIT_MS,
-): Promise<T> {
+export async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, c?: GatewayChild, waitMs = WAIT_MS): Promise<T> {
   const end = Date.now() + waitMs;
   for (;;) {
     const v = await probe();

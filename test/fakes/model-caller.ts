@@ -17,12 +17,7 @@ export function memoryAudit(): AuditLog & { records: AuditRecord[] } {
   };
 }
 
-export function testModelCaller(deps: {
-  providers: Map<string, Provider>;
-  credentials: Map<string, Credential[]>;
-  config?: Config;
-  clock?: Clock;
-}): ModelCaller {
+export function testModelCaller(deps: { providers: Map<string, Provider>; credentials: Map<string, Credential[]>; config?: Config; clock?: Clock }): ModelCaller {
   const config = deps.config ?? configSchema.parse({});
   return createFailoverModelCaller({
     providers: deps.providers,

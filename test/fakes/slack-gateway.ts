@@ -63,8 +63,7 @@ export async function startSlackGateway(opts: { config?: Json; clock?: Clock; ho
     h,
     mention: (text) => `<@${slack.app.botUserId}> ${text}`,
     say: (user, channel, text, threadTs) => slack.post({ channel, user, text, ...(threadTs ? { threadTs } : {}) }).ts,
-    dm: (user, text, threadTs) =>
-      slack.post({ channel: dmOf(user), user, text, ...(threadTs ? { threadTs, parentUserId: slack.app.botUserId } : {}) }).ts,
+    dm: (user, text, threadTs) => slack.post({ channel: dmOf(user), user, text, ...(threadTs ? { threadTs, parentUserId: slack.app.botUserId } : {}) }).ts,
     posted: (pred, timeoutMs) => slack.waitForPost(pred, timeoutMs),
     async stop() {
       try {

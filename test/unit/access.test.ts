@@ -51,7 +51,7 @@ describe('checkAccess: direct messages', () => {
     ['allowlist by number entry', msg({ senderId: '7' }), { dmPolicy: 'allowlist', allowFrom: [7] }, undefined, 'allow'],
     ['allowlist by @username, any case', msg({ senderId: '7', username: 'Alice' }), { dmPolicy: 'allowlist', allowFrom: ['@alice'] }, undefined, 'allow'],
     ['allowlist with channel prefix', msg({ senderId: '7' }), { dmPolicy: 'allowlist', allowFrom: ['telegram:7'] }, undefined, 'allow'],
-    ['another channel\'s entry does not match', msg({ senderId: '7' }), { dmPolicy: 'allowlist', allowFrom: ['discord:7'] }, undefined, 'dm-not-allowed'],
+    ["another channel's entry does not match", msg({ senderId: '7' }), { dmPolicy: 'allowlist', allowFrom: ['discord:7'] }, undefined, 'dm-not-allowed'],
     ['allowlist miss', msg({ senderId: '8' }), { dmPolicy: 'allowlist', allowFrom: ['7'] }, undefined, 'dm-not-allowed'],
     ['allowlist wildcard', msg({ senderId: '8' }), { dmPolicy: 'allowlist', allowFrom: ['*'] }, undefined, 'allow'],
     ['pairing: unknown sender', msg({ senderId: '8' }), { dmPolicy: 'pairing' }, paired([]), 'dm-pairing'],
@@ -87,12 +87,7 @@ describe('checkAccess: groups and topics', () => {
     ['group sender allowlist: out', g({ chatId: '-100500', senderId: '12', mentionsBot: true }), { groups }, 'sender-not-allowed'],
     ['wildcard allows any group, mention required by default', g({ chatId: '-1', mentionsBot: false }), { groups: { '*': {} } }, 'no-mention'],
     ['wildcard with requireMention false', g({ chatId: '-1' }), { groups: { '*': { requireMention: false } } }, 'allow'],
-    [
-      'own entry inherits requireMention from "*"',
-      g({ chatId: '-100200' }),
-      { groups: { '*': { requireMention: false }, '-100200': {} } },
-      'allow',
-    ],
+    ['own entry inherits requireMention from "*"', g({ chatId: '-100200' }), { groups: { '*': { requireMention: false }, '-100200': {} } }, 'allow'],
     ['own entry beats "*"', g({ chatId: '-100400', mentionsBot: true }), { groups: { '*': {}, ...groups } }, 'chat-disabled'],
     ['dmPolicy does not affect groups', g({ chatId: '-100300' }), { dmPolicy: 'disabled', groups }, 'allow'],
   ];
@@ -102,7 +97,7 @@ describe('checkAccess: groups and topics', () => {
   });
 });
 
-describe('checkAccess: the policy the runtime applies to any module\'s ChatSettings', () => {
+describe("checkAccess: the policy the runtime applies to any module's ChatSettings", () => {
   const g = (over: Parameters<typeof msg>[0] & { roles?: string[] }) => {
     const m = msg({ kind: 'group', mentionsBot: true, ...over });
     if (over.roles) m.sender.roles = over.roles;

@@ -59,7 +59,12 @@ describe('agent loop', () => {
     const inp = input();
     const r = await runAgent(inp);
     expect(r).toMatchObject({ status: 'ok', text: 'one two three', rounds: 1 });
-    expect(inp.events.filter((e) => e.stream === 'assistant').map((e) => (e as { delta: string }).delta).join('')).toBe('one two three');
+    expect(
+      inp.events
+        .filter((e) => e.stream === 'assistant')
+        .map((e) => (e as { delta: string }).delta)
+        .join(''),
+    ).toBe('one two three');
     expect(inp.events.every((e) => e.runId === 'run-1' && e.sessionKey === inp.sessionKey)).toBe(true);
     expect(inp.persisted.map((m) => m.role)).toEqual(['user', 'assistant']);
   });

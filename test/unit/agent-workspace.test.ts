@@ -36,7 +36,7 @@ describe('workspace → system prompt', () => {
   });
 
   it('caps all files at 150,000 characters in total', async () => {
-    const big = (await mkdtemp(join(tmpdir(), 'sy-ws-big-')));
+    const big = await mkdtemp(join(tmpdir(), 'sy-ws-big-'));
     try {
       for (const f of WORKSPACE_FILES) await writeFile(join(big, f), 'y'.repeat(40_000));
       const files = await loadWorkspaceFiles(big);

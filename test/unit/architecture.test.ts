@@ -88,9 +88,7 @@ describe('architecture', () => {
     const registry = imports('bots/registry.ts');
     expect(registry.filter((i) => isModule(i.target)).length).toBeGreaterThanOrEqual(2);
     expect(registry.filter((i) => !isModule(i.target) && !under(i.target, 'runtime/types')).map((i) => i.spec)).toEqual([]);
-    const others = ['bots', 'runtime', 'admin', 'storage'].flatMap((d) =>
-      violations(d, (f, imp) => f === 'bots/registry.ts' || !isModule(imp.target)),
-    );
+    const others = ['bots', 'runtime', 'admin', 'storage'].flatMap((d) => violations(d, (f, imp) => f === 'bots/registry.ts' || !isModule(imp.target)));
     expect(others).toEqual([]);
   });
 
@@ -142,9 +140,9 @@ describe('architecture', () => {
   it('errors are logged as errors: `err` carries the error object (stack and cause), never its text', () => {
     // `{ err: String(err) }`, `{ err: errText(err) }`, `{ err: e.message }`, `{ err: f.detail }` … lose the stack.
     const asText = /[{,]\s*err: (?!(?:err|e|error|unknown)\b)[^,}\n]+/g;
-    const found = ['runtime', 'admin', 'bots', 'storage'].flatMap((d) => files(d)).flatMap((f) =>
-      [...readFileSync(join(ROOT, f), 'utf8').matchAll(asText)].map((m) => `${f}: ${m[0]}`),
-    );
+    const found = ['runtime', 'admin', 'bots', 'storage']
+      .flatMap((d) => files(d))
+      .flatMap((f) => [...readFileSync(join(ROOT, f), 'utf8').matchAll(asText)].map((m) => `${f}: ${m[0]}`));
     expect(found).toEqual([]);
     expect('log.warn("x", { err: String(err) })'.match(asText)).not.toBeNull(); // the pattern finds what it is for
   });

@@ -38,14 +38,7 @@ describe('chunkText', () => {
   });
 
   it('splits a 9,000-character reply with a code block into ordered chunks ≤ 4000 with balanced fences', () => {
-    const text = [
-      '# Report',
-      prose(40, 'Intro'),
-      prose(30, 'Middle'),
-      'Here is the code:',
-      codeBlock(40),
-      prose(40, 'Closing'),
-    ].join('\n\n');
+    const text = ['# Report', prose(40, 'Intro'), prose(30, 'Middle'), 'Here is the code:', codeBlock(40), prose(40, 'Closing')].join('\n\n');
     expect(text.length).toBeGreaterThan(9000);
 
     const chunks = chunkText(text, 4000);
@@ -108,9 +101,7 @@ describe('chunkText', () => {
   });
 
   it('keeps every chunk within the limit across many sizes (property-style sweep)', () => {
-    const text = [prose(8, 'P'), codeBlock(30, 'js'), prose(5, 'Q'), '~~~\nplain tilde block\n~~~', prose(6, 'R')].join(
-      '\n\n',
-    );
+    const text = [prose(8, 'P'), codeBlock(30, 'js'), prose(5, 'Q'), '~~~\nplain tilde block\n~~~', prose(6, 'R')].join('\n\n');
     for (const max of [60, 97, 150, 333, 512, 1000, 2500]) {
       const chunks = chunkText(text, max);
       for (const c of chunks) {

@@ -10,7 +10,14 @@ import { useTempHome } from '../fakes/temp-home.js';
 const tmp = useTempHome('sy-archive-');
 
 function io(): CliIo & { out: string; err: string } {
-  const r = { out: '', err: '', env: { SWITCHYARD_HOME: tmp.home }, isTTY: false, stdout: { write: (s: string) => (r.out += s) }, stderr: { write: (s: string) => (r.err += s) } };
+  const r = {
+    out: '',
+    err: '',
+    env: { SWITCHYARD_HOME: tmp.home },
+    isTTY: false,
+    stdout: { write: (s: string) => (r.out += s) },
+    stderr: { write: (s: string) => (r.err += s) },
+  };
   return r;
 }
 
@@ -38,7 +45,14 @@ describe('switchyard archive', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const tar = await import('tar');
     const contents = new Map<string, string>();
-    await tar.t({ file, onReadEntry: (e) => { let s = ''; e.on('data', (c: Buffer) => (s += c.toString())); e.on('end', () => contents.set(e.path, s)); } });
+    await tar.t({
+      file,
+      onReadEntry: (e) => {
+        let s = '';
+        e.on('data', (c: Buffer) => (s += c.toString()));
+        e.on('end', () => contents.set(e.path, s));
+      },
+    });
     expect([...contents.keys()].sort()).toEqual(['agents/main/sessions/old1.jsonl', 'agents/main/sessions/old2.jsonl']);
     expect(contents.get('agents/main/sessions/old1.jsonl')).toBe('{"type":"header","id":"old1"}\n');
   });

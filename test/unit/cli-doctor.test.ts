@@ -128,7 +128,9 @@ describe('switchyard doctor', () => {
     expect(find(rs, 'sandbox')).toMatchObject({ level: 'WARN', detail: expect.stringContaining('apt-get install bubblewrap') });
     expect(find(rs, 'sandbox')?.detail).toContain('exec refuses');
     expect(find(rs, 'git')).toMatchObject({ level: 'WARN', detail: expect.stringContaining('apt-get install git') });
-    const broken = await runDoctor(doctorEnv({ run: (c) => (c === 'bwrap' ? { status: 1, output: 'bwrap: No permissions to creating new namespace' } : { status: 0, output: 'git' }) }));
+    const broken = await runDoctor(
+      doctorEnv({ run: (c) => (c === 'bwrap' ? { status: 1, output: 'bwrap: No permissions to creating new namespace' } : { status: 0, output: 'git' }) }),
+    );
     expect(find(broken, 'sandbox')?.detail).toContain('user namespaces');
   });
 
@@ -170,7 +172,10 @@ describe('switchyard doctor', () => {
         { name: 'slack', level: 'OK', detail: expect.stringContaining('accepted') },
       ]);
       const bad = await check({ discord: { token: `${DISCORD}x`, apiRoot: root }, slack: { botToken: 'xoxb-revoked', appToken: 'xapp-1', apiUrl: `${root}/api/` } });
-      expect(bad.map((r) => [r.name, r.level])).toEqual([['discord', 'FAIL'], ['slack', 'FAIL']]);
+      expect(bad.map((r) => [r.name, r.level])).toEqual([
+        ['discord', 'FAIL'],
+        ['slack', 'FAIL'],
+      ]);
       expect(bad[1].detail).toContain('invalid_auth');
       const shapes = await check({ discord: { token: 'abc' }, slack: { botToken: 'xoxp-user', appToken: 'xapp-1' } });
       expect(shapes.map((r) => r.level)).toEqual(['FAIL', 'FAIL']);

@@ -81,7 +81,10 @@ describe('history after a compaction', () => {
 
   it('a later compaction wins; entries without ids are named by position', () => {
     const noIds = entries.map((e) => ({ ...e, id: undefined }) as TranscriptEntry);
-    const later: TranscriptEntry[] = [...noIds.slice(0, 6), { type: 'compaction', id: 'k2', summary: 'S2', firstKeptEntryId: '@4', tokensBefore: 1, tokensAfter: 1, ts: 3 }];
+    const later: TranscriptEntry[] = [
+      ...noIds.slice(0, 6),
+      { type: 'compaction', id: 'k2', summary: 'S2', firstKeptEntryId: '@4', tokensBefore: 1, tokensAfter: 1, ts: 3 },
+    ];
     expect(viewFromTranscript(later).items.map((i) => i.entryId)).toEqual(['@4']);
   });
 });

@@ -14,7 +14,10 @@ describe('context config', () => {
     ['a built-in OpenAI', { memory: { embedding: { provider: 'openai', model: 'text-embedding-3-small' } } }, []],
     [
       'an OpenAI-compatible provider',
-      { models: { providers: { ollama: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:11434/v1' } } }, memory: { embedding: { provider: 'ollama', model: 'nomic-embed-text' } } },
+      {
+        models: { providers: { ollama: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:11434/v1' } } },
+        memory: { embedding: { provider: 'ollama', model: 'nomic-embed-text' } },
+      },
       [],
     ],
     ['Anthropic (no embeddings API)', { memory: { embedding: { provider: 'anthropic', model: 'x' } } }, ['memory.embedding.provider']],

@@ -142,9 +142,7 @@ describe('loadConfig: schema problems', () => {
 
   it('"__proto__" is refused as a key anywhere (it would set a prototype, not a key, and slip past "unknown key")', async () => {
     await writeConfig('{ "__proto__": { "polluted": true }, gateway: { port: 18790 } }');
-    expect(await failLines()).toEqual([
-      'switchyard.json: __proto__: "__proto__" is not allowed as a key (it sets an object\'s prototype); remove it',
-    ]);
+    expect(await failLines()).toEqual(['switchyard.json: __proto__: "__proto__" is not allowed as a key (it sets an object\'s prototype); remove it']);
     await writeConfig('{ channels: { telegram: { botToken: "1:x", groups: { "__proto__": { requireMention: false } } } } }');
     expect(await failLines()).toEqual([
       'switchyard.json: channels.telegram.groups.__proto__: "__proto__" is not allowed as a key (it sets an object\'s prototype); remove it',
@@ -195,9 +193,7 @@ describe('loadConfig: schema problems', () => {
   it('never echoes secret values', async () => {
     await writeConfig('{ gateway: { auth: { token: "hunter2" } } }');
     const lines = await failLines();
-    expect(lines).toEqual([
-      'switchyard.json: gateway.auth.token: expected at least 16 characters, found a string of 7 characters (value hidden)',
-    ]);
+    expect(lines).toEqual(['switchyard.json: gateway.auth.token: expected at least 16 characters, found a string of 7 characters (value hidden)']);
     expect(lines.join('\n')).not.toContain('hunter2');
   });
 
@@ -235,9 +231,7 @@ describe('loadConfig: schema problems', () => {
   it('a binding to a bot account the channel block does not configure', async () => {
     await writeConfig(`{ channels: { telegram: { botToken: "1:a", accounts: { work: { botToken: "2:b" } } } },
       bindings: [{ agentId: "main", match: { channel: "telegram", accountId: "wrok" } }, { agentId: "main", match: { channel: "telegram", accountId: "work" } }] }`);
-    expect(await failLines()).toEqual([
-      'switchyard.json: bindings[0].match.accountId: expected an account of channels.telegram (default, work) or "*", found "wrok"',
-    ]);
+    expect(await failLines()).toEqual(['switchyard.json: bindings[0].match.accountId: expected an account of channels.telegram (default, work) or "*", found "wrok"']);
   });
 
   it('a channel key that is no platform at all is an unknown key', async () => {
@@ -254,9 +248,7 @@ describe('loadConfig: schema problems', () => {
 describe('loadConfig: cross-key checks', () => {
   it('a binding to an unknown agent', async () => {
     await writeConfig('{ agents: { list: [{ id: "main" }, { id: "work" }] }, bindings: [{ agentId: "ghost", match: { channel: "telegram" } }] }');
-    expect(await failLines()).toEqual([
-      'switchyard.json: bindings[0].agentId: expected an agent id from agents.list (main, work), found "ghost"',
-    ]);
+    expect(await failLines()).toEqual(['switchyard.json: bindings[0].agentId: expected an agent id from agents.list (main, work), found "ghost"']);
   });
 
   it('duplicate ids (ignoring case), two defaults, empty list', async () => {
@@ -379,8 +371,20 @@ describe('agents helpers', () => {
   const ref = (s: string) => ({ provider: s.split('/')[0], model: s.slice(s.indexOf('/') + 1) });
 
   it.each([
-    ['agent primary over defaults, default fallbacks inherited', { agents: { defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } }, list: [{ id: 'main', model: { primary: 'openai/z' } }] } }, undefined, {}, ['openai/z', 'openai/y']],
-    ['agent fallbacks replace default fallbacks', { agents: { defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } }, list: [{ id: 'main', model: { fallbacks: ['openai/w'] } }] } }, undefined, {}, ['anthropic/x', 'openai/w']],
+    [
+      'agent primary over defaults, default fallbacks inherited',
+      { agents: { defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } }, list: [{ id: 'main', model: { primary: 'openai/z' } }] } },
+      undefined,
+      {},
+      ['openai/z', 'openai/y'],
+    ],
+    [
+      'agent fallbacks replace default fallbacks',
+      { agents: { defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } }, list: [{ id: 'main', model: { fallbacks: ['openai/w'] } }] } },
+      undefined,
+      {},
+      ['anthropic/x', 'openai/w'],
+    ],
     ['override first, duplicates dropped', { agents: { defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } } } }, 'openai/y', {}, ['openai/y']],
     ['nothing configured, nothing in env', {}, undefined, {}, []],
     ['ANTHROPIC_API_KEY', {}, undefined, { ANTHROPIC_API_KEY: 'k', OPENAI_API_KEY: 'k' }, ['anthropic/claude-sonnet-4-6']],
@@ -389,7 +393,13 @@ describe('agents helpers', () => {
     ['OPENAI_BASE_URL + bare SWITCHYARD_MODEL', {}, undefined, { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', SWITCHYARD_MODEL: 'qwen2.5' }, ['openai/qwen2.5']],
     ['SWITCHYARD_MODEL wins over the guess', {}, undefined, { ANTHROPIC_API_KEY: 'k', SWITCHYARD_MODEL: 'openai/gpt-4.1' }, ['openai/gpt-4.1']],
     ['configured primary wins over env', { agents: { defaults: { model: { primary: 'openai/a' } } } }, undefined, { SWITCHYARD_MODEL: 'anthropic/b' }, ['openai/a']],
-    ['guessed primary keeps configured fallbacks', { agents: { defaults: { model: { fallbacks: ['openai/f'] } } } }, undefined, { ANTHROPIC_API_KEY: 'k' }, ['anthropic/claude-sonnet-4-6', 'openai/f']],
+    [
+      'guessed primary keeps configured fallbacks',
+      { agents: { defaults: { model: { fallbacks: ['openai/f'] } } } },
+      undefined,
+      { ANTHROPIC_API_KEY: 'k' },
+      ['anthropic/claude-sonnet-4-6', 'openai/f'],
+    ],
   ])('agentModelCandidates: %s', (_name, input, override, env, expected) => {
     expect(agentModelCandidates(cfg(input), 'main', override, env)).toEqual(expected.map(ref));
   });

@@ -57,7 +57,12 @@ describe('delivery.send', () => {
       expect((o.text.match(/^```/gm) ?? []).length % 2).toBe(0);
       expect(o).toMatchObject({ to: CHAT, format: 'plain' });
     }
-    expect(p.sent.map((o) => o.text).join('\n').replace(/```(sh)?\n?/g, '')).toContain('echo step\n'.repeat(50));
+    expect(
+      p.sent
+        .map((o) => o.text)
+        .join('\n')
+        .replace(/```(sh)?\n?/g, ''),
+    ).toContain('echo step\n'.repeat(50));
     expect(await journal.pending()).toEqual([]); // sent and closed
   });
 

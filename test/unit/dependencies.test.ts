@@ -48,7 +48,9 @@ function usedPackages(text: string): Set<string> {
  * in sharp's native binaries), so a peer the gateway needs is declared in package.json and counts as used.
  */
 function peersOfInstalled(): Set<string> {
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> }> };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> }>;
+  };
   const out = new Set<string>();
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path === '') continue;

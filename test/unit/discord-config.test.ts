@@ -68,7 +68,9 @@ describe('resolveAccounts', () => {
   it('the plain keys are account default; accounts add more and inherit apiRoot; no token, no account', () => {
     expect(resolveAccounts(undefined)).toEqual([]);
     expect(resolveAccounts(parse({}))).toEqual([]);
-    expect(resolveAccounts(parse({ token: 'Bot abc', apiRoot: 'http://127.0.0.1:9/api/' }))).toEqual([{ accountId: 'default', token: 'abc', apiRoot: 'http://127.0.0.1:9/api' }]);
+    expect(resolveAccounts(parse({ token: 'Bot abc', apiRoot: 'http://127.0.0.1:9/api/' }))).toEqual([
+      { accountId: 'default', token: 'abc', apiRoot: 'http://127.0.0.1:9/api' },
+    ]);
     const two = resolveAccounts(parse({ token: 'a', apiRoot: 'http://127.0.0.1:9/api', accounts: { work: { token: 'b' }, idle: {} } }));
     expect(two).toEqual([
       { accountId: 'default', token: 'a', apiRoot: 'http://127.0.0.1:9/api' },
@@ -137,19 +139,23 @@ describe('channels.discord through the config loader (the registered module)', (
   }
   const problems = async (text: string) => ((await load(text).catch((e: unknown) => e)) as ConfigError).format();
 
-  it('DISCORD_BOT_TOKEN alone enables Discord; the file\'s token wins; named accounts carry their own', async () => {
+  it("DISCORD_BOT_TOKEN alone enables Discord; the file's token wins; named accounts carry their own", async () => {
     expect((await load(undefined, { DISCORD_BOT_TOKEN: 'from-env' })).config.channels.discord).toMatchObject({ token: 'from-env', dmPolicy: 'pairing' });
-    expect((await load('{ channels: { discord: { token: "from-file" } } }', { DISCORD_BOT_TOKEN: 'from-env' })).config.channels.discord).toMatchObject({ token: 'from-file' });
+    expect((await load('{ channels: { discord: { token: "from-file" } } }', { DISCORD_BOT_TOKEN: 'from-env' })).config.channels.discord).toMatchObject({
+      token: 'from-file',
+    });
     const named = (await load('{ channels: { discord: { accounts: { work: { token: "w" } } } } }', { DISCORD_BOT_TOKEN: 'from-env' })).config.channels.discord;
     expect(named).not.toHaveProperty('token');
   });
 
   it('names the key of a numeric id, an unknown key and a binding to an unknown account', async () => {
     expect(await problems('{ channels: { discord: { allowFrom: [1100000000000000042] } } }')).toMatch(/channels\.discord\.allowFrom\[0\]: expected an id in quotes/);
-    expect(await problems('{ channels: { discord: { guilds: { "1": { channels: { "2": { allowed: true } } } } } } }')).toContain('channels.discord.guilds.1.channels.2.allowed: unknown key');
-    expect(
-      await problems('{ channels: { discord: { token: "t" } }, bindings: [{ agentId: "main", match: { channel: "discord", accountId: "work" } }] }'),
-    ).toContain('bindings[0].match.accountId');
+    expect(await problems('{ channels: { discord: { guilds: { "1": { channels: { "2": { allowed: true } } } } } } }')).toContain(
+      'channels.discord.guilds.1.channels.2.allowed: unknown key',
+    );
+    expect(await problems('{ channels: { discord: { token: "t" } }, bindings: [{ agentId: "main", match: { channel: "discord", accountId: "work" } }] }')).toContain(
+      'bindings[0].match.accountId',
+    );
   });
 });
 
@@ -173,7 +179,11 @@ describe('the registry entry', () => {
       for (const c of one) await c.stop();
       console.log(JSON.stringify({ none: none.length, noToken: noToken.length, before, after: loaded(), one: one.length }));
     `;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ none: 0, noToken: 0, before: false, after: true, one: 1 });
   });

@@ -39,7 +39,11 @@ describe('decodeMessage (saved payloads)', () => {
         replyToId: undefined,
       },
     ],
-    ['guild-no-mention', { channel: general }, { text: 'lunch at 12?', mentionsBot: false, sender: { id: '1100000000000000077', name: 'Tom', username: 'tomk', isBot: false, roles: [] } }],
+    [
+      'guild-no-mention',
+      { channel: general },
+      { text: 'lunch at 12?', mentionsBot: false, sender: { id: '1100000000000000077', name: 'Tom', username: 'tomk', isBot: false, roles: [] } },
+    ],
     // `@BotName` in a server often picks the bot's managed role.
     ['guild-role-mention', { channel: general }, { text: 'are you there?', mentionsBot: true }],
     ['guild-command-after-mention', {}, { text: '/bind coding chat', mentionsBot: true }],
@@ -61,7 +65,11 @@ describe('decodeMessage (saved payloads)', () => {
       { chat: { kind: 'channel', id: FORUM_POST, threadId: FORUM_POST, parentId: FORUM, guildId: GUILD, threadWord: 'thread' }, mentionsBot: false },
     ],
     // Without channel_type the adapter's knowledge of the channel decides.
-    ['thread-without-channel-type', { channel: { type: 11, parentId: GENERAL, name: 'backup failures' } }, { chat: { kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'backup failures' } }],
+    [
+      'thread-without-channel-type',
+      { channel: { type: 11, parentId: GENERAL, name: 'backup failures' } },
+      { chat: { kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'backup failures' } },
+    ],
     [
       'dm-text',
       {},
@@ -80,7 +88,14 @@ describe('decodeMessage (saved payloads)', () => {
         attachments: [{ kind: 'photo', name: 'IMG_2041.jpg', mime: 'image/jpeg', bytes: 112054, url: 'https://cdn.discordapp.com/attachments/1/2/IMG_2041.jpg?ex=1' }],
       },
     ],
-    ['voice-message', {}, { text: '', attachments: [{ kind: 'voice', name: 'voice-message.ogg', mime: 'audio/ogg', bytes: 23410, url: 'https://cdn.discordapp.com/attachments/1/3/voice-message.ogg' }] }],
+    [
+      'voice-message',
+      {},
+      {
+        text: '',
+        attachments: [{ kind: 'voice', name: 'voice-message.ogg', mime: 'audio/ogg', bytes: 23410, url: 'https://cdn.discordapp.com/attachments/1/3/voice-message.ogg' }],
+      },
+    ],
     ['sticker-only', {}, { text: '', attachments: [{ kind: 'sticker', name: 'Wave' }] }],
     ['link-embed', {}, { text: 'look https://example.org/report', attachments: [{ kind: 'other', name: 'embed: Quarterly report', url: 'https://example.org/report' }] }],
     ['forwarded', {}, { text: '(forwarded message)\nThe deploy list has three items.', replyToId: undefined, mentionsBot: false }],

@@ -126,7 +126,15 @@ describe('discord adapter: gateway', () => {
       mentionsBot: true,
     });
     // The thread's parent comes from GUILD_CREATE (no REST lookup needed).
-    expect(inThread.chat).toEqual({ kind: 'channel', id: THREAD, threadId: THREAD, parentId: GENERAL, guildId: GUILD, threadWord: 'thread', title: 'general › backup failures' });
+    expect(inThread.chat).toEqual({
+      kind: 'channel',
+      id: THREAD,
+      threadId: THREAD,
+      parentId: GENERAL,
+      guildId: GUILD,
+      threadWord: 'thread',
+      title: 'general › backup failures',
+    });
     expect(f.calls.some((c) => c.path === `/channels/${THREAD}`)).toBe(false);
     expect(dm.chat).toEqual({ kind: 'direct', id: f.dmChannels.get(ANA.id) });
   });

@@ -9,8 +9,7 @@ import { doneText, failovers, HOUR, keysSeen, MIN, quietLog, rateLimited, useFai
 const fx = useFailoverFixture();
 
 describe('cooldowns', () => {
-  const oneKey = () =>
-    fx.makeConfig({ profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'api_key', key: 'key-a' } } }, []);
+  const oneKey = () => fx.makeConfig({ profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'api_key', key: 'key-a' } } }, []);
 
   it('climbs the ladder 1 → 5 → 25 → 60 → 60 min on a fake clock, and a success resets it', async () => {
     const h = await fx.harness({ config: oneKey() });
@@ -88,4 +87,3 @@ describe('cooldowns', () => {
     ]);
   });
 });
-

@@ -30,9 +30,7 @@ describe('credential rotation', () => {
     const events = await h.call();
     expect(keysSeen(fx.anthropic)).toEqual(['key-a', 'key-b']);
     expect(fx.openai.requests).toHaveLength(0);
-    expect(failovers(events)).toEqual([
-      { type: 'failover', from: label(PRIMARY, 'anthropic:a'), to: label(PRIMARY, 'anthropic:b'), reason: 'rate_limit' },
-    ]);
+    expect(failovers(events)).toEqual([{ type: 'failover', from: label(PRIMARY, 'anthropic:a'), to: label(PRIMARY, 'anthropic:b'), reason: 'rate_limit' }]);
     expect(events.findIndex((e) => e.type === 'failover')).toBe(0); // A failed before streaming anything
     expect(doneText(events)).toEqual(['from anthropic']);
     // A cools for the ladder's first step; B is recorded as good.
@@ -154,7 +152,10 @@ describe('when nothing is available, and what never fails over', () => {
 
   it('context overflow is reported as it is: no other key, no fallback, no cooldown', async () => {
     const h = await fx.harness();
-    fx.anthropic.script('key-a', { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } } });
+    fx.anthropic.script('key-a', {
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } },
+    });
     const events = await h.call();
     expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ kind: 'context_overflow' }) }]);
     expect(keysSeen(fx.anthropic)).toEqual(['key-a']);
@@ -190,7 +191,11 @@ describe('when nothing is available, and what never fails over', () => {
     expect(types.indexOf('failover')).toBe(1);
     expect(failovers(events)[0]).toMatchObject({ reason: 'overloaded' });
     expect(doneText(events)).toEqual(['the whole answer']);
-    const afterFailover = events.slice(2).filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta).join('');
+    const afterFailover = events
+      .slice(2)
+      .filter((e) => e.type === 'text')
+      .map((e) => (e as { delta: string }).delta)
+      .join('');
     expect(afterFailover).toBe('the whole answer');
   });
 
@@ -199,9 +204,7 @@ describe('when nothing is available, and what never fails over', () => {
     const h = await fx.harness({ config });
     fx.anthropic.script('key-a', { status: 500 });
     const events = await h.call();
-    expect(failovers(events)).toEqual([
-      { type: 'failover', from: label(PRIMARY, 'anthropic:a'), to: label(FALLBACK, 'openai:keyless'), reason: 'server_error' },
-    ]);
+    expect(failovers(events)).toEqual([{ type: 'failover', from: label(PRIMARY, 'anthropic:a'), to: label(FALLBACK, 'openai:keyless'), reason: 'server_error' }]);
     expect(doneText(events)).toEqual(['from openai']);
     expect(fx.openai.requests[0]!.key).toBe('no-key');
   });

@@ -212,11 +212,14 @@ describe('profile order', () => {
 describe('profileHealthReport', () => {
   it('shows ok / cooling / disabled with counts, and never a secret', () => {
     const creds = new Map<string, Credential[]>([
-      ['anthropic', [
-        { profileId: 'anthropic:a', mode: 'api_key', secret: 'sk-ant-secret-aaaa' },
-        { profileId: 'anthropic:b', mode: 'token', secret: 'tok-secret-bbbb' },
-        { profileId: 'anthropic:c', mode: 'api_key', secret: 'sk-ant-secret-cccc' },
-      ]],
+      [
+        'anthropic',
+        [
+          { profileId: 'anthropic:a', mode: 'api_key', secret: 'sk-ant-secret-aaaa' },
+          { profileId: 'anthropic:b', mode: 'token', secret: 'tok-secret-bbbb' },
+          { profileId: 'anthropic:c', mode: 'api_key', secret: 'sk-ant-secret-cccc' },
+        ],
+      ],
     ]);
     const profiles: GatewayState['profiles'] = {
       'anthropic:a': recordFailure(undefined, err('rate_limit'), T0),
@@ -227,7 +230,13 @@ describe('profileHealthReport', () => {
     const rows = profileHealthReport(state, creds, T0 + 1000);
     expect(rows).toEqual([
       { profileId: 'anthropic:a', provider: 'anthropic', status: `cooling until ${new Date(T0 + MIN).toISOString()}`, errorCount: 1, failureCounts: { rate_limit: 1 } },
-      { profileId: 'anthropic:b', provider: 'anthropic', status: `disabled until ${new Date(T0 + 5 * HOUR).toISOString()} (billing)`, errorCount: 1, failureCounts: { billing: 1 } },
+      {
+        profileId: 'anthropic:b',
+        provider: 'anthropic',
+        status: `disabled until ${new Date(T0 + 5 * HOUR).toISOString()} (billing)`,
+        errorCount: 1,
+        failureCounts: { billing: 1 },
+      },
       { profileId: 'anthropic:c', provider: 'anthropic', status: 'ok', errorCount: 0, failureCounts: {} },
       { profileId: 'ollama:keyless', provider: 'ollama', status: 'ok', errorCount: 1, failureCounts: { auth: 1 } },
     ]);

@@ -17,7 +17,11 @@ const done = (id: string): JournalEntry => ({ type: 'done', ids: [id], ts: 3 });
 
 async function lines(): Promise<JournalEntry[]> {
   const text = await readFile(statePaths(tmp.home).journal, 'utf8');
-  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEntry);
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalEntry);
 }
 
 describe('journal compaction while running', () => {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createLanes,
-  LaneAbortError,
-  type Batch,
-  type DropReason,
-  type Lanes,
-  type QueueSettings,
-  type RunHandle,
-} from '../../runtime/lanes.js';
+import { createLanes, LaneAbortError, type Batch, type DropReason, type Lanes, type QueueSettings, type RunHandle } from '../../runtime/lanes.js';
 import { DropNotes, noteLine, MAX_HELD, MAX_NOTES } from '../../runtime/queue/drop-notes.js';
 import { FakeClock, flushMicrotasks } from '../fakes/fake-clock.js';
 

@@ -19,7 +19,11 @@ describe('logger', () => {
     log.info('channel started', { channel: 'telegram' });
     log.debug?.('not shown');
     await tick();
-    const lines = s.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = s
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'channel started', channel: 'telegram' })]);
   });
 

@@ -1,13 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import {
-  classifyError,
-  errorInputFromThrown,
-  modelErrorFromThrown,
-  parseRetryAfter,
-  type ErrorInput,
-} from '../../runtime/providers/errors.js';
+import { classifyError, errorInputFromThrown, modelErrorFromThrown, parseRetryAfter, type ErrorInput } from '../../runtime/providers/errors.js';
 import { decodeToolCall } from '../../runtime/providers/tool-args.js';
 import type { ModelErrorKind } from '../../runtime/types/provider.js';
 

@@ -83,7 +83,14 @@ describe('registry and credentials', () => {
     const env = { ANTHROPIC_API_KEY: 'sk-env' };
     const caller = testModelCaller({ providers: createProviders(cfg.models.providers, env), credentials: resolveCredentials(cfg, env) });
     anthropic.script('sk-env', { text: 'from anthropic' });
-    const events = await collect(caller.stream(call([{ provider: 'anthropic', model: 'claude-x' }, { provider: 'openai', model: 'gpt' }])));
+    const events = await collect(
+      caller.stream(
+        call([
+          { provider: 'anthropic', model: 'claude-x' },
+          { provider: 'openai', model: 'gpt' },
+        ]),
+      ),
+    );
     expect(events[events.length - 1]).toMatchObject({ type: 'done', text: 'from anthropic' });
     expect(anthropic.requests[0]).toMatchObject({ auth: 'x-api-key', key: 'sk-env' });
     expect(openai.requests).toHaveLength(0);

@@ -47,11 +47,7 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
   it('streams text deltas, then done with text, usage and stop reason', async () => {
     api.fake.script('sk-a', { text: 'Hello there, friend.', usage: { input: 42, output: 7 } });
     const events = await collect(api.provider.stream(request({ credential: key('sk-a') })));
-    expect(events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta)).toEqual([
-      'Hello ',
-      'there, ',
-      'friend.',
-    ]);
+    expect(events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta)).toEqual(['Hello ', 'there, ', 'friend.']);
     expect(last(events)).toEqual({
       type: 'done',
       text: 'Hello there, friend.',
@@ -105,9 +101,7 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
       toolCalls: [{ id: 'toolu_1', name: 'get_weather', args: { city: 'Oslo' } }],
       stopReason: 'tool_use',
     });
-    expect(api.fake.requests[0]!.body.tools).toEqual([
-      { name: 'get_weather', description: 'Current weather for a city', input_schema: weatherTool.parameters },
-    ]);
+    expect(api.fake.requests[0]!.body.tools).toEqual([{ name: 'get_weather', description: 'Current weather for a city', input_schema: weatherTool.parameters }]);
 
     const history: ModelMessage[] = [
       { role: 'user', text: 'Weather in Oslo?' },
@@ -132,8 +126,21 @@ describe('Anthropic provider (real @anthropic-ai/sdk → fake API)', () => {
   it('a tool-only assistant turn, an error result and a following user message', async () => {
     const history: ModelMessage[] = [
       { role: 'user', text: 'read it' },
-      { role: 'assistant', text: '', toolCalls: [{ id: 't1', name: 'read', args: {} }, { id: 't2', name: 'read', args: { p: 1 } }] },
-      { role: 'tool', results: [{ callId: 't1', name: 'read', content: 'ok' }, { callId: 't2', name: 'read', content: 'ENOENT', isError: true }] },
+      {
+        role: 'assistant',
+        text: '',
+        toolCalls: [
+          { id: 't1', name: 'read', args: {} },
+          { id: 't2', name: 'read', args: { p: 1 } },
+        ],
+      },
+      {
+        role: 'tool',
+        results: [
+          { callId: 't1', name: 'read', content: 'ok' },
+          { callId: 't2', name: 'read', content: 'ENOENT', isError: true },
+        ],
+      },
       { role: 'user', text: 'and now?' },
     ];
     const events = await collect(api.provider.stream(request({ credential: key('k'), messages: history })));
@@ -356,14 +363,22 @@ describe('OpenAI provider (real openai SDK → fake Chat Completions API)', () =
     ['429 with retry-after-ms', { status: 429, headers: { 'retry-after-ms': '1500' } }, { kind: 'rate_limit', retryAfterMs: 1500 }],
     [
       '429 insufficient_quota',
-      { status: 429, body: { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' } } },
+      {
+        status: 429,
+        body: {
+          error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' },
+        },
+      },
       { kind: 'billing', status: 429 },
     ],
     ['401', { status: 401 }, { kind: 'auth', status: 401 }],
     ['503', { status: 503 }, { kind: 'overloaded', status: 503 }],
     [
       '400 context_length_exceeded',
-      { status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded' } } },
+      {
+        status: 400,
+        body: { error: { message: "This model's maximum context length is 8192 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded' } },
+      },
       { kind: 'context_overflow', status: 400 },
     ],
   ];

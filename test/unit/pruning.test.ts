@@ -47,8 +47,18 @@ describe('pruning', () => {
   // assistant messages.
   it.each([
     ['under the soft ratio: nothing changes', [10_000, 10_000, 10_000, 10_000, 10_000], { window: 1_000_000 }, ['kept', 'kept', 'kept', 'kept', 'kept', 'kept']],
-    ['past the soft ratio: old results over 4,000 chars keep head + tail; protected spans untouched', [10_000, 3_000, 10_000, 10_000, 10_000], { window: 50_000, system: 10_000 }, ['kept', 'soft', 'kept', 'soft', 'soft', 'kept']],
-    ['past the hard ratio but under minPrunableToolChars: soft trim only', twenty, { window: 20_000, minPrunable: 1_000_000 }, ['kept', ...Array(19).fill('soft'), 'kept']],
+    [
+      'past the soft ratio: old results over 4,000 chars keep head + tail; protected spans untouched',
+      [10_000, 3_000, 10_000, 10_000, 10_000],
+      { window: 50_000, system: 10_000 },
+      ['kept', 'soft', 'kept', 'soft', 'soft', 'kept'],
+    ],
+    [
+      'past the hard ratio but under minPrunableToolChars: soft trim only',
+      twenty,
+      { window: 20_000, minPrunable: 1_000_000 },
+      ['kept', ...Array(19).fill('soft'), 'kept'],
+    ],
     ['mode off: nothing, not even the cap', [80_000, 10_000, 10_000, 10_000], { window: 10_000, off: true }, ['kept', 'kept', 'kept', 'kept', 'kept']],
   ])('%s', (_label, sizes, o, want) => {
     expect(run(sizes, o).fates).toEqual(want);
@@ -91,6 +101,14 @@ describe('pruning', () => {
 
   it('the default placeholder is the one in the README', () => {
     expect(defaults.hardClear.placeholder).toBe(PLACEHOLDER);
-    expect(defaults).toMatchObject({ mode: 'auto', keepLastAssistants: 3, softTrimRatio: 0.3, hardClearRatio: 0.5, minPrunableToolChars: 50_000, softTrim: { maxChars: 4000, headChars: 1500, tailChars: 1500 }, maxToolResultChars: 50_000 });
+    expect(defaults).toMatchObject({
+      mode: 'auto',
+      keepLastAssistants: 3,
+      softTrimRatio: 0.3,
+      hardClearRatio: 0.5,
+      minPrunableToolChars: 50_000,
+      softTrim: { maxChars: 4000, headChars: 1500, tailChars: 1500 },
+      maxToolResultChars: 50_000,
+    });
   });
 });

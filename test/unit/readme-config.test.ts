@@ -7,7 +7,13 @@ import { loadConfig } from '../../runtime/config/load.js';
 import { CHANNEL_MODULES } from '../../bots/registry.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const env = { SWITCHYARD_GATEWAY_TOKEN: 'a-token-of-twenty-chars', ANTHROPIC_KEY_WORK: 'sk-test', TELEGRAM_BOT_TOKEN: '1:test', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test' };
+const env = {
+  SWITCHYARD_GATEWAY_TOKEN: 'a-token-of-twenty-chars',
+  ANTHROPIC_KEY_WORK: 'sk-test',
+  TELEGRAM_BOT_TOKEN: '1:test',
+  SLACK_BOT_TOKEN: 'xoxb-test',
+  SLACK_APP_TOKEN: 'xapp-test',
+};
 
 describe('README configuration examples', () => {
   it('every json5 block loads without a problem', async () => {

@@ -50,7 +50,13 @@ describe('resolveRoute: tiers, most specific first', () => {
     ['topic falls back to its chat (parent-peer)', tgTopic, 'peer', 'parent-peer', 'bindings[6]'],
     ['discord channel: peer beats roles/guild/channel', dcChannel, 'parent', 'peer', 'bindings[5]'],
     ['discord thread: parent channel', dcThread, 'parent', 'parent-peer', 'bindings[5]'],
-    ['discord other channel, sender has a bound role', msg('discord', { kind: 'channel', id: '1', guildId: 'G' }, { id: 'u', roles: ['dev'] }), 'roles', 'guild+roles', 'bindings[4]'],
+    [
+      'discord other channel, sender has a bound role',
+      msg('discord', { kind: 'channel', id: '1', guildId: 'G' }, { id: 'u', roles: ['dev'] }),
+      'roles',
+      'guild+roles',
+      'bindings[4]',
+    ],
     ['discord other channel, no bound role', msg('discord', { kind: 'channel', id: '1', guildId: 'G' }, { id: 'u', roles: ['mod'] }), 'guild', 'guild', 'bindings[3]'],
     ['discord other guild', msg('discord', { kind: 'channel', id: '1', guildId: 'H' }), 'channel', 'channel', 'bindings[0]'],
     ['slack team beats account', slackOther, 'team', 'team', 'bindings[2]'],
@@ -98,7 +104,7 @@ describe('resolveRoute: threads and topics', () => {
     expect(route(tgTopic, s)).toMatchObject({ agentId: 'chat', matchedBy: 'peer', source: 'chat' });
   });
 
-  it('the thread word of a binding peer is the adapter\'s (ChatRef.threadWord), not a guess from the platform name', () => {
+  it("the thread word of a binding peer is the adapter's (ChatRef.threadWord), not a guess from the platform name", () => {
     // A platform whose adapter calls its threads topics, and a Telegram chat whose adapter said "thread".
     expect(bindingPeerFor(msg('slack', { kind: 'channel', id: 'C1', threadId: '9', threadWord: 'topic' })).id).toBe('C1:topic:9');
     expect(bindingPeerFor(msg('telegram', { kind: 'group', id: '-100', threadId: '9', threadWord: 'thread' })).id).toBe('-100:thread:9');
@@ -170,7 +176,11 @@ describe('resolveRoute: constraints, precedence and stale bindings', () => {
     // A chat-made channel-wide binding does not override a config peer binding.
     const wide = stored('chat', { channel: 'telegram' });
     expect(resolveRoute({ inbound: tgGroup, config: cfg, stored: [wide] })).toMatchObject({ agentId: 'peer', source: 'config' });
-    expect(resolveRoute({ inbound: msg('telegram', { kind: 'group', id: '-5' }), config: cfg, stored: [wide] })).toMatchObject({ agentId: 'chat', matchedBy: 'channel', source: 'chat' });
+    expect(resolveRoute({ inbound: msg('telegram', { kind: 'group', id: '-5' }), config: cfg, stored: [wide] })).toMatchObject({
+      agentId: 'chat',
+      matchedBy: 'channel',
+      source: 'chat',
+    });
   });
 
   it('a binding to an agent that no longer exists is skipped and reported', () => {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type DmScope,
-  type SessionKeyInput,
-  describeSessionKey,
-  escapeKeyPart,
-  isDirectKey,
-  parseSessionKey,
-  sessionKeyFor,
-} from '../../runtime/session-key.js';
+import { type DmScope, type SessionKeyInput, describeSessionKey, escapeKeyPart, isDirectKey, parseSessionKey, sessionKeyFor } from '../../runtime/session-key.js';
 import type { ChatRef, Inbound } from '../../runtime/types/channel.js';
 
 type Msg = SessionKeyInput['inbound'];
@@ -38,16 +30,46 @@ describe('sessionKeyFor', () => {
     ['DM id equal to a canonical name (per-peer)', dm('webchat', 'alice'), 'per-peer', 'agent:main:direct:webchat%3aalice'],
     ['DM lowercased', dm('slack', 'U02ABC'), undefined, 'agent:main:slack:direct:u02abc'],
     ['Telegram group', inChat('telegram', { kind: 'group', id: '-100123' }), undefined, 'agent:main:telegram:group:-100123'],
-    ['Telegram forum topic (the adapter says topic)', inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true, threadWord: 'topic' }), undefined, 'agent:main:telegram:group:-100123:topic:7'],
+    [
+      'Telegram forum topic (the adapter says topic)',
+      inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true, threadWord: 'topic' }),
+      undefined,
+      'agent:main:telegram:group:-100123:topic:7',
+    ],
     // Recorded before adapters named the word (journal, sessions.json): a forum's threads keep their `:topic:` key.
-    ['Telegram forum topic recorded without a thread word', inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true }), undefined, 'agent:main:telegram:group:-100123:topic:7'],
+    [
+      'Telegram forum topic recorded without a thread word',
+      inChat('telegram', { kind: 'group', id: '-100123', threadId: '7', isForum: true }),
+      undefined,
+      'agent:main:telegram:group:-100123:topic:7',
+    ],
     // The word is the adapter's, whatever the platform: no platform name decides it.
-    ['a thread its adapter calls a topic', inChat('slack', { kind: 'channel', id: 'C1', threadId: '7', threadWord: 'topic' }), undefined, 'agent:main:slack:channel:c1:topic:7'],
-    ['a Telegram thread its adapter calls a thread', inChat('telegram', { kind: 'group', id: '-1', threadId: '7', threadWord: 'thread' }), undefined, 'agent:main:telegram:group:-1:thread:7'],
+    [
+      'a thread its adapter calls a topic',
+      inChat('slack', { kind: 'channel', id: 'C1', threadId: '7', threadWord: 'topic' }),
+      undefined,
+      'agent:main:slack:channel:c1:topic:7',
+    ],
+    [
+      'a Telegram thread its adapter calls a thread',
+      inChat('telegram', { kind: 'group', id: '-1', threadId: '7', threadWord: 'thread' }),
+      undefined,
+      'agent:main:telegram:group:-1:thread:7',
+    ],
     ['WhatsApp group', inChat('whatsapp', { kind: 'group', id: '12036@g.us' }), undefined, 'agent:main:whatsapp:group:12036@g.us'],
     ['Discord channel', inChat('discord', { kind: 'channel', id: '999', guildId: 'g' }), undefined, 'agent:main:discord:channel:999'],
-    ['Discord thread (own id, parentId)', inChat('discord', { kind: 'channel', id: '555', threadId: '555', parentId: '999' }), undefined, 'agent:main:discord:channel:999:thread:555'],
-    ['Slack thread (ts in threadId)', inChat('slack', { kind: 'channel', id: 'C01AB', threadId: '1712.0001' }), undefined, 'agent:main:slack:channel:c01ab:thread:1712.0001'],
+    [
+      'Discord thread (own id, parentId)',
+      inChat('discord', { kind: 'channel', id: '555', threadId: '555', parentId: '999' }),
+      undefined,
+      'agent:main:discord:channel:999:thread:555',
+    ],
+    [
+      'Slack thread (ts in threadId)',
+      inChat('slack', { kind: 'channel', id: 'C01AB', threadId: '1712.0001' }),
+      undefined,
+      'agent:main:slack:channel:c01ab:thread:1712.0001',
+    ],
     ['Slack group-kind thread uses :thread:', inChat('slack', { kind: 'group', id: 'G1', threadId: '1.2' }), undefined, 'agent:main:slack:group:g1:thread:1.2'],
     ['group ignores dmScope', inChat('telegram', { kind: 'group', id: '-1' }), 'main', 'agent:main:telegram:group:-1'],
     ['":" in an id is escaped', inChat('webchat', { kind: 'group', id: 'room:1' }), undefined, 'agent:main:webchat:group:room%3a1'],

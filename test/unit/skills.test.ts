@@ -8,7 +8,11 @@ import { createSkillCatalog } from '../../runtime/context/skills/catalog.js';
 
 describe('SKILL.md frontmatter', () => {
   it.each([
-    ['plain keys', '---\nname: weather\ndescription: Forecasts for a city\n---\nCall the API.', { name: 'weather', description: 'Forecasts for a city', requires: { bins: [], env: [] }, body: 'Call the API.' }],
+    [
+      'plain keys',
+      '---\nname: weather\ndescription: Forecasts for a city\n---\nCall the API.',
+      { name: 'weather', description: 'Forecasts for a city', requires: { bins: [], env: [] }, body: 'Call the API.' },
+    ],
     [
       'metadata as one-line JSON',
       '---\nname: gh\ndescription: GitHub things\nmetadata: {"requires": {"bins": ["gh"], "env": ["GH_TOKEN"]}}\n---\nUse gh.',
@@ -51,7 +55,10 @@ describe('skills listing', () => {
     ['count', { count: 3, chars: 100_000 }, 3],
     ['characters', { count: 100, chars: 400 }, 4],
   ])('the %s cap leaves the rest out with a note', (_l, caps, listed) => {
-    const l = skillsListing(Array.from({ length: 10 }, (_, i) => skill(i)), caps);
+    const l = skillsListing(
+      Array.from({ length: 10 }, (_, i) => skill(i)),
+      caps,
+    );
     expect(l.listed).toHaveLength(listed);
     expect(l.omitted).toBe(10 - listed);
     expect(l.text).toContain(`(${10 - listed} more skills are not listed`);

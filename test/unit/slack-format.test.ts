@@ -21,9 +21,7 @@ describe('markdownToMrkdwn', () => {
   ])('%j', (md, out) => expect(markdownToMrkdwn(md)).toBe(out));
 
   it('escapes what Slack would read as markup: no broadcast, mention or forged link from model text', () => {
-    expect(markdownToMrkdwn('<!channel> <@U123> <https://evil.example|bank>')).toBe(
-      '&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|bank&gt;',
-    );
+    expect(markdownToMrkdwn('<!channel> <@U123> <https://evil.example|bank>')).toBe('&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|bank&gt;');
   });
 
   it('keeps code fences as Slack code blocks, drops the info string, formats nothing inside', () => {

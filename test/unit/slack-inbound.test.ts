@@ -7,8 +7,7 @@ import type { Inbound } from '../../runtime/types/channel.js';
 
 const me = { userId: 'U07SYBOT01', botId: 'B07SYBOT01', teamId: 'T07QD1ZK3AB' };
 const TEAM = 'T07QD1ZK3AB';
-const envelope = (name: string): { payload: Record<string, unknown> } =>
-  JSON.parse(readFileSync(new URL(`../fixtures/slack/${name}.json`, import.meta.url), 'utf8'));
+const envelope = (name: string): { payload: Record<string, unknown> } => JSON.parse(readFileSync(new URL(`../fixtures/slack/${name}.json`, import.meta.url), 'utf8'));
 const decode = (name: string, replyToMode: 'off' | 'all' = 'off') => decodeEvent(envelope(name).payload, me, 'default', { replyToMode }, 1_000);
 
 describe('decodeEvent (saved envelopes)', () => {
@@ -28,7 +27,10 @@ describe('decodeEvent (saved envelopes)', () => {
       },
     ],
     ['channel-app-mention', { chat: { kind: 'channel', id: 'C07GENERAL', teamId: TEAM }, messageId: '1732612345.123459', eventId: 'Ev07ABCDEF02', mentionsBot: true }],
-    ['channel-no-mention', { chat: { kind: 'channel', id: 'C07GENERAL', teamId: TEAM }, sender: { id: 'U05BEN5678', isBot: false }, mentionsBot: false, text: 'lunch at noon anyone?' }],
+    [
+      'channel-no-mention',
+      { chat: { kind: 'channel', id: 'C07GENERAL', teamId: TEAM }, sender: { id: 'U05BEN5678', isBot: false }, mentionsBot: false, text: 'lunch at noon anyone?' },
+    ],
     [
       'thread-reply',
       {
@@ -70,13 +72,20 @@ describe('decodeEvent (saved envelopes)', () => {
     ],
     [
       'thread-broadcast',
-      { chat: { kind: 'channel', id: 'C07GENERAL', teamId: TEAM, threadId: '1732612345.123459', parentId: 'C07GENERAL', threadWord: 'thread' }, text: 'sharing this with everyone' },
+      {
+        chat: { kind: 'channel', id: 'C07GENERAL', teamId: TEAM, threadId: '1732612345.123459', parentId: 'C07GENERAL', threadWord: 'thread' },
+        text: 'sharing this with everyone',
+      },
     ],
     ['command-after-mention', { text: '/bind work', mentionsBot: true }],
     ['space-command', { chat: { kind: 'direct', id: 'D07ANADM01', teamId: TEAM }, text: ' /status' }],
     [
       'app-mention-in-thread',
-      { chat: { kind: 'channel', id: 'C07GENERAL', teamId: TEAM, threadId: '1732612345.123459', parentId: 'C07GENERAL', threadWord: 'thread' }, text: 'one more thing', mentionsBot: true },
+      {
+        chat: { kind: 'channel', id: 'C07GENERAL', teamId: TEAM, threadId: '1732612345.123459', parentId: 'C07GENERAL', threadWord: 'thread' },
+        text: 'one more thing',
+        mentionsBot: true,
+      },
     ],
     [
       'markup',
@@ -238,7 +247,23 @@ describe('decodeEvent under fuzzing', () => {
     () => '\u0000\ud800\u200b',
     () => JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
   ];
-  const FIELDS = ['text', 'channel', 'user', 'ts', 'thread_ts', 'subtype', 'channel_type', 'bot_id', 'files', 'parent_user_id', 'user_profile', 'team', 'type', 'event_id', 'team_id'];
+  const FIELDS = [
+    'text',
+    'channel',
+    'user',
+    'ts',
+    'thread_ts',
+    'subtype',
+    'channel_type',
+    'bot_id',
+    'files',
+    'parent_user_id',
+    'user_profile',
+    'team',
+    'type',
+    'event_id',
+    'team_id',
+  ];
   function mutate(v: unknown, r: ReturnType<typeof prng>): unknown {
     if (Array.isArray(v)) {
       const a = v.map((x) => mutate(x, r));

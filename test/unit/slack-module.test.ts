@@ -33,7 +33,9 @@ describe('Slack accounts and settings', () => {
 
   it('an unconfigured Slack creates no channel', async () => {
     expect(await createSlackChannels(undefined, { log: f.log, env: {} })).toEqual([]);
-    expect(await slackModule.create(undefined, { log: f.log, env: {}, home: '/nonexistent', clock: new FakeClock(), offsets: { get: () => undefined, set: () => {} } })).toEqual([]);
+    expect(
+      await slackModule.create(undefined, { log: f.log, env: {}, home: '/nonexistent', clock: new FakeClock(), offsets: { get: () => undefined, set: () => {} } }),
+    ).toEqual([]);
   });
 
   it('the schema is strict, checks token kinds, and fills defaults', () => {
@@ -97,7 +99,9 @@ describe('channels.slack through the config loader', () => {
   });
 
   it('unknown keys, the wrong kind of token and a bad replyToMode are errors naming the key; token values are not echoed', async () => {
-    const lines = await problems('{ channels: { slack: { botToken: "xoxp-secret-user-token", replyToMode: "first", channels: { C1: { requireMention: true, topics: {} } } } } }');
+    const lines = await problems(
+      '{ channels: { slack: { botToken: "xoxp-secret-user-token", replyToMode: "first", channels: { C1: { requireMention: true, topics: {} } } } } }',
+    );
     expect(lines.join('\n')).not.toContain('secret-user-token');
     expect(lines.some((l) => l.startsWith('switchyard.json: channels.slack.botToken: expected a bot token starting with xoxb-'))).toBe(true);
     expect(lines.some((l) => l.startsWith('switchyard.json: channels.slack.replyToMode:'))).toBe(true);

@@ -67,7 +67,14 @@ describe('Slack adapter: receiving', () => {
   it("does not hand its own posts, edits or other bots' subtypes to the runtime", async () => {
     const { c, got } = await f.started();
     await c.send({ to: { kind: 'channel', id: GEN }, text: `talking to myself ${f.mention('x')}` }); // echoed back by the fake
-    f.slack.pushEvent({ type: 'message', subtype: 'message_changed', channel: GEN, hidden: true, ts: '1733000100.000001', message: { user: ANA, text: 'edited', ts: '1733000000.000001' } });
+    f.slack.pushEvent({
+      type: 'message',
+      subtype: 'message_changed',
+      channel: GEN,
+      hidden: true,
+      ts: '1733000100.000001',
+      message: { user: ANA, text: 'edited', ts: '1733000000.000001' },
+    });
     f.slack.pushEvent({ type: 'message', subtype: 'bot_message', bot_id: 'B0CI', text: f.mention('deploy done'), channel: GEN, ts: '1733000100.000002' });
     f.slack.post({ channel: GEN, user: ANA, text: f.mention('the only question') });
     await f.slack.waitFor(() => got.length === 1 && acked() === f.slack.socket.envelopes.length, 'every envelope acked');
@@ -101,7 +108,16 @@ describe('Slack adapter: receiving', () => {
     const { got } = await f.started();
     const env = f.slack.socket.push(
       f.slack.app.appToken,
-      { token: 'x', team_id: f.slack.app.teamId, channel_id: GEN, user_id: ANA, command: '/bind', text: 'work', trigger_id: '1.2.abc', response_url: 'https://hooks.invalid/x' },
+      {
+        token: 'x',
+        team_id: f.slack.app.teamId,
+        channel_id: GEN,
+        user_id: ANA,
+        command: '/bind',
+        text: 'work',
+        trigger_id: '1.2.abc',
+        response_url: 'https://hooks.invalid/x',
+      },
       'slash_commands',
     );
     await f.slack.waitFor(() => env.ackedAt !== undefined, 'the ack');
@@ -115,7 +131,10 @@ describe('Slack adapter: receiving', () => {
     f.slack.socket.sendRaw(app, 'not json {');
     f.slack.socket.sendRaw(app, JSON.stringify({ type: 'something_new' }));
     f.slack.socket.sendRaw(app, JSON.stringify({ type: 'events_api', envelope_id: 'e-junk', payload: { event: 'nope' } }));
-    f.slack.socket.sendRaw(app, JSON.stringify({ type: 'events_api', envelope_id: 'e-junk2', payload: { type: 'event_callback', event: { type: 'message', channel: 5 } } }));
+    f.slack.socket.sendRaw(
+      app,
+      JSON.stringify({ type: 'events_api', envelope_id: 'e-junk2', payload: { type: 'event_callback', event: { type: 'message', channel: 5 } } }),
+    );
     f.slack.post({ channel: GEN, user: ANA, text: f.mention('still here?') });
     await f.slack.waitFor(() => got.length === 1, 'the real message');
     expect(got[0].text).toBe('still here?');

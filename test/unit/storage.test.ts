@@ -3,12 +3,7 @@ import { join } from 'node:path';
 import { TextFile } from 'lowdb/node';
 import { describe, expect, it } from 'vitest';
 import type { Inbound } from '../../runtime/types/channel.js';
-import {
-  TRANSCRIPT_VERSION,
-  type JournalEntry,
-  type SessionEntry,
-  type TranscriptEntry,
-} from '../../runtime/types/storage.js';
+import { TRANSCRIPT_VERSION, type JournalEntry, type SessionEntry, type TranscriptEntry } from '../../runtime/types/storage.js';
 import { createAuditLog } from '../../storage/audit-log.js';
 import { openJsonDoc, UnsupportedVersionError } from '../../storage/json-doc.js';
 import type { Clock } from '../../runtime/types/clock.js';
@@ -305,7 +300,7 @@ describe('session store', () => {
 describe('transcripts', () => {
   const header = { sessionId: 's1', sessionKey: 'agent:main:main', agentId: 'main', createdAt: 5 };
   const msg = (text: string): TranscriptEntry => ({ type: 'message', ts: 1, message: { role: 'user', text } });
-  const textOf = (e: TranscriptEntry): string => ((e as { message: { text: string } }).message.text);
+  const textOf = (e: TranscriptEntry): string => (e as { message: { text: string } }).message.text;
 
   it('writes a versioned header, appends, and reads entries back (unknown types kept)', async () => {
     const t = createTranscriptStore(tmp.home, log);
@@ -315,7 +310,10 @@ describe('transcripts', () => {
     await t.append('main', 's1', { type: 'future-thing', ts: 2, payload: { a: 1 } });
     await t.create(header); // exists: no truncation
     const file = statePaths(tmp.home).transcript('main', 's1');
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ type: 'header', version: TRANSCRIPT_VERSION, ...header });
     expect(await t.read('main', 's1')).toEqual([msg('hi'), { type: 'future-thing', ts: 2, payload: { a: 1 } }]);
     expect(logs).toEqual([]);
@@ -341,9 +339,7 @@ describe('transcripts', () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => t.append('main', 's1', msg(`${i}:${big}`))));
     const entries = await t.read('main', 's1');
     expect(entries).toHaveLength(30);
-    expect(entries.map((e) => textOf(e).split(':')[0])).toEqual(
-      Array.from({ length: 30 }, (_, i) => String(i)),
-    );
+    expect(entries.map((e) => textOf(e).split(':')[0])).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
     expect(logs).toEqual([]);
   });
 
@@ -450,8 +446,7 @@ describe('inbound journal', () => {
     await j.append(sent);
     await j.append({ type: 'done', ids: ['a'], ts: 5 });
 
-    const strip = (e: JournalEntry) =>
-      e.type === 'accepted' ? { ...e, inbound: { ...e.inbound, raw: undefined } } : e;
+    const strip = (e: JournalEntry) => (e.type === 'accepted' ? { ...e, inbound: { ...e.inbound, raw: undefined } } : e);
     const expected = [accepted('b'), reply, sent].map(strip);
     expect((await j.pending()).map(strip)).toEqual(expected);
 
@@ -459,7 +454,7 @@ describe('inbound journal', () => {
     const lines = (await readFile(statePaths(tmp.home).journal, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(3);
     expect((await j.pending()).map(strip)).toEqual(expected);
-    expect((await readdir(join(tmp.home, 'journal')))).toEqual(['inbound.jsonl']);
+    expect(await readdir(join(tmp.home, 'journal'))).toEqual(['inbound.jsonl']);
 
     await j.append({ type: 'done', ids: ['b'], ts: 6 });
     expect(await j.compact()).toEqual({ finished: ['b'] });

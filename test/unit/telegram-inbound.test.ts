@@ -6,8 +6,7 @@ import { markdownToTelegramHtml } from '../../bots/telegram/format.js';
 import { parseHtml } from '../fakes/fake-telegram.js';
 
 const me = { id: 7123456789, username: 'switchyard_bot' };
-const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../fixtures/telegram/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/telegram/${name}.json`, import.meta.url), 'utf8'));
 
 describe('decodeUpdate (saved payloads)', () => {
   const cases: [string, Record<string, unknown>][] = [
@@ -22,10 +21,7 @@ describe('decodeUpdate (saved payloads)', () => {
         mentionsBot: false,
       },
     ],
-    [
-      'group-mention',
-      { chat: { kind: 'group', id: '-1001987654321', title: 'Home Lab' }, mentionsBot: true, replyToBot: undefined },
-    ],
+    ['group-mention', { chat: { kind: 'group', id: '-1001987654321', title: 'Home Lab' }, mentionsBot: true, replyToBot: undefined }],
     ['group-no-mention', { chat: { kind: 'group', id: '-1001987654321', title: 'Home Lab' }, mentionsBot: false }],
     [
       'forum-topic',
@@ -65,7 +61,12 @@ describe('decodeUpdate (saved payloads)', () => {
     ['reply-to-bot', { mentionsBot: true, replyToBot: true, replyToId: '1027' }],
     [
       'forum-reply-to-bot',
-      { chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '17', threadWord: 'topic' }, mentionsBot: true, replyToBot: true, replyToId: '2055' },
+      {
+        chat: { kind: 'group', id: '-1002233445566', title: 'Projects', isForum: true, threadId: '17', threadWord: 'topic' },
+        mentionsBot: true,
+        replyToBot: true,
+        replyToId: '2055',
+      },
     ],
     ['text-mention', { mentionsBot: true, text: 'Switchyard, restart the job 👍' }],
     ['sticker', { text: '', attachments: [{ kind: 'sticker', name: '😂', bytes: 28311 }] }],
@@ -153,18 +154,14 @@ describe('markdownToTelegramHtml', () => {
     ['bare URL keeps underscores', 'see https://x.io/_a_ ok', 'see https://x.io/_a_ ok'],
     ['heading', '## Plan', '<b>Plan</b>'],
     ['strike and spoiler', '~~old~~ ||secret||', '<s>old</s> <tg-spoiler>secret</tg-spoiler>'],
-    [
-      'code fence with language',
-      'Run:\n```ts\nif (a < b) x = "y";\n```\ndone',
-      'Run:\n<pre><code class="language-ts">if (a &lt; b) x = "y";</code></pre>\ndone',
-    ],
+    ['code fence with language', 'Run:\n```ts\nif (a < b) x = "y";\n```\ndone', 'Run:\n<pre><code class="language-ts">if (a &lt; b) x = "y";</code></pre>\ndone'],
     ['code fence without language', '```\n<tag>\n```', '<pre>&lt;tag&gt;</pre>'],
     ['list bullets stay', '* one\n* two *x*', '* one\n* two <i>x</i>'],
   ])('%s', (_n, md, html) => {
     expect(markdownToTelegramHtml(md)).toBe(html);
   });
 
-  it('always produces HTML that Telegram can parse (checked with the fake\'s strict parser)', () => {
+  it("always produces HTML that Telegram can parse (checked with the fake's strict parser)", () => {
     const samples = [
       '**unclosed bold and *mixed _stuff',
       'a ** b ** c * d * e',

@@ -20,7 +20,7 @@ const me = { id: 7123456789, username: 'switchyard_bot' };
 /** A small seeded PRNG (LCG): the fuzz cases are the same on every run, so a failure can be reproduced. */
 function prng(seed: number) {
   let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   return { next, pick: <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)] };
 }
 
@@ -43,7 +43,25 @@ const JUNK: (() => unknown)[] = [
   () => '\u0000\ud800\u200b',
   () => JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
 ];
-const FIELDS = ['text', 'caption', 'entities', 'caption_entities', 'photo', 'message_thread_id', 'is_topic_message', 'reply_to_message', 'sender_chat', 'from', 'chat', 'is_forum', 'document', 'sticker', 'audio', 'voice', 'date'];
+const FIELDS = [
+  'text',
+  'caption',
+  'entities',
+  'caption_entities',
+  'photo',
+  'message_thread_id',
+  'is_topic_message',
+  'reply_to_message',
+  'sender_chat',
+  'from',
+  'chat',
+  'is_forum',
+  'document',
+  'sticker',
+  'audio',
+  'voice',
+  'date',
+];
 
 function mutate(v: unknown, r: ReturnType<typeof prng>): unknown {
   if (Array.isArray(v)) {
@@ -103,7 +121,17 @@ describe('decodeUpdate under fuzzing', () => {
     const huge = decodeUpdate({ ...base, message: { ...base.message, text: big, entities: [{ type: 'bot_command', offset: 999_999_999, length: 3 }] } }, me, 'd');
     expect(huge?.text).toHaveLength(1_000_000);
     const past = decodeUpdate(
-      { ...base, message: { ...base.message, text: '/x@switchyard_bot', entities: [{ type: 'bot_command', offset: 0, length: 4096 }, { type: 'mention', offset: 50, length: 9 }] } },
+      {
+        ...base,
+        message: {
+          ...base.message,
+          text: '/x@switchyard_bot',
+          entities: [
+            { type: 'bot_command', offset: 0, length: 4096 },
+            { type: 'mention', offset: 50, length: 9 },
+          ],
+        },
+      },
       me,
       'd',
     );

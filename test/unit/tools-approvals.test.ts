@@ -43,7 +43,10 @@ class FakeNotifier implements ApprovalNotifier {
   }
   /** The message id of the latest DM to an owner (what their reply would point at). */
   lastMessageId(owner: string): string {
-    return [...this.dms].reverse().find((d) => d.owner === owner)!.ref.split(':')[3];
+    return [...this.dms]
+      .reverse()
+      .find((d) => d.owner === owner)!
+      .ref.split(':')[3];
   }
 }
 
@@ -108,7 +111,16 @@ describe('asking the owner', () => {
     expect(id).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
     expect(notifier.dms.map((d) => d.owner)).toEqual([OWNER, OWNER2]);
     const text = notifier.dms[0].text;
-    for (const part of ['rm -rf build', 'Agent: main', 'telegram group "Ops" (-1001), topic 42', id, 'yes', 'always', 'no', `/approve ${id} allow-once|allow-always|deny`]) {
+    for (const part of [
+      'rm -rf build',
+      'Agent: main',
+      'telegram group "Ops" (-1001), topic 42',
+      id,
+      'yes',
+      'always',
+      'no',
+      `/approve ${id} allow-once|allow-always|deny`,
+    ]) {
       expect(text).toContain(part);
     }
     expect(notifier.origin[0]).toEqual({ origin, text: expect.stringContaining(`Waiting for the owner to approve this command (id ${id})`) });

@@ -39,10 +39,7 @@ async function processesWith(marker: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    const [cmd, stat] = await Promise.all([
-      readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
-      readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''),
-    ]);
+    const [cmd, stat] = await Promise.all([readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''), readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')]);
     if (cmd.includes(marker) && !/^\d+ \(.*\) Z/.test(stat)) found.push(pid);
   }
   return found;

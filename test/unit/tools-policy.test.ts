@@ -58,8 +58,7 @@ describe('decide / filterTools', () => {
 });
 
 /** The chat's layers as the tool host gets them: its channel module reads the block, policy turns it into layers. */
-const chatLayersOf = (cfg: Config, channel: ChannelId, chat: ChatRef) =>
-  chatLayers(channelSettings(CHANNEL_MODULES, () => cfg).chat(channel, chat, 'default'), channel);
+const chatLayersOf = (cfg: Config, channel: ChannelId, chat: ChatRef) => chatLayers(channelSettings(CHANNEL_MODULES, () => cfg).chat(channel, chat, 'default'), channel);
 
 describe('layers from config', () => {
   const cfg = configSchemaFor(CHANNEL_MODULES).parse({

@@ -78,7 +78,15 @@ async function auditLines(): Promise<{ raw: string; recs: AuditRecord[] }> {
   const dir = path.join(home, 'audit');
   const files = existsSync(dir) ? await readdir(dir) : [];
   const raw = (await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')))).join('');
-  return { raw, recs: raw.trim() ? raw.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord) : [] };
+  return {
+    raw,
+    recs: raw.trim()
+      ? raw
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as AuditRecord)
+      : [],
+  };
 }
 
 beforeEach(async () => {
@@ -115,7 +123,12 @@ describe('execute', () => {
     await setup({ tools: { deny: ['write'] } });
     const events: ToolRunEvent[] = [];
     const unknown = await runner.execute({ id: 'c1', name: 'format_disk', args: {} }, ctx(), [], (e) => events.push(e));
-    expect(unknown).toMatchObject({ callId: 'c1', name: 'format_disk', isError: true, content: expect.stringMatching(/^unknown tool "format_disk"; available tools: read, /) });
+    expect(unknown).toMatchObject({
+      callId: 'c1',
+      name: 'format_disk',
+      isError: true,
+      content: expect.stringMatching(/^unknown tool "format_disk"; available tools: read, /),
+    });
     const denied = await runner.execute({ id: 'c2', name: 'write', args: { path: 'x.txt', content: 'hi' } }, ctx(), [], (e) => events.push(e));
     expect(denied).toMatchObject({ isError: true, content: 'tool not allowed here: "write" is denied by tools.deny ("write")' });
     expect(existsSync(path.join(ws, 'x.txt'))).toBe(false);
@@ -156,7 +169,12 @@ describe('execute', () => {
       durationMs: 0,
       resultChars: 'wrote 19 bytes to notes.md'.length,
     });
-    expect(recs.map((r) => [r.tool, r.isError])).toEqual([['write', false], ['read', false], ['read', true], ['read', true]]);
+    expect(recs.map((r) => [r.tool, r.isError])).toEqual([
+      ['write', false],
+      ['read', false],
+      ['read', true],
+      ['read', true],
+    ]);
     // Same arguments, same digest (key order does not matter).
     const again = await runner.execute({ id: 'w2', name: 'write', args: { content: args.content, path: args.path } }, ctx(), []);
     expect(again.isError).toBeUndefined();

@@ -72,10 +72,7 @@ async function processesWith(marker: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    const [cmd, stat] = await Promise.all([
-      readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
-      readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''),
-    ]);
+    const [cmd, stat] = await Promise.all([readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''), readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')]);
     // Zombies (state Z) are dead already; they only wait to be reaped by their parent.
     if (cmd.includes(marker) && !/^\d+ \(.*\) Z/.test(stat)) found.push(pid);
   }
@@ -114,7 +111,7 @@ describe.skipIf(!hasBwrap)('runSandboxed (bubblewrap)', () => {
     expect(existsSync('/usr/should-fail')).toBe(false);
   });
 
-  it('scrubs the environment: the gateway\'s secrets never reach the command', async () => {
+  it("scrubs the environment: the gateway's secrets never reach the command", async () => {
     process.env.SWITCHYARD_TEST_SECRET = 'sk-ant-fake-secret-123';
     const res = await runSandboxed(req('env'));
     expect(res.exitCode).toBe(0);
@@ -124,13 +121,17 @@ describe.skipIf(!hasBwrap)('runSandboxed (bubblewrap)', () => {
     expect(init.output).not.toContain('sk-ant-fake-secret-123');
     expect(res.output).not.toContain('sk-ant-fake-secret-123');
     expect(res.output).not.toContain('SWITCHYARD_TEST_SECRET');
-    const vars = res.output.trim().split('\n').map((l) => l.split('=')[0]).sort();
+    const vars = res.output
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=')[0])
+      .sort();
     expect(vars).toEqual(expect.arrayContaining(['HOME', 'LANG', 'PATH']));
     expect(res.output).toContain(`HOME=${ws}`);
     expect(vars.filter((v) => !['HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', '_', 'OLDPWD'].includes(v))).toEqual([]);
   });
 
-  it.skipIf(!bash)('cannot reach a server on the host\'s 127.0.0.1 without network; can with network', async () => {
+  it.skipIf(!bash)("cannot reach a server on the host's 127.0.0.1 without network; can with network", async () => {
     const off = await runSandboxed(req(`${tcpGet()} || echo NO-CONNECTION`));
     expect(off.output).toContain('NO-CONNECTION');
     expect(off.output).not.toContain('hello from the host');
@@ -143,7 +144,7 @@ describe.skipIf(!hasBwrap)('runSandboxed (bubblewrap)', () => {
 
   it('kills the command (and everything it started) when the wall time runs out', async () => {
     const clock = new FakeClock();
-    const marker = `${Date.now() % 100000 + 900000}`;
+    const marker = `${(Date.now() % 100000) + 900000}`;
     const run = runSandboxed(req(`sleep ${marker} & sleep ${marker}`, { timeoutMs: 5000 }), { clock });
     await until(async () => clock.pendingCount() === 1 && (await processesWith(`sleep\0${marker}`)).length === 2, 'both sleeps running');
     await clock.advance(5000);
@@ -194,7 +195,7 @@ describe('exec tool and sandbox modes', () => {
     return () => c;
   };
 
-  it('mode non-main runs the owner\'s main session on the host, with the same scrubbed env', async () => {
+  it("mode non-main runs the owner's main session on the host, with the same scrubbed env", async () => {
     process.env.SWITCHYARD_TEST_SECRET = 'sk-ant-fake-secret-456';
     await writeFile(path.join(root, 'outside.txt'), 'host-visible');
     const tool = execTool({ config: config({ mode: 'non-main' }), sandbox: hasBwrap ? {} : { bwrapPath: '/nonexistent/bwrap' } });
@@ -219,7 +220,7 @@ describe('exec tool and sandbox modes', () => {
 
   it('host mode kills the whole process group on timeout', async () => {
     const clock = new FakeClock();
-    const marker = `${Date.now() % 100000 + 800000}`;
+    const marker = `${(Date.now() % 100000) + 800000}`;
     const run = runOnHost(req(`sleep ${marker} & sleep ${marker}`, { timeoutMs: 1000 }), { clock });
     await until(async () => clock.pendingCount() === 1 && (await processesWith(`sleep\0${marker}`)).length === 2, 'both sleeps running');
     await clock.advance(1000);

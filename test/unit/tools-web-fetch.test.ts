@@ -121,10 +121,7 @@ describe('web_fetch with tools.web.allowPrivateNetwork', () => {
   });
 
   it('connects to the address it resolved and checked (the Host header keeps the name)', async () => {
-    const out = await tool(true, { 'myhost.test': [{ address: '127.0.0.1', family: 4 }] }).run(
-      { url: `http://myhost.test:${port}/json` },
-      ctx,
-    );
+    const out = await tool(true, { 'myhost.test': [{ address: '127.0.0.1', family: 4 }] }).run({ url: `http://myhost.test:${port}/json` }, ctx);
     expect(out.content).toContain('{"ok":true}');
     expect(seen[seen.length - 1]).toEqual({ url: '/json', host: `myhost.test:${port}` });
   });
@@ -152,7 +149,23 @@ describe('web_fetch with tools.web.allowPrivateNetwork', () => {
 
 describe('blockedReason', () => {
   it('classifies addresses', () => {
-    for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1', '100.64.0.1', '169.254.169.254', '0.0.0.0', '::1', '::', 'fc00::1', 'fd12::1', 'fe80::1', '::ffff:10.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::1']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '172.16.0.1',
+      '192.168.0.1',
+      '100.64.0.1',
+      '169.254.169.254',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fc00::1',
+      'fd12::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      '64:ff9b::7f00:1',
+      '2002:7f00:1::1',
+    ]) {
       expect(blockedReason(ip), ip).not.toBeNull();
     }
     for (const ip of ['8.8.8.8', '1.1.1.1', '100.128.0.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {

@@ -128,9 +128,7 @@ describe('read / write / edit / list', () => {
     expect(await readFile(path.join(ws, 'notes/today.md'), 'utf8')).toBe('line one\nline two\nline three\n');
 
     expect((await call(readTool(), { path: 'notes/today.md' })).content).toBe('line one\nline two\nline three');
-    expect((await call(readTool(), { path: 'notes/today.md', offset: 2, limit: 1 })).content).toBe(
-      'line two\n[more lines follow; continue with offset=3]',
-    );
+    expect((await call(readTool(), { path: 'notes/today.md', offset: 2, limit: 1 })).content).toBe('line two\n[more lines follow; continue with offset=3]');
 
     const e = await call(editTool(), { path: 'notes/today.md', oldText: 'line two', newText: 'LINE 2' });
     expect(e.isError).toBeUndefined();

@@ -47,7 +47,10 @@ describe('transcript reads', () => {
     await a.append('main', 's1', msg('two'));
     expect(await a.read('main', 's1')).toHaveLength(2);
     const file = statePaths(home).transcript('main', 's1');
-    await writeFile(file, `${JSON.stringify({ type: 'header', version: 1, sessionId: 's1', sessionKey: 'k', agentId: 'main', createdAt: 0 })}\n${JSON.stringify(msg('x'))}\n`);
+    await writeFile(
+      file,
+      `${JSON.stringify({ type: 'header', version: 1, sessionId: 's1', sessionKey: 'k', agentId: 'main', createdAt: 0 })}\n${JSON.stringify(msg('x'))}\n`,
+    );
     expect(await a.read('main', 's1')).toEqual([msg('x')]);
   });
 });

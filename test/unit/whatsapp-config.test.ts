@@ -27,7 +27,7 @@ describe('config', () => {
     for (const bad of [
       { botToken: 'x' },
       { allowFrom: ['5551234567'] },
-      { groups: { 'family': {} } },
+      { groups: { family: {} } },
       { groups: { '*': { requireMention: true, topics: {} } } },
       { accounts: { 'a/b': {} } },
       { accounts: { work: { phone: '+1555' } } },
@@ -65,7 +65,9 @@ describe('channels.whatsapp in switchyard.json (through the registry)', () => {
   };
 
   it('a valid block loads, with owners named by number', async () => {
-    const { config } = await load(`{ channels: { whatsapp: { allowFrom: ["+15551234567"], groups: { "*": {} } } }, commands: { ownerAllowFrom: ["whatsapp:+15551234567"] } }`);
+    const { config } = await load(
+      `{ channels: { whatsapp: { allowFrom: ["+15551234567"], groups: { "*": {} } } }, commands: { ownerAllowFrom: ["whatsapp:+15551234567"] } }`,
+    );
     expect(config.channels.whatsapp).toMatchObject({ dmPolicy: 'pairing', allowFrom: ['+15551234567'], sendReadReceipts: true });
   });
 
@@ -80,6 +82,8 @@ describe('channels.whatsapp in switchyard.json (through the registry)', () => {
   });
 
   it('a binding may name a WhatsApp account the block lists', async () => {
-    await expect(load(`{ channels: { whatsapp: { accounts: { work: {} } } }, bindings: [{ agentId: "main", match: { channel: "whatsapp", accountId: "work" } }] }`)).resolves.toBeTruthy();
+    await expect(
+      load(`{ channels: { whatsapp: { accounts: { work: {} } } }, bindings: [{ agentId: "main", match: { channel: "whatsapp", accountId: "work" } }] }`),
+    ).resolves.toBeTruthy();
   });
 });

@@ -27,9 +27,12 @@ function captureIo() {
 
 /** Waits on real I/O (sockets, files): polls the condition, up to 10 s. */
 const until = (cond: () => boolean, what: string) =>
-  vi.waitFor(() => {
-    if (!cond()) throw new Error(`not yet: ${what}`);
-  }, { timeout: 10_000, interval: 5 });
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error(`not yet: ${what}`);
+    },
+    { timeout: 10_000, interval: 5 },
+  );
 
 describe('login flow (socket seam)', () => {
   it('QR, pairing code, 515 restart, then "linked as", credentials saved, exit 0', async () => {

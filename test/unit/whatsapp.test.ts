@@ -110,7 +110,7 @@ describe('inbound', () => {
     expect(inbound).toEqual([]);
   });
 
-  it('a LID sender without alt is resolved through Baileys\' LID store', async () => {
+  it("a LID sender without alt is resolved through Baileys' LID store", async () => {
     const { sock } = await setup();
     sock().lidMap.set('201234567890123@lid', ANA.jid);
     sock().upsert([textFrom({ jid: '201234567890123@lid' }, 'hi')]);
@@ -246,7 +246,7 @@ describe('outbound', () => {
     expect(sock().reads).toEqual([]);
   });
 
-  it('a per-account sendReadReceipts overrides the channel\'s', async () => {
+  it("a per-account sendReadReceipts overrides the channel's", async () => {
     await writeLinkedCreds(credentialsDir(t.home, 'quiet'));
     const { ch, sock } = await setup({ cfg: { accounts: { quiet: { sendReadReceipts: false } } }, link: false });
     expect(ch.accountId).toBe('quiet');
@@ -256,7 +256,7 @@ describe('outbound', () => {
     expect(sock().reads).toEqual([]);
   });
 
-  it('an empty text or a chat that is not WhatsApp\'s is refused, permanently', async () => {
+  it("an empty text or a chat that is not WhatsApp's is refused, permanently", async () => {
     const { ch } = await setup();
     await expect(ch.send({ to: { kind: 'direct', id: ANA.jid }, text: '  ' })).rejects.toMatchObject({ permanent: true });
     await expect(ch.send({ to: { kind: 'direct', id: 'alice' }, text: 'x' })).rejects.toMatchObject({ permanent: true });

@@ -179,7 +179,6 @@ function keptItems(view: HistoryView, firstKept: string) {
 
 function dropMarker(count: number, previous: string | undefined): string {
   const marker =
-    `[${count} earlier message${count === 1 ? ' was' : 's were'} dropped from this view because they could not be ` +
-    'summarised; the full transcript is kept on disk.]';
+    `[${count} earlier message${count === 1 ? ' was' : 's were'} dropped from this view because they could not be ` + 'summarised; the full transcript is kept on disk.]';
   return previous ? `${previous}\n\n${marker}` : marker;
 }

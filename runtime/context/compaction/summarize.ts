@@ -85,11 +85,7 @@ export async function summarise(input: SummariseInput): Promise<SummaryResult> {
   let summary = input.previousSummary;
   let calls = 0;
   for (const part of parts) {
-    const text = [
-      summary ? `Previous summary:\n${summary}` : '',
-      `Conversation to summarise:\n${part}`,
-      input.focus ? `Pay particular attention to: ${input.focus}` : '',
-    ]
+    const text = [summary ? `Previous summary:\n${summary}` : '', `Conversation to summarise:\n${part}`, input.focus ? `Pay particular attention to: ${input.focus}` : '']
       .filter(Boolean)
       .join('\n\n');
     calls++;

@@ -32,7 +32,10 @@ export function chunkText(text: string, maxChars = CHUNK_CHARS, overlapChars = O
       end++;
       chars += 1 + pieces[end]!.text.length;
     }
-    const body = pieces.slice(start, end + 1).map((p) => p.text).join('\n');
+    const body = pieces
+      .slice(start, end + 1)
+      .map((p) => p.text)
+      .join('\n');
     if (body.trim() !== '') out.push({ startLine: pieces[start]!.line, endLine: pieces[end]!.line, text: body });
     if (end + 1 >= pieces.length) break;
     // The next chunk starts early enough to repeat about overlapChars of this one, and always moves on.

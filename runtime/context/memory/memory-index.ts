@@ -281,7 +281,10 @@ export function createMemoryIndex(deps: MemoryIndexDeps) {
     };
     const pool = Math.max(opts.maxResults * 5, 50);
     const scores = new Map<string, { text: number; vector: number }>();
-    const keyword = ms.search(query, { combineWith: 'OR' }).filter((r) => allowed(String(r.id))).slice(0, pool);
+    const keyword = ms
+      .search(query, { combineWith: 'OR' })
+      .filter((r) => allowed(String(r.id)))
+      .slice(0, pool);
     const top = keyword[0]?.score ?? 0;
     for (const r of keyword) scores.set(String(r.id), { text: top > 0 ? r.score / top : 0, vector: 0 });
 

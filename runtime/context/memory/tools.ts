@@ -69,7 +69,9 @@ export function memoryTools(service: MemoryService): Tool[] {
       if (!isMemoryPath(p)) throw new ToolArgError(`"${p}" is not a memory file: use MEMORY.md or memory/<name>.md`);
       // Resolved through links too: what is read must be that memory file inside the workspace.
       const target = await resolveInWorkspace(ctx.workspace, p, 'exist');
-      const rel = relative(await resolveInWorkspace(ctx.workspace, '.', 'exist').then((r) => r.real), target.real).split(sep).join('/');
+      const rel = relative(await resolveInWorkspace(ctx.workspace, '.', 'exist').then((r) => r.real), target.real)
+        .split(sep)
+        .join('/');
       if (!isMemoryPath(rel)) throw new ToolArgError(`"${p}" leads to ${rel}, which is not a memory file`);
       if (rel === MEMORY_FILE && ctx.privateSession !== true) {
         return { content: 'MEMORY.md is private to the owner and can only be read in their own direct messages.', isError: true };

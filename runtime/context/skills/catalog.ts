@@ -77,7 +77,11 @@ export function createSkillCatalog(deps: SkillCatalogDeps) {
       let names: string[];
       try {
         const dirents = await readdir(root, { withFileTypes: true });
-        names = dirents.filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name).sort().slice(0, MAX_SKILL_DIRS);
+        names = dirents
+          .filter((d) => d.isDirectory() || d.isSymbolicLink())
+          .map((d) => d.name)
+          .sort()
+          .slice(0, MAX_SKILL_DIRS);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
         throw err;
@@ -115,7 +119,18 @@ export function createSkillCatalog(deps: SkillCatalogDeps) {
     const hit = parsed.get(key);
     if (hit?.version === f.version) return hit.skill;
     const displayPath = f.source === 'workspace' ? `skills/${f.dir}/SKILL.md` : file;
-    const skill: Skill = { name: f.dir, description: '', source: f.source, file, root: f.root, dir: f.dir, displayPath, requires: { bins: [], env: [] }, eligible: false, problems: [] };
+    const skill: Skill = {
+      name: f.dir,
+      description: '',
+      source: f.source,
+      file,
+      root: f.root,
+      dir: f.dir,
+      displayPath,
+      requires: { bins: [], env: [] },
+      eligible: false,
+      problems: [],
+    };
     try {
       const p = await readSkill(f.root, f.dir);
       skill.name = p.name ?? f.dir;

@@ -37,6 +37,7 @@ export function skillsListing(
     chars += line.length + 1;
   }
   const omitted = skills.length - listed.length;
-  const note = omitted > 0 ? `\n(${omitted} more skill${omitted === 1 ? ' is' : 's are'} not listed: the list is capped at ${caps.count} skills and ${caps.chars} characters.)` : '';
+  const note =
+    omitted > 0 ? `\n(${omitted} more skill${omitted === 1 ? ' is' : 's are'} not listed: the list is capped at ${caps.count} skills and ${caps.chars} characters.)` : '';
   return { text: `${HEADER}${lines.join('\n')}${note}`, listed, omitted };
 }

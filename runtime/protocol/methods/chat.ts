@@ -32,7 +32,11 @@ async function inject(s: PlaneServices, where: Pick<Inbound, 'channel' | 'accoun
     receivedAt: s.clock.now(),
   };
   const r = await gw.submit(m, agentId, sessionKey);
-  if (!r.accepted) throw new RequestError('busy', `session ${sessionKey} has too many queued messages; try again when its current answer is done`, { retryable: true, retryAfterMs: 5000 });
+  if (!r.accepted)
+    throw new RequestError('busy', `session ${sessionKey} has too many queued messages; try again when its current answer is done`, {
+      retryable: true,
+      retryAfterMs: 5000,
+    });
   return { status: 'accepted', sessionKey, messageId: m.messageId };
 }
 

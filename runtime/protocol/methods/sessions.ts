@@ -50,10 +50,16 @@ export function sessionMethods(s: PlaneServices): MethodDef[] {
       roles: ['operator'],
       params: z.object({ agentId: z.string().max(64).optional(), limit: z.number().int().min(1).max(1000).default(200) }),
       run: async ({ agentId, limit }) => {
-        const agents = s.config().agents.list.map((a) => a.id).filter((a) => agentId === undefined || a === agentId);
+        const agents = s
+          .config()
+          .agents.list.map((a) => a.id)
+          .filter((a) => agentId === undefined || a === agentId);
         if (agentId !== undefined && agents.length === 0) throw new RequestError('not_found', `no agent "${agentId}"; agents.list shows them`);
         const gw = s.gateway();
-        const entries = agents.flatMap((a) => s.sessions.list(a)).sort((x, y) => y.updatedAt - x.updatedAt).slice(0, limit);
+        const entries = agents
+          .flatMap((a) => s.sessions.list(a))
+          .sort((x, y) => y.updatedAt - x.updatedAt)
+          .slice(0, limit);
         const sessions = await Promise.all(
           entries.map(async (e) => {
             const lane = gw?.lanes.status(e.sessionKey);
