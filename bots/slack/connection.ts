@@ -15,7 +15,7 @@ import { SeenKeys } from './dedupe.js';
 import { AUTH_ERRORS, classifySlackError, slackErrorName } from './errors.js';
 import { decodeEvent, dedupeKeys, type SlackIdentity } from './inbound.js';
 import type { WebClient } from './outbound.js';
-import { backoffMs, pause, type RetryPolicy } from './timers.js';
+import { backoffMs, pause, type RetryPolicy } from '../../runtime/types/retry.js';
 import { sdkLogger } from './sdk-logger.js';
 
 export type BoltModule = typeof Bolt;

@@ -8,7 +8,8 @@ import type { SlackIdentity } from './inbound.js';
 import { SenderNames } from './names.js';
 import { sdkLogger } from './sdk-logger.js';
 import { SlackSender, type WebClient } from './outbound.js';
-import { defaultRetryPolicy, systemClock, type RetryPolicy } from './timers.js';
+import { systemClock } from '../../runtime/types/clock.js';
+import { defaultRetryPolicy, type RetryPolicy } from '../../runtime/types/retry.js';
 import { WorkingIndicator } from './working.js';
 
 export { decodeEvent, dedupeKeys, slackToPlain } from './inbound.js';

@@ -6,7 +6,7 @@ import type { webApi } from '@slack/bolt';
 import { ChannelSendError, type ChatRef, type Clock, type Logger, type Outbound, type SendResult } from '../../runtime/types/channel.js';
 import { classifySlackError, hintFor } from './errors.js';
 import { escapeMrkdwn, markdownToMrkdwn } from './format.js';
-import { backoffMs, pause, type RetryPolicy } from './timers.js';
+import { backoffMs, pause, type RetryPolicy } from '../../runtime/types/retry.js';
 
 export type WebClient = webApi.WebClient;
 

@@ -6,7 +6,7 @@ import type { Inbound, Logger } from '../../runtime/types/channel.js';
 import { classifyTelegramError } from './errors.js';
 import { decodeUpdate, type BotIdentity } from './inbound.js';
 import type { Clock } from '../../runtime/types/clock.js';
-import { backoffMs, pause, type RetryPolicy } from './timers.js';
+import { backoffMs, pause, type RetryPolicy } from '../../runtime/types/retry.js';
 
 /** Where offsets live (the runtime's state store). Keys: `telegram:<accountId>` and `telegram:<accountId>:botId`. */
 export interface OffsetStore {

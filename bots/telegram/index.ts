@@ -7,7 +7,7 @@ import { TelegramPoller, type OffsetStore, type PollerState } from './connection
 import type { BotIdentity } from './inbound.js';
 import { TelegramSender } from './outbound.js';
 import { systemClock, type Clock } from '../../runtime/types/clock.js';
-import { defaultRetryPolicy, type RetryPolicy } from './timers.js';
+import { defaultRetryPolicy, type RetryPolicy } from '../../runtime/types/retry.js';
 
 export { decodeUpdate } from './inbound.js';
 export { threadParams } from './outbound.js';

@@ -7,7 +7,7 @@ import { ChannelSendError, type ChatRef, type Logger, type Outbound, type SendRe
 import { classifyTelegramError, isEntityParseError, isNotModified } from './errors.js';
 import { markdownToTelegramHtml } from './format.js';
 import type { Clock } from '../../runtime/types/clock.js';
-import { backoffMs, pause, type RetryPolicy } from './timers.js';
+import { backoffMs, pause, type RetryPolicy } from '../../runtime/types/retry.js';
 
 /** The General topic of a forum: the Bot API rejects message_thread_id=1 ("message thread not found"). */
 export const GENERAL_TOPIC_ID = '1';

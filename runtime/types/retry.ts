@@ -1,13 +1,8 @@
-// Waiting, on the injected clock (tests drive a fake one), and the retry timing every Slack call shares.
-import type { Clock } from '../../runtime/types/channel.js';
+// What every adapter's sending and reconnecting share: an abortable wait on the injected clock (tests drive a fake
+// one) and the retry timing for network errors, 5xx answers and rate limits.
+import type { Clock } from './clock.js';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-/** Resolves after ms (true), or early (false) when the signal aborts, so loops can just check it. */
+/** Resolves true after ms; false at once (or early) when the signal aborts, so loops can just check it. */
 export function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
@@ -23,15 +18,17 @@ export function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<b
   });
 }
 
+/** Retry timing of an adapter's platform calls; every value can be overridden per deployment or test. */
 export interface RetryPolicy {
   /** First backoff after a network error or 5xx; doubles each time. */
   initialBackoffMs: number;
+  /** Backoff ceiling. */
   maxBackoffMs: number;
   /** Attempts for one outbound call on network errors / 5xx before giving up. */
   sendAttempts: number;
   /** A 429 asking for a longer wait than this fails the send instead of blocking the chat. */
   maxRetryAfterSeconds: number;
-  /** How many 429s one call may wait out. */
+  /** How many 429s one outbound call may wait out. */
   maxRateLimitRetries: number;
 }
 
