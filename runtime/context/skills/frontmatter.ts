@@ -1,6 +1,13 @@
 // A SKILL.md file: a YAML frontmatter block between `---` lines (name, description, optional metadata), then the
-// instructions. The YAML is parsed by the `yaml` package; only the fences are found here.
-import { parse as parseYaml } from 'yaml';
+// instructions. The YAML is parsed by the `yaml` package; only the fences are found here. `yaml` (about 8 MB once
+// loaded) is required on the first SKILL.md read, so an agent without skills never loads it.
+import { createRequire } from 'node:module';
+
+let yaml: typeof import('yaml') | undefined;
+const parseYaml = (src: string, options: import('yaml').ToJSOptions): unknown => {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(src, options);
+};
 
 export interface SkillRequirements {
   bins: string[];
